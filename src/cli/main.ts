@@ -1,0 +1,63 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
+import { startRuntime, type Runtime } from '../runtime.ts';
+import { isDomainError } from '../domain/errors.ts';
+
+function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
+  return Number(v);
+}
+
+/** Runs fn against the configured database, printing domain errors as one line and exiting 1. */
+async function withRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
+  let rt: Runtime | undefined;
+  try {
+    rt = await startRuntime(loadConfig());
+    await fn(rt);
+  } catch (e) {
+    if (e instanceof ConfigError || isDomainError(e)) {
+      console.error(`roster: ${e.message}`);
+      process.exitCode = 1;
+    } else throw e;
+  } finally {
+    await rt?.close();
+  }
+}
+
+const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+
+export const program = new Command('roster').description('Roster: a self-hosted user & account directory');
+
+program
+  .command('migrate')
+  .description('apply database migrations (also done at every start)')
+  .action(() => withRuntime(async (rt) => {
+    if (rt.generatedRootKey) console.log(`Roster root key (shown once, store it now): ${rt.generatedRootKey}`);
+    console.log('migrations applied');
+  }));
+
+const tenant = program.command('tenant').description('tenants (customer accounts)');
+tenant
+  .command('create')
+  .requiredOption('--name <name>', 'tenant name')
+  .option('--license <code>', 'license code (generated when absent)')
+  .action((o: { name: string; license?: string }) =>
+    withRuntime(async (rt) => {
+      const t = await rt.services.tenants.createUnchecked({ name: o.name, licenseCode: o.license });
+      json({ id: t.id, name: t.name, licenseCode: t.licenseCode, createdAt: t.createdAt, updatedAt: t.updatedAt });
+    }));
+
+const manager = program.command('manager').description('managers and their API keys');
+manager
+  .command('create')
+  .requiredOption('--tenant <id>', 'tenant id', positiveInt)
+  .requiredOption('--name <name>', 'manager name')
+  .requiredOption('--email <email>', 'manager email')
+  .requiredOption('--role <role>', 'owner | admin | editor | viewer')
+  .action((o: { tenant: number; name: string; email: string; role: string }) =>
+    withRuntime(async (rt) => {
+      const { manager: m, apiKey } = await rt.services.managers.createUnchecked(o.tenant, { name: o.name, email: o.email, role: o.role });
+      json({ id: m.id, tenantId: m.tenantId, name: m.name, email: m.email, role: m.role, apiKey, createdAt: m.createdAt });
+    }));
+
+await program.parseAsync(process.argv);

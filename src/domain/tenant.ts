@@ -1,0 +1,31 @@
+import { invalid } from './errors.ts';
+
+export interface TenantSettings {
+  /** Whether POST /rest/users is open to anyone (seed 002 sign-up). */
+  publicSignup: boolean;
+  /** Minimum password length for this tenant's users (legacy clients may need less than the default 8). */
+  passwordMinLength: number;
+}
+
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = { publicSignup: true, passwordMinLength: 8 };
+
+export interface Tenant {
+  id: number;
+  name: string;
+  licenseCode: string;
+  settings: TenantSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const LICENSE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function validateTenantName(name: string): void {
+  if (name.trim() === '' || name.length > 200) throw invalid('tenant.invalid_name', 'name must be 1 to 200 characters', 'name');
+}
+
+export function validateLicenseCode(code: string): void {
+  if (!LICENSE_CODE.test(code)) {
+    throw invalid('tenant.invalid_license_code', 'licenseCode must be 1 to 64 URL-safe characters (A-Z a-z 0-9 _ -)', 'licenseCode');
+  }
+}

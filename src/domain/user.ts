@@ -1,0 +1,144 @@
+import { invalid } from './errors.ts';
+
+export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
+export type Gender = (typeof GENDERS)[number];
+
+/** Plain string profile fields of the core user (nullable). */
+export const PROFILE_FIELDS = [
+  'externalId',
+  'username',
+  'email',
+  'firstName',
+  'middleName',
+  'lastName',
+  'displayName',
+  'company',
+  'title',
+  'department',
+  'website',
+  'phoneHome',
+  'phoneOffice',
+  'phoneMobile',
+  'phoneTollFree',
+  'phoneOther',
+  'pager',
+  'fax',
+] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+export type Attributes = Record<string, unknown>;
+
+/** The core user as services hand it out. Never carries the password hash. */
+export interface User {
+  id: number;
+  tenantId: number;
+  externalId: string | null;
+  username: string | null;
+  email: string | null;
+  firstName: string | null;
+  middleName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  company: string | null;
+  title: string | null;
+  department: string | null;
+  website: string | null;
+  phoneHome: string | null;
+  phoneOffice: string | null;
+  phoneMobile: string | null;
+  phoneTollFree: string | null;
+  phoneOther: string | null;
+  pager: string | null;
+  fax: string | null;
+  gender: Gender | null;
+  active: boolean;
+  verified: boolean;
+  plan: string;
+  billingType: string;
+  attributes: Attributes;
+  hasPassword: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+  /** Incremented on every change: the ETag / SCIM meta.version. */
+  version: number;
+}
+
+/** Writable core fields. `undefined` = not sent; `null` = clear. */
+export type UserInput = Partial<{
+  [K in ProfileField]: string | null;
+}> & {
+  gender?: Gender | null;
+  active?: boolean;
+  verified?: boolean;
+  plan?: string | null;
+  billingType?: string | null;
+  attributes?: Attributes | null;
+  password?: string | null;
+};
+
+export const USER_DEFAULTS = { active: true, verified: false, plan: 'free', billingType: 'invoice' } as const;
+
+/** Every core field a list may filter or sort on (custom attributes go as `attr.<name>`). */
+export const SORTABLE_FIELDS = [
+  'id',
+  ...PROFILE_FIELDS,
+  'gender',
+  'active',
+  'verified',
+  'plan',
+  'billingType',
+  'createdAt',
+  'updatedAt',
+  'lastLoginAt',
+] as const;
+export type SortableField = (typeof SORTABLE_FIELDS)[number];
+export const isSortableField = (f: string): f is SortableField => (SORTABLE_FIELDS as readonly string[]).includes(f);
+
+export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const ATTRIBUTES_MAX_BYTES = 64 * 1024;
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 1024;
+// Pragmatic syntax check: one @, no spaces, a dot in the domain. RFC 5322 in full accepts things no mail system delivers.
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+const FIELD_MAX = 1024;
+
+export function validateAttributes(attrs: Attributes): void {
+  for (const key of Object.keys(attrs)) {
+    if (!ATTRIBUTE_KEY.test(key)) {
+      throw invalid('user.invalid_attribute', `custom attribute name "${key}" must match ${ATTRIBUTE_KEY.source}`, `attributes.${key}`);
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(attrs)) > ATTRIBUTES_MAX_BYTES) {
+    throw invalid('user.attributes_too_large', 'custom attributes must be at most 64 KiB as JSON', 'attributes');
+  }
+}
+
+/** Checks the rules of the core on a write; throws an `invalid` DomainError naming the field. */
+export function validateUserInput(input: UserInput, opts: { passwordMinLength?: number } = {}): void {
+  for (const f of PROFILE_FIELDS) {
+    const v = input[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw invalid('user.invalid_field', `${f} must be a string`, f);
+    if (v.length > FIELD_MAX) throw invalid('user.invalid_field', `${f} must be at most ${FIELD_MAX} characters`, f);
+  }
+  if (input.username !== undefined && input.username !== null && input.username.trim() === '') {
+    throw invalid('user.invalid_username', 'username must not be empty', 'username');
+  }
+  if (input.email !== undefined && input.email !== null && !EMAIL.test(input.email)) {
+    throw invalid('user.invalid_email', `email "${input.email}" is not a valid email address`, 'email');
+  }
+  if (input.gender !== undefined && input.gender !== null && !(GENDERS as readonly string[]).includes(input.gender)) {
+    throw invalid('user.invalid_gender', `gender must be one of ${GENDERS.join(', ')}`, 'gender');
+  }
+  if (input.password !== undefined && input.password !== null) {
+    const min = opts.passwordMinLength ?? PASSWORD_MIN_LENGTH;
+    if (typeof input.password !== 'string' || input.password.length < min) {
+      throw invalid('user.password_too_short', `password must be at least ${min} characters`, 'password');
+    }
+    if (input.password.length > PASSWORD_MAX_LENGTH) {
+      throw invalid('user.password_too_long', `password must be at most ${PASSWORD_MAX_LENGTH} characters`, 'password');
+    }
+  }
+  if (input.attributes) validateAttributes(input.attributes);
+}

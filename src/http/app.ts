@@ -1,0 +1,83 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Services } from '../services/services.ts';
+import { validatorCompiler } from './validation.ts';
+import { toProblem } from './errors.ts';
+import { dialects } from './dialects/index.ts';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance;
+
+/** Paths of headers and fields that hold secrets: never written to a log line. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers["admin_api_key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["admin_api_key"]',
+];
+
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // Slow or stuck clients cannot hold a connection for long.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    routerOptions: { maxParamLength: 500 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Roster',
+        version: '0.1.0',
+        description: 'Self-hosted user & account directory: the management API and every dialect Roster serves.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          adminApiKey: { type: 'apiKey', in: 'header', name: 'admin_api_key' },
+        },
+      },
+      security: [{ bearer: [] }, { adminApiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Outside every dialect: plain JSON errors.
+  app.setErrorHandler((err, req, reply) => {
+    const p = toProblem(err);
+    if (p.status >= 500 && p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+    if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+    return reply.status(p.status).send({ error: { code: p.code, message: p.message } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await services.ping();
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const d of dialects) await app.register(d.plugin(services), { prefix: d.prefix });
+  return app;
+}

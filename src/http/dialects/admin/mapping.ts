@@ -1,0 +1,54 @@
+import type { Manager } from '../../../domain/manager.ts';
+import type { Tenant } from '../../../domain/tenant.ts';
+import type { User, UserInput } from '../../../domain/user.ts';
+import { parseFieldRef, parseSort, type UserCondition, type UserQuery } from '../../../domain/user-query.ts';
+import type { UserWrite } from './schemas.ts';
+
+export const tenantWire = (t: Tenant) => ({
+  id: t.id,
+  name: t.name,
+  licenseCode: t.licenseCode,
+  settings: t.settings,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+});
+
+export const managerWire = (m: Manager) => ({
+  id: m.id,
+  tenantId: m.tenantId,
+  name: m.name,
+  email: m.email,
+  role: m.role,
+  createdAt: m.createdAt.toISOString(),
+  updatedAt: m.updatedAt.toISOString(),
+});
+
+export const userWire = (u: User) => ({
+  ...u,
+  createdAt: u.createdAt.toISOString(),
+  updatedAt: u.updatedAt.toISOString(),
+  lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+});
+
+/** The management API speaks core names, so the wire body is the core input as it stands. */
+export const userInput = (body: UserWrite): UserInput => body as UserInput;
+
+const LIST_PARAMS = new Set(['limit', 'cursor', 'sort', 'q', 'total']);
+
+/** `?email=a@b&active=true&attr.plan=gold&sort=-lastName` → a core query. */
+export function userQuery(qs: Record<string, string | number | undefined>): UserQuery {
+  const filters: UserCondition[] = [];
+  for (const [key, value] of Object.entries(qs)) {
+    if (LIST_PARAMS.has(key) || value === undefined) continue;
+    const field = parseFieldRef(key);
+    filters.push({ op: 'eq', field, value: String(value) });
+  }
+  return {
+    limit: Number(qs.limit ?? 50),
+    cursor: qs.cursor as string | undefined,
+    sort: parseSort(qs.sort as string | undefined),
+    q: qs.q as string | undefined,
+    withTotal: qs.total === 'exact',
+    where: filters.length ? { op: 'and', items: filters } : undefined,
+  };
+}

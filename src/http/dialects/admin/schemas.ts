@@ -1,0 +1,120 @@
+import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
+import { GENDERS, PROFILE_FIELDS } from '../../../domain/user.ts';
+import { ROLES } from '../../../domain/privileges.ts';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+const Attributes = Type.Object({}, { additionalProperties: true, description: 'custom attributes (keys ^[A-Za-z][A-Za-z0-9_]{0,63}$, at most 64 KiB)' });
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'AdminError' },
+);
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const TenantUserParams = Type.Object({ id: Type.Integer({ minimum: 1 }), userId: Type.Integer({ minimum: 1 }) });
+export const PageQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+
+// ---- tenants
+export const TenantSettings = Type.Object(
+  { publicSignup: Type.Boolean(), passwordMinLength: Type.Integer({ minimum: 1, maximum: 128 }) },
+  { additionalProperties: false },
+);
+export const Tenant = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  licenseCode: Type.String(),
+  settings: TenantSettings,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export const TenantCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    licenseCode: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+    settings: Type.Optional(Type.Partial(TenantSettings, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export const TenantPatch = Type.Partial(TenantCreate, { additionalProperties: false });
+export const TenantList = Type.Object({ items: Type.Array(Tenant), nextCursor: Nullable(Type.String()) });
+
+// ---- managers
+const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const Manager = Type.Object({
+  id: Type.Integer(),
+  tenantId: Type.Integer(),
+  name: Type.String(),
+  email: Type.String(),
+  role: Role,
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export const ManagerWithKey = Type.Intersect([Manager, Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) })]);
+export const ManagerCreate = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), email: Type.String({ minLength: 3, maxLength: 320 }), role: Role },
+  { additionalProperties: false },
+);
+export const ManagerPatch = Type.Partial(ManagerCreate, { additionalProperties: false });
+export const ManagerList = Type.Object({ items: Type.Array(Manager), nextCursor: Nullable(Type.String()) });
+
+// ---- users
+type NullableString = ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>;
+const profileProps = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))])) as Record<
+  (typeof PROFILE_FIELDS)[number],
+  TOptional<NullableString>
+>;
+const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
+
+export const UserWrite = Type.Object(
+  {
+    ...profileProps,
+    gender: Type.Optional(Nullable(Gender)),
+    active: Type.Optional(Type.Boolean()),
+    verified: Type.Optional(Type.Boolean()),
+    plan: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+    billingType: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+    attributes: Type.Optional(Nullable(Attributes)),
+    password: Type.Optional(Nullable(Type.String({ description: 'write-only; at least 8 characters' }))),
+  },
+  { additionalProperties: false },
+);
+export type UserWrite = Static<typeof UserWrite>;
+
+const profileRead = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, Nullable(Type.String())])) as Record<
+  (typeof PROFILE_FIELDS)[number],
+  ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>
+>;
+export const User = Type.Object({
+  id: Type.Integer(),
+  tenantId: Type.Integer(),
+  ...profileRead,
+  gender: Nullable(Gender),
+  active: Type.Boolean(),
+  verified: Type.Boolean(),
+  plan: Type.String(),
+  billingType: Type.String(),
+  attributes: Attributes,
+  hasPassword: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  lastLoginAt: Nullable(DateTime),
+});
+export const UserList = Type.Object({
+  items: Type.Array(User),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Optional(Type.Integer()),
+});
+export const UserListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 2048 })),
+    sort: Type.Optional(Type.String({ maxLength: 256, description: 'e.g. -lastName,firstName; ties broken by id' })),
+    q: Type.Optional(Type.String({ maxLength: 256, description: 'case-insensitive substring over username, email and names' })),
+    total: Type.Optional(Type.Literal('exact')),
+  },
+  { additionalProperties: Type.String(), description: 'any other parameter is an equality filter: a core field or attr.<name>' },
+);

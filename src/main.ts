@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startRuntime } from './runtime.ts';
+import { buildApp, REDACT } from './http/app.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`roster: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const runtime = await startRuntime(config);
+if (runtime.generatedRootKey) {
+  // Printed once, on the first start of a new database; only its digest is stored.
+  process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
+}
+const app = await buildApp(runtime.services, { logger: { level: config.logLevel, redact: REDACT } });
+await app.listen({ port: config.port, host: config.host });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  try {
+    await app.close(); // stops accepting, waits for in-flight requests
+    await runtime.close();
+    process.exit(0);
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,26 @@
+import type { Config } from './config.ts';
+import { openDatabase, type Db } from './store/database.ts';
+import { migrateToLatest } from './store/migrations/index.ts';
+import { buildServices, type Services } from './services/services.ts';
+
+export interface Runtime {
+  db: Db;
+  services: Services;
+  generatedRootKey: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates it, seeds the default tenant and settles the root key. */
+export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey' | 'argon2'>): Promise<Runtime> {
+  const db = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+    const services = buildServices(db, config);
+    await services.tenants.ensureDefault();
+    const { generatedRootKey } = await services.auth.init();
+    return { db, services, generatedRootKey, close: () => db.close() };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,11 @@
+import { notFound } from '../domain/errors.ts';
+import { reaches, requirePrivilege, type Principal, type Privilege } from '../domain/privileges.ts';
+
+/**
+ * The gate in front of every tenant-scoped use case: a tenant the key cannot reach is "not found"
+ * (its existence is never revealed); a reachable one needs the privilege.
+ */
+export function authorize(principal: Principal, tenantId: number, privilege: Privilege): void {
+  if (!reaches(principal, tenantId)) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+  requirePrivilege(principal, privilege);
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { uniqueViolation } from '../store/database.ts';
+import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { DEFAULT_TENANT_SETTINGS, validateLicenseCode, validateTenantName, type Tenant, type TenantSettings } from '../domain/tenant.ts';
+import type { Principal } from '../domain/privileges.ts';
+import { authorize } from './access.ts';
+
+export interface TenantInput {
+  name?: string;
+  licenseCode?: string;
+  settings?: Partial<TenantSettings>;
+}
+
+function validateSettings(s: Partial<TenantSettings>): void {
+  if (s.passwordMinLength !== undefined && (!Number.isInteger(s.passwordMinLength) || s.passwordMinLength < 1 || s.passwordMinLength > 128)) {
+    throw invalid('tenant.invalid_settings', 'settings.passwordMinLength must be an integer from 1 to 128', 'settings.passwordMinLength');
+  }
+}
+
+export class TenantService {
+  constructor(private readonly store: Store) {}
+
+  private requireRoot(p: Principal): void {
+    if (p.kind !== 'root') throw forbidden('only the root key manages tenants');
+  }
+
+  async create(p: Principal, input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
+    this.requireRoot(p);
+    return this.createUnchecked(input);
+  }
+
+  /** For the CLI and start-up, which act as the operator. */
+  async createUnchecked(input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
+    validateTenantName(input.name);
+    if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
+    if (input.settings) validateSettings(input.settings);
+    const licenseCode = input.licenseCode ?? randomBytes(12).toString('base64url');
+    try {
+      return await this.store.tenants.insert({ name: input.name, licenseCode, settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings } });
+    } catch (e) {
+      if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${licenseCode}" is already in use`, 'licenseCode');
+      throw e;
+    }
+  }
+
+  async list(p: Principal, opts: { afterId: number; limit: number }): Promise<Tenant[]> {
+    this.requireRoot(p);
+    return this.store.tenants.list(opts);
+  }
+
+  async get(p: Principal, id: number): Promise<Tenant> {
+    authorize(p, id, 'tenant:read');
+    return this.mustExist(id);
+  }
+
+  async mustExist(id: number): Promise<Tenant> {
+    const t = await this.store.tenants.byId(id);
+    if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
+    return t;
+  }
+
+  async byLicenseCode(code: string): Promise<Tenant | null> {
+    return this.store.tenants.byLicenseCode(code);
+  }
+
+  async byId(id: number): Promise<Tenant | null> {
+    return this.store.tenants.byId(id);
+  }
+
+  async update(p: Principal, id: number, input: TenantInput): Promise<Tenant> {
+    authorize(p, id, 'tenant:write');
+    if (input.licenseCode !== undefined && p.kind !== 'root') throw forbidden('only the root key changes a licenseCode');
+    if (input.name !== undefined) validateTenantName(input.name);
+    if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
+    if (input.settings) validateSettings(input.settings);
+    return this.store.transaction(async (tx) => {
+      const current = await tx.tenants.byId(id);
+      if (!current) throw notFound('tenant.not_found', `tenant ${id} not found`);
+      const settings = input.settings ? { ...current.settings, ...input.settings } : undefined;
+      try {
+        const t = await tx.tenants.update(id, { name: input.name, licenseCode: input.licenseCode, settings });
+        if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
+        return t;
+      } catch (e) {
+        if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${input.licenseCode}" is already in use`, 'licenseCode');
+        throw e;
+      }
+    });
+  }
+
+  async delete(p: Principal, id: number): Promise<void> {
+    this.requireRoot(p);
+    if (!(await this.store.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
+  }
+
+  /** A new database gets tenant 1, "Default", licenseCode `default`. */
+  async ensureDefault(): Promise<void> {
+    if (await this.store.tenants.byLicenseCode('default')) return;
+    try {
+      await this.store.tenants.insert({ name: 'Default', licenseCode: 'default', settings: DEFAULT_TENANT_SETTINGS });
+    } catch (e) {
+      if (!uniqueViolation(e)) throw e; // another process created it first
+    }
+  }
+}

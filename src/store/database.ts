@@ -1,0 +1,93 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database } from './schema.ts';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+export interface Db {
+  kind: DbKind;
+  kysely: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and counters: well inside Number's safe range.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric (SUM over bigints) likewise.
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/**
+ * Opens the database named by a URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`.
+ * This is the one place where SQLite and PostgreSQL differ in how they are reached.
+ */
+export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db {
+  const plugins = [new CamelCasePlugin()];
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SQLite(path);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: an acknowledged write survives power loss, not only a process crash.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('cache_size = -65536');
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    return { kind: 'sqlite', kysely, close: () => kysely.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    // Fail fast when PostgreSQL is unreachable instead of queueing requests forever.
+    connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
+  });
+  // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+  return { kind: 'postgres', kysely, close: () => kysely.destroy() };
+}
+
+/**
+ * A custom attribute as text, alike on both databases: strings as they are, numbers as digits,
+ * booleans as true/false, absent as NULL.
+ */
+export function attributeText(kind: DbKind, key: string): RawBuilder<string | null> {
+  if (kind === 'postgres') return sql<string | null>`(${sql.ref('attributes')} ->> ${sql.lit(key)})`;
+  const path = sql.lit('$.' + key);
+  return sql<string | null>`(case json_type(${sql.ref('attributes')}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref('attributes')}, ${path}) as text) end)`;
+}
+
+/** Recognises a unique-constraint violation and says which column set it hit. */
+export function uniqueViolation(err: unknown): string | null {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return e.message ?? 'unique';
+  return null;
+}
+
+/** True for errors that mean the database cannot be reached right now (→ 503, not 500). */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY'].includes(code)) {
+    return true;
+  }
+  const msg = e?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
+}
+
+/** Case-sensitive substring / prefix / suffix tests (LIKE is case-insensitive on SQLite, so it is not used). */
+export function textMatch(kind: DbKind, op: 'co' | 'sw' | 'ew', col: RawBuilder<unknown>, value: string): RawBuilder<boolean> {
+  const n = value.length;
+  if (op === 'co') return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${value}) > 0` : sql<boolean>`instr(${col}, ${value}) > 0`;
+  if (op === 'sw') return sql<boolean>`substr(${col}, 1, ${sql.lit(n)}) = ${value}`;
+  return kind === 'postgres' ? sql<boolean>`right(${col}, ${sql.lit(n)}) = ${value}` : sql<boolean>`substr(${col}, ${sql.lit(-n)}) = ${value}`;
+}
+
+/** Explicit NULL placement so both databases order alike: NULL is the smallest value (SQLite's own rule). */
+export function nullsOrder(desc: boolean): RawBuilder<unknown> {
+  return desc ? sql`desc nulls last` : sql`asc nulls first`;
+}

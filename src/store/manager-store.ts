@@ -1,0 +1,66 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, ManagersTable } from './schema.ts';
+import type { Manager } from '../domain/manager.ts';
+import type { Role } from '../domain/privileges.ts';
+
+function toManager(r: Selectable<ManagersTable>): Manager {
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    name: r.name,
+    email: r.email,
+    role: r.role as Role,
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+  };
+}
+
+export class ManagerStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(m: { tenantId: number; name: string; email: string; role: Role; keyDigest: string }, now = Date.now()): Promise<Manager> {
+    const r = await this.db
+      .insertInto('managers')
+      .values({ ...m, createdAt: now, updatedAt: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toManager(r);
+  }
+
+  async byId(id: number): Promise<Manager | null> {
+    const r = await this.db.selectFrom('managers').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toManager(r) : null;
+  }
+
+  async byKeyDigest(digest: string): Promise<Manager | null> {
+    const r = await this.db.selectFrom('managers').selectAll().where('keyDigest', '=', digest).executeTakeFirst();
+    return r ? toManager(r) : null;
+  }
+
+  async listByTenant(tenantId: number, opts: { afterId: number; limit: number }): Promise<Manager[]> {
+    const rows = await this.db
+      .selectFrom('managers')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '>', opts.afterId)
+      .orderBy('id')
+      .limit(opts.limit)
+      .execute();
+    return rows.map(toManager);
+  }
+
+  async update(id: number, changes: { name?: string; email?: string; role?: Role; keyDigest?: string }, now = Date.now()): Promise<Manager | null> {
+    const r = await this.db
+      .updateTable('managers')
+      .set({ ...changes, updatedAt: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return r ? toManager(r) : null;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const r = await this.db.deleteFrom('managers').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,25 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Db } from '../database.ts';
+import type { RosterMigration } from './migration.ts';
+import { core } from './20261123_0001_core.ts';
+
+/** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
+const migrations: Record<string, RosterMigration> = {
+  '20261123_0001_core': core,
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const provider = {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(migrations)) {
+        out[name] = { up: (k: Kysely<any>) => m.up(k, db.kind), down: (k: Kysely<any>) => m.down(k, db.kind) };
+      }
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

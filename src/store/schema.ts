@@ -1,0 +1,71 @@
+import type { Generated } from 'kysely';
+
+/** Row types as Kysely sees them (camelCase; CamelCasePlugin maps to snake_case columns). */
+export interface TenantsTable {
+  id: Generated<number>;
+  name: string;
+  licenseCode: string;
+  settings: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ManagersTable {
+  id: Generated<number>;
+  tenantId: number;
+  name: string;
+  email: string;
+  role: string;
+  keyDigest: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  tenantId: number;
+  externalId: string | null;
+  username: string | null;
+  usernameLower: string | null;
+  email: string | null;
+  emailLower: string | null;
+  firstName: string | null;
+  middleName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  company: string | null;
+  title: string | null;
+  department: string | null;
+  website: string | null;
+  phoneHome: string | null;
+  phoneOffice: string | null;
+  phoneMobile: string | null;
+  phoneTollFree: string | null;
+  phoneOther: string | null;
+  pager: string | null;
+  fax: string | null;
+  gender: string | null;
+  active: number;
+  verified: number;
+  plan: string;
+  billingType: string;
+  /** JSON text on SQLite, jsonb on PostgreSQL (read back as an object). */
+  attributes: string | Record<string, unknown>;
+  passwordHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt: number | null;
+  version: number;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  managers: ManagersTable;
+  users: UsersTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { Db, DbKind } from './database.ts';
+import { TenantStore } from './tenant-store.ts';
+import { ManagerStore } from './manager-store.ts';
+import { UserStore } from './user-store.ts';
+import { MetaStore } from './meta-store.ts';
+
+/** All stores over one executor (the pool, or one transaction). */
+export class Store {
+  readonly tenants: TenantStore;
+  readonly managers: ManagerStore;
+  readonly users: UserStore;
+  readonly meta: MetaStore;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly kind: DbKind,
+  ) {
+    this.tenants = new TenantStore(db);
+    this.managers = new ManagerStore(db);
+    this.users = new UserStore(db, kind);
+    this.meta = new MetaStore(db);
+  }
+
+  static of(db: Db): Store {
+    return new Store(db.kysely, db.kind);
+  }
+
+  /** Runs fn in one transaction: all of it is written, or none of it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.kind)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('tenants').select('id').limit(1).execute();
+  }
+}

@@ -1,0 +1,68 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TenantsTable } from './schema.ts';
+import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantSettings } from '../domain/tenant.ts';
+
+function toTenant(r: Selectable<TenantsTable>): Tenant {
+  return {
+    id: r.id,
+    name: r.name,
+    licenseCode: r.licenseCode,
+    settings: { ...DEFAULT_TENANT_SETTINGS, ...(JSON.parse(r.settings) as Partial<TenantSettings>) },
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+  };
+}
+
+export class TenantStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(t: { name: string; licenseCode: string; settings: TenantSettings }, now = Date.now()): Promise<Tenant> {
+    const row = await this.db
+      .insertInto('tenants')
+      .values({ name: t.name, licenseCode: t.licenseCode, settings: JSON.stringify(t.settings), createdAt: now, updatedAt: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTenant(row);
+  }
+
+  async byId(id: number): Promise<Tenant | null> {
+    const r = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toTenant(r) : null;
+  }
+
+  async byLicenseCode(code: string): Promise<Tenant | null> {
+    const r = await this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', code).executeTakeFirst();
+    return r ? toTenant(r) : null;
+  }
+
+  async list(opts: { afterId: number; limit: number }): Promise<Tenant[]> {
+    const rows = await this.db
+      .selectFrom('tenants')
+      .selectAll()
+      .where('id', '>', opts.afterId)
+      .orderBy('id')
+      .limit(opts.limit)
+      .execute();
+    return rows.map(toTenant);
+  }
+
+  async update(id: number, changes: { name?: string; licenseCode?: string; settings?: TenantSettings }, now = Date.now()): Promise<Tenant | null> {
+    const r = await this.db
+      .updateTable('tenants')
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.licenseCode !== undefined ? { licenseCode: changes.licenseCode } : {}),
+        ...(changes.settings !== undefined ? { settings: JSON.stringify(changes.settings) } : {}),
+        updatedAt: now,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return r ? toTenant(r) : null;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const r = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

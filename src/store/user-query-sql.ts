@@ -1,0 +1,141 @@
+import { sql, type RawBuilder } from 'kysely';
+import { attributeText, nullsOrder, textMatch, type DbKind } from './database.ts';
+import { invalid } from '../domain/errors.ts';
+import { isAttrRef, type FieldRef, type FilterValue, type SortKey, type UserCondition } from '../domain/user-query.ts';
+
+const TIME_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt']);
+const BOOL_FIELDS = new Set(['active', 'verified']);
+const NUMBER_FIELDS = new Set(['id']);
+/** Fields kept folded in their own column: case-insensitive equality uses the unique index. */
+const FOLDED: Record<string, string> = { username: 'usernameLower', email: 'emailLower' };
+
+export function columnOf(kind: DbKind, field: FieldRef): RawBuilder<unknown> {
+  if (isAttrRef(field)) return attributeText(kind, field.slice(5));
+  return sql.ref(field);
+}
+
+/** Converts a wire value to the stored representation of a field (times → epoch ms, booleans → 0/1). */
+export function storedValue(field: FieldRef, value: FilterValue): string | number | null {
+  if (value === null) return null;
+  if (isAttrRef(field)) return typeof value === 'string' ? value : String(value);
+  if (BOOL_FIELDS.has(field)) {
+    if (value === true || value === 'true' || value === 1 || value === '1') return 1;
+    if (value === false || value === 'false' || value === 0 || value === '0') return 0;
+    throw invalid('query.invalid_value', `${field} takes true or false`, field);
+  }
+  if (TIME_FIELDS.has(field)) {
+    const ms = typeof value === 'number' ? value : Date.parse(String(value));
+    if (!Number.isFinite(ms)) throw invalid('query.invalid_value', `${field} takes an ISO 8601 date-time`, field);
+    return ms;
+  }
+  if (NUMBER_FIELDS.has(field)) {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw invalid('query.invalid_value', `${field} takes an integer`, field);
+    return n;
+  }
+  return typeof value === 'string' ? value : String(value);
+}
+
+const CMP: Record<string, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+/** Compiles a condition to SQL. Every value is a bound parameter; field names come from a closed list. */
+export function conditionSql(kind: DbKind, c: UserCondition): RawBuilder<boolean> {
+  switch (c.op) {
+    case 'and':
+    case 'or': {
+      if (c.items.length === 0) return c.op === 'and' ? sql<boolean>`1 = 1` : sql<boolean>`1 = 0`;
+      const parts = c.items.map((i) => conditionSql(kind, i));
+      return sql<boolean>`(${sql.join(parts, sql.raw(c.op === 'and' ? ' and ' : ' or '))})`;
+    }
+    case 'not':
+      return sql<boolean>`(not coalesce(${conditionSql(kind, c.item)}, false))`;
+    case 'pr': {
+      const col = columnOf(kind, c.field);
+      return sql<boolean>`(${col} is not null${isAttrRef(c.field) || TIME_FIELDS.has(c.field) || BOOL_FIELDS.has(c.field) || NUMBER_FIELDS.has(c.field) ? sql`` : sql` and ${col} <> ''`})`;
+    }
+    default: {
+      const v = storedValue(c.field, c.value);
+      const folded = !isAttrRef(c.field) ? FOLDED[c.field] : undefined;
+      const ci = typeof v === 'string' && (c.ci || folded !== undefined);
+      let col: RawBuilder<unknown> = folded ? sql.ref(folded) : columnOf(kind, c.field);
+      let val: unknown = v;
+      if (ci && typeof v === 'string') {
+        if (!folded) col = sql`lower(${col})`;
+        val = v.toLowerCase();
+      }
+      if (c.op === 'co' || c.op === 'sw' || c.op === 'ew') {
+        if (val === null) return sql<boolean>`1 = 0`;
+        return sql<boolean>`(${col} is not null and ${textMatch(kind, c.op, col, String(val))})`;
+      }
+      if (val === null) {
+        if (c.op === 'eq') return sql<boolean>`(${col} is null)`;
+        if (c.op === 'ne') return sql<boolean>`(${col} is not null)`;
+        return sql<boolean>`1 = 0`;
+      }
+      if (c.op === 'ne') return sql<boolean>`(${col} is null or ${col} <> ${val})`;
+      return sql<boolean>`(${col} ${sql.raw(CMP[c.op])} ${val})`;
+    }
+  }
+}
+
+/** Case-insensitive substring search over username, email and names. */
+export function searchSql(q: string): RawBuilder<boolean> {
+  const pattern = '%' + q.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+  const cols = ['usernameLower', 'emailLower'].map((c) => sql`${sql.ref(c)} like ${pattern} escape '\\'`);
+  for (const c of ['firstName', 'lastName', 'displayName']) cols.push(sql`lower(${sql.ref(c)}) like ${pattern} escape '\\'`);
+  return sql<boolean>`(${sql.join(cols, sql.raw(' or '))})`;
+}
+
+export type CursorValues = (string | number | null)[];
+
+export function encodeCursor(values: CursorValues): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, keys: number): CursorValues {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === keys && v.every((x) => x === null || typeof x === 'string' || typeof x === 'number')) {
+      return v as CursorValues;
+    }
+  } catch {
+    // fall through
+  }
+  throw invalid('query.invalid_cursor', 'cursor is not one this list handed out (or the sort changed)', 'cursor');
+}
+
+/** The sort keys as used in SQL: the requested ones, then id (in the last key's direction) as tie-breaker. */
+export function effectiveSort(sort: SortKey[]): SortKey[] {
+  const keys = sort.filter((k) => k.field !== 'id');
+  const idKey = sort.find((k) => k.field === 'id');
+  return [...keys, { field: 'id', desc: idKey ? idKey.desc : keys.length ? keys[keys.length - 1].desc : false }];
+}
+
+export function orderSql(kind: DbKind, keys: SortKey[]): RawBuilder<unknown>[] {
+  return keys.map((k) => sql`${columnOf(kind, k.field)} ${nullsOrder(k.desc)}`);
+}
+
+/**
+ * Rows strictly after the cursor row in the given order, with NULL as the smallest value.
+ * Expanded as OR over "equal on the first i keys, strictly after on key i".
+ */
+export function afterCursorSql(kind: DbKind, keys: SortKey[], values: CursorValues): RawBuilder<boolean> {
+  const ors: RawBuilder<boolean>[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const parts: RawBuilder<unknown>[] = [];
+    for (let j = 0; j < i; j++) {
+      const col = columnOf(kind, keys[j].field);
+      parts.push(values[j] === null ? sql`${col} is null` : sql`${col} = ${values[j]}`);
+    }
+    const col = columnOf(kind, keys[i].field);
+    const v = values[i];
+    let after: RawBuilder<unknown> | null;
+    if (keys[i].desc) after = v === null ? null : sql`(${col} < ${v} or ${col} is null)`;
+    else after = v === null ? sql`${col} is not null` : sql`${col} > ${v}`;
+    if (after === null) continue;
+    parts.push(after);
+    ors.push(sql<boolean>`(${sql.join(parts, sql.raw(' and '))})`);
+  }
+  if (ors.length === 0) return sql<boolean>`1 = 0`;
+  return sql<boolean>`(${sql.join(ors, sql.raw(' or '))})`;
+}

@@ -1,0 +1,122 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { DbKind } from './database.ts';
+import { USER_COLUMNS, toColumns, toUser, type UserChanges, type UserRow, type UserValues } from './user-row.ts';
+import {
+  afterCursorSql, columnOf, conditionSql, decodeCursor, effectiveSort, encodeCursor, orderSql, searchSql,
+} from './user-query-sql.ts';
+import type { User } from '../domain/user.ts';
+import type { UserPage, UserQuery } from '../domain/user-query.ts';
+
+const hasPassword = sql<number>`case when password_hash is null then 0 else 1 end`.as('hasPassword');
+
+/** Every query here is scoped to one tenant. */
+export class UserStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: DbKind,
+  ) {}
+
+  private select() {
+    return this.db.selectFrom('users').select([...USER_COLUMNS, hasPassword]);
+  }
+
+  async insert(tenantId: number, values: UserValues, now = Date.now()): Promise<User> {
+    const row = await this.db
+      .insertInto('users')
+      .values({ ...(toColumns(values) as object), tenantId, createdAt: now, updatedAt: now, version: 1 } as never)
+      .returning([...USER_COLUMNS, hasPassword])
+      .executeTakeFirstOrThrow();
+    return toUser(row as UserRow);
+  }
+
+  async byId(tenantId: number, id: number): Promise<User | null> {
+    const r = await this.select().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  /** A user by id in any tenant (for dialects whose URLs carry a bare user id). */
+  async byIdAnyTenant(id: number): Promise<User | null> {
+    const r = await this.select().where('id', '=', id).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  async byExternalId(tenantId: number, externalId: string): Promise<User | null> {
+    const r = await this.select().where('tenantId', '=', tenantId).where('externalId', '=', externalId).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  async byUsername(tenantId: number, username: string): Promise<User | null> {
+    const r = await this.select().where('tenantId', '=', tenantId).where('usernameLower', '=', username.toLowerCase()).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  async byEmail(tenantId: number, email: string): Promise<User | null> {
+    const r = await this.select().where('tenantId', '=', tenantId).where('emailLower', '=', email.toLowerCase()).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  async passwordHash(tenantId: number, id: number): Promise<string | null> {
+    const r = await this.db.selectFrom('users').select('passwordHash').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return r?.passwordHash ?? null;
+  }
+
+  /**
+   * Applies changes and bumps the version. With `expectedVersion`, only if the row still has it
+   * (If-Match). Returns null when no row matched (absent, or a version mismatch).
+   */
+  async update(tenantId: number, id: number, changes: UserChanges, opts: { expectedVersion?: number; now?: number; tenantIdTo?: number } = {}): Promise<User | null> {
+    let q = this.db
+      .updateTable('users')
+      .set({
+        ...(toColumns(changes) as object),
+        ...(opts.tenantIdTo !== undefined ? { tenantId: opts.tenantIdTo } : {}),
+        updatedAt: opts.now ?? Date.now(),
+        version: sql`version + 1`,
+      } as never)
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id);
+    if (opts.expectedVersion !== undefined) q = q.where('version', '=', opts.expectedVersion);
+    const r = await q.returning([...USER_COLUMNS, hasPassword]).executeTakeFirst();
+    return r ? toUser(r as UserRow) : null;
+  }
+
+  /** Records a login without changing the user's version (it is not an edit of the profile). */
+  async touchLogin(tenantId: number, id: number, now = Date.now()): Promise<void> {
+    await this.db.updateTable('users').set({ lastLoginAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async setPasswordHash(tenantId: number, id: number, hash: string | null): Promise<void> {
+    await this.db.updateTable('users').set({ passwordHash: hash }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async delete(tenantId: number, id: number, expectedVersion?: number): Promise<boolean> {
+    let q = this.db.deleteFrom('users').where('tenantId', '=', tenantId).where('id', '=', id);
+    if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async list(tenantId: number, query: UserQuery): Promise<UserPage<User>> {
+    const keys = effectiveSort(query.sort);
+    let base = this.db.selectFrom('users').where('tenantId', '=', tenantId);
+    if (query.where) base = base.where(conditionSql(this.kind, query.where));
+    if (query.q) base = base.where(searchSql(query.q));
+
+    let page = base.select([...USER_COLUMNS, hasPassword]).select(keys.map((k, i) => columnOf(this.kind, k.field).as(`s${i}`)));
+    if (query.cursor) page = page.where(afterCursorSql(this.kind, keys, decodeCursor(query.cursor, keys.length)));
+    for (const o of orderSql(this.kind, keys)) page = page.orderBy(o as never);
+    page = page.limit(query.limit + 1);
+    if (query.offset) page = page.offset(query.offset);
+
+    const [rows, total] = await Promise.all([
+      page.execute(),
+      query.withTotal ? base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)) : undefined,
+    ]);
+    const more = rows.length > query.limit;
+    const items = (more ? rows.slice(0, query.limit) : rows) as unknown as (UserRow & Record<string, string | number | null>)[];
+    const last = items[items.length - 1];
+    const nextCursor = more && last ? encodeCursor(keys.map((_, i) => last[`s${i}`] ?? null)) : null;
+    return { items: items.map(toUser), nextCursor, ...(total !== undefined ? { total } : {}) };
+  }
+}
