@@ -6,6 +6,7 @@ import { ManagerService } from './manager-service.ts';
 import { PasswordHasher } from './password-hasher.ts';
 import { TenantService } from './tenant-service.ts';
 import { UserService } from './user-service.ts';
+import { AuditService } from './audit-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   managers: ManagerService;
   users: UserService;
   hasher: PasswordHasher;
+  /** The audit trail: record(tx, event) inside a write's transaction; list for GET …/audit. */
+  audit: AuditService;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -27,6 +30,7 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     managers: new ManagerService(store),
     users: new UserService(store, hasher),
     hasher,
+    audit: new AuditService(store),
     ping: () => store.ping(),
   };
 }

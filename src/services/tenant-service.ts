@@ -5,6 +5,10 @@ import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
 import { DEFAULT_TENANT_SETTINGS, validateLicenseCode, validateTenantName, type Tenant, type TenantSettings } from '../domain/tenant.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
+import { diffFields } from '../domain/audit.ts';
+import { actorName, recordAudit, type Actor } from './audit-service.ts';
+
+const AUDITED_FIELDS = ['name', 'licenseCode', 'settings'] as const;
 
 export interface TenantInput {
   name?: string;
@@ -27,17 +31,21 @@ export class TenantService {
 
   async create(p: Principal, input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
     this.requireRoot(p);
-    return this.createUnchecked(input);
+    return this.createUnchecked(input, { actor: p });
   }
 
-  /** For the CLI and start-up, which act as the operator. */
-  async createUnchecked(input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
+  /** For the CLI and start-up, which act as the operator (audit actor `root` unless told). */
+  async createUnchecked(input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }, opts: { actor?: Actor } = {}): Promise<Tenant> {
     validateTenantName(input.name);
     if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
     if (input.settings) validateSettings(input.settings);
     const licenseCode = input.licenseCode ?? randomBytes(12).toString('base64url');
     try {
-      return await this.store.tenants.insert({ name: input.name, licenseCode, settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings } });
+      return await this.store.transaction(async (tx) => {
+        const t = await tx.tenants.insert({ name: input.name, licenseCode, settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings } });
+        await recordAudit(tx, { tenantId: t.id, actor: actorName(opts.actor ?? 'root'), action: 'tenant.create', target: `tenant:${t.id}`, changes: diffFields(null, t, AUDITED_FIELDS) });
+        return t;
+      });
     } catch (e) {
       if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${licenseCode}" is already in use`, 'licenseCode');
       throw e;
@@ -81,6 +89,7 @@ export class TenantService {
       try {
         const t = await tx.tenants.update(id, { name: input.name, licenseCode: input.licenseCode, settings });
         if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
+        await recordAudit(tx, { tenantId: id, actor: actorName(p), action: 'tenant.update', target: `tenant:${id}`, changes: diffFields(current, t, AUDITED_FIELDS) });
         return t;
       } catch (e) {
         if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${input.licenseCode}" is already in use`, 'licenseCode');
@@ -91,14 +100,22 @@ export class TenantService {
 
   async delete(p: Principal, id: number): Promise<void> {
     this.requireRoot(p);
-    if (!(await this.store.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
+    await this.store.transaction(async (tx) => {
+      const before = await tx.tenants.byId(id);
+      if (!before || !(await tx.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
+      // The tenant's trail is kept (no foreign key), ending with its deletion.
+      await recordAudit(tx, { tenantId: id, actor: actorName(p), action: 'tenant.delete', target: `tenant:${id}`, changes: diffFields(before, null, AUDITED_FIELDS) });
+    });
   }
 
   /** A new database gets tenant 1, "Default", licenseCode `default`. */
   async ensureDefault(): Promise<void> {
     if (await this.store.tenants.byLicenseCode('default')) return;
     try {
-      await this.store.tenants.insert({ name: 'Default', licenseCode: 'default', settings: DEFAULT_TENANT_SETTINGS });
+      await this.store.transaction(async (tx) => {
+        const t = await tx.tenants.insert({ name: 'Default', licenseCode: 'default', settings: DEFAULT_TENANT_SETTINGS });
+        await recordAudit(tx, { tenantId: t.id, actor: 'system', action: 'tenant.create', target: `tenant:${t.id}`, changes: diffFields(null, t, AUDITED_FIELDS) });
+      });
     } catch (e) {
       if (!uniqueViolation(e)) throw e; // another process created it first
     }

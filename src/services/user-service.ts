@@ -9,6 +9,8 @@ import { invalid } from '../domain/errors.ts';
 import { authorize } from './access.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant.ts';
+import { diffFields, type AuditChanges } from '../domain/audit.ts';
+import { actorName, recordAudit, type Actor } from './audit-service.ts';
 
 /** Maps a unique-index violation to the field it concerns. */
 export function userConflict(e: unknown): DomainError | null {
@@ -23,7 +25,28 @@ export function userConflict(e: unknown): DomainError | null {
 export interface WriteOptions {
   /** If-Match: the version the client last saw. */
   expectedVersion?: number;
+  /**
+   * Who makes the change, for the audit trail. Checked writes use their principal; unchecked
+   * (self-service) writes default to the user themselves (`user:<id>`).
+   */
+  actor?: Actor;
 }
+
+/** The user fields the audit trail compares (the password separately: only whether it is set). */
+const AUDITED_FIELDS = [...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'] as const;
+
+/** before/after of every audited field that differs; `password` when one was sent or cleared. */
+function userChanges(before: User | null, after: User | null, input?: UserInput): AuditChanges {
+  const changes = diffFields<User>(before, after, AUDITED_FIELDS);
+  const pwBefore = before?.hasPassword ? 'set' : null;
+  const pwAfter = after?.hasPassword ? 'set' : null;
+  if (input?.password !== undefined || pwBefore !== pwAfter) changes.password = { before: pwBefore, after: pwAfter };
+  return changes; // recordAudit replaces the password values by [redacted]
+}
+
+/** Optimistic retries of a read-then-write when another writer changed the row in between. */
+const WRITE_ATTEMPTS = 5;
+const writeConflict = () => conflict('user.write_conflict', 'the user is being changed by another request; try again');
 
 export class UserService {
   constructor(
@@ -58,18 +81,32 @@ export class UserService {
     return v;
   }
 
-  async create(p: Principal, tenantId: number, input: UserInput): Promise<User> {
+  async create(p: Principal, tenantId: number, input: UserInput, opts: { actor?: Actor } = {}): Promise<User> {
     authorize(p, tenantId, 'users:write');
-    return this.createUnchecked(tenantId, input);
+    return this.createUnchecked(tenantId, input, { actor: opts.actor ?? p });
   }
 
-  /** Creation on behalf of a dialect that has its own gate (e.g. public sign-up). */
-  async createUnchecked(tenantId: number, input: UserInput): Promise<User> {
+  /**
+   * Creation on behalf of a dialect that has its own gate (e.g. public sign-up: the actor is then
+   * the new user; imports and other gated callers pass their own `actor`).
+   */
+  async createUnchecked(tenantId: number, input: UserInput, opts: { actor?: Actor } = {}): Promise<User> {
     await this.validate(tenantId, input);
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    // Hashing happens before the transaction: it must stay short (SQLite has one writer).
     const values = (await this.values(input, true)) as UserValues;
     try {
-      return await this.store.users.insert(tenantId, values);
+      return await this.store.transaction(async (tx) => {
+        const u = await tx.users.insert(tenantId, values);
+        await recordAudit(tx, {
+          tenantId,
+          actor: opts.actor !== undefined ? actorName(opts.actor) : `user:${u.id}`,
+          action: 'user.create',
+          target: `user:${u.id}`,
+          changes: userChanges(null, u, input),
+        });
+        return u;
+      });
     } catch (e) {
       throw userConflict(e) ?? e;
     }
@@ -94,39 +131,81 @@ export class UserService {
   /** PUT: every field not sent is cleared (to its default); the password stays unless one is sent. */
   async replace(p: Principal, tenantId: number, id: number, input: UserInput, opts: WriteOptions = {}): Promise<User> {
     authorize(p, tenantId, 'users:write');
-    return this.write(tenantId, id, input, true, opts);
+    return this.write(tenantId, id, input, true, { ...opts, actor: opts.actor ?? p });
   }
 
   /** PATCH: only what is sent changes. */
   async patch(p: Principal, tenantId: number, id: number, input: UserInput, opts: WriteOptions = {}): Promise<User> {
     authorize(p, tenantId, 'users:write');
-    return this.write(tenantId, id, input, false, opts);
+    return this.write(tenantId, id, input, false, { ...opts, actor: opts.actor ?? p });
   }
 
-  /** An update by a dialect that has its own gate (self-service). */
+  /** An update by a dialect that has its own gate (self-service; the actor defaults to the user). */
   async patchUnchecked(tenantId: number, id: number, input: UserInput, opts: WriteOptions = {}): Promise<User> {
     return this.write(tenantId, id, input, false, opts);
   }
 
+  /** A full replace by a dialect that has its own gate (the actor defaults to the user). */
+  async replaceUnchecked(tenantId: number, id: number, input: UserInput, opts: WriteOptions = {}): Promise<User> {
+    return this.write(tenantId, id, input, true, opts);
+  }
+
+  /**
+   * Reads the row, checks If-Match, writes pinned to the version read (so the audit's "before" is
+   * exactly what was replaced) and records the event, all in one transaction.
+   */
   private async write(tenantId: number, id: number, input: UserInput, full: boolean, opts: WriteOptions): Promise<User> {
     await this.validate(tenantId, input);
     const values = await this.values(input, full);
-    let updated: User | null;
     try {
-      updated = await this.store.users.update(tenantId, id, values, { expectedVersion: opts.expectedVersion });
+      return await this.store.transaction(async (tx) => {
+        for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+          const before = await tx.users.byId(tenantId, id);
+          if (!before) throw notFound('user.not_found', `user ${id} not found`);
+          if (opts.expectedVersion !== undefined && before.version !== opts.expectedVersion) throw preconditionFailed();
+          const updated = await tx.users.update(tenantId, id, values, { expectedVersion: before.version });
+          if (!updated) continue; // changed or deleted meanwhile: look again
+          await recordAudit(tx, {
+            tenantId,
+            actor: actorName(opts.actor ?? `user:${id}`),
+            action: 'user.update',
+            target: `user:${id}`,
+            changes: userChanges(before, updated, input),
+          });
+          return updated;
+        }
+        throw writeConflict();
+      });
     } catch (e) {
       throw userConflict(e) ?? e;
     }
-    if (updated) return updated;
-    if (opts.expectedVersion !== undefined && (await this.store.users.byId(tenantId, id))) throw preconditionFailed();
-    throw notFound('user.not_found', `user ${id} not found`);
   }
 
   async delete(p: Principal, tenantId: number, id: number, opts: WriteOptions = {}): Promise<void> {
     authorize(p, tenantId, 'users:delete');
-    if (await this.store.users.delete(tenantId, id, opts.expectedVersion)) return;
-    if (opts.expectedVersion !== undefined && (await this.store.users.byId(tenantId, id))) throw preconditionFailed();
-    throw notFound('user.not_found', `user ${id} not found`);
+    return this.deleteUnchecked(tenantId, id, { ...opts, actor: opts.actor ?? p });
+  }
+
+  /** Deletion by a dialect that has its own gate (the actor defaults to the user). */
+  async deleteUnchecked(tenantId: number, id: number, opts: WriteOptions = {}): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        const before = await tx.users.byId(tenantId, id);
+        if (!before) throw notFound('user.not_found', `user ${id} not found`);
+        if (opts.expectedVersion !== undefined && before.version !== opts.expectedVersion) throw preconditionFailed();
+        if (!(await tx.users.delete(tenantId, id, before.version))) continue;
+        // The deleted values stay in the trail (secrets excepted): who was deleted is answerable later.
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(opts.actor ?? `user:${id}`),
+          action: 'user.delete',
+          target: `user:${id}`,
+          changes: userChanges(before, null),
+        });
+        return;
+      }
+      throw writeConflict();
+    });
   }
 
   async list(p: Principal, tenantId: number, query: UserQuery): Promise<UserPage<User>> {

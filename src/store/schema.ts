@@ -63,9 +63,22 @@ export interface MetaTable {
   value: string;
 }
 
+/** One change to a tenant, manager, key or user (secrets never stored; see AuditService). */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  tenantId: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON text on SQLite, jsonb on PostgreSQL: { field: { before, after } }. */
+  changes: string | Record<string, unknown> | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   managers: ManagersTable;
   users: UsersTable;
   meta: MetaTable;
+  auditEvents: AuditEventsTable;
 }

@@ -5,6 +5,7 @@ import { TenantStore } from './tenant-store.ts';
 import { ManagerStore } from './manager-store.ts';
 import { UserStore } from './user-store.ts';
 import { MetaStore } from './meta-store.ts';
+import { AuditStore } from './audit-store.ts';
 
 /** All stores over one executor (the pool, or one transaction). */
 export class Store {
@@ -12,6 +13,7 @@ export class Store {
   readonly managers: ManagerStore;
   readonly users: UserStore;
   readonly meta: MetaStore;
+  readonly audit: AuditStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -21,6 +23,7 @@ export class Store {
     this.managers = new ManagerStore(db);
     this.users = new UserStore(db, kind);
     this.meta = new MetaStore(db);
+    this.audit = new AuditStore(db);
   }
 
   static of(db: Db): Store {

@@ -1,11 +1,13 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Db } from '../database.ts';
 import type { RosterMigration } from './migration.ts';
 import { core } from './20261123_0001_core.ts';
+import { audit } from './20261123_0100_audit.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
   '20261123_0001_core': core,
+  '20261123_0100_audit': audit,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
@@ -18,7 +20,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
       return out;
     },
   };
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Kysely looks for its migration tables in every schema unless told which: on a PostgreSQL
+  // database shared with other schemas it would then skip creating them in ours.
+  const schema = db.kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: db.kysely, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -7,6 +7,7 @@ import { apiKeyOf } from '../../credentials.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,5 +38,6 @@ export const adminDialect: Dialect = {
       await app.register(tenantRoutes(services));
       await app.register(managerRoutes(services));
       await app.register(userRoutes(services));
+      await app.register(auditRoutes(services));
     },
 };
