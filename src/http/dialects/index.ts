@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services/services.ts';
 import { adminDialect } from './admin/plugin.ts';
+import { restUsersDialect } from './rest-users/plugin.ts';
+import { accountsDialect } from './accounts/plugin.ts';
 
 /** One API surface: its own routes, wire schemas, mapping and error envelope, under one prefix. */
 export interface Dialect {
@@ -10,4 +12,4 @@ export interface Dialect {
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect];
+export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect];

@@ -1,0 +1,39 @@
+import type { Gender, User } from '../../../domain/user.ts';
+import { ACCOUNT_FIELDS, type AccountField, type AccountInput } from '../../../services/accounts-service.ts';
+import type { AccountWrite } from './schemas.ts';
+
+export type AccountWire = Record<string, unknown> & Record<AccountField, string | null> & { id: number; gender: Gender };
+
+/**
+ * Core user → account: custom attributes at the top level, then every default field (null when unset,
+ * gender "unknown"), so a custom attribute can never shadow a default one.
+ */
+export function accountWire(u: User): AccountWire {
+  const out: Record<string, unknown> = { ...u.attributes, id: u.id };
+  for (const f of ACCOUNT_FIELDS) out[f] = u[f];
+  out.gender = u.gender ?? 'unknown';
+  return out as AccountWire;
+}
+
+export const selfLinks = (id: number) => [{ rel: 'self', url: `/accounts/${id}` }];
+
+const KNOWN = new Set<string>([...ACCOUNT_FIELDS, 'gender', 'password', 'id', 'links']);
+/** An empty email or username means "none" (the core rejects "" for both, and "" would collide on uniqueness). */
+const EMPTY_IS_NULL = new Set<string>(['email', 'username']);
+
+/** Account body → core input. Every key that is not a default field is a custom attribute. */
+export function accountInput(body: AccountWrite): AccountInput {
+  const a: AccountInput = { profile: {}, custom: {} };
+  for (const [key, value] of Object.entries(body)) {
+    if (KNOWN.has(key)) continue;
+    a.custom[key] = value;
+  }
+  for (const f of ACCOUNT_FIELDS) {
+    const v = body[f];
+    if (v === undefined) continue;
+    a.profile[f as AccountField] = v === '' && EMPTY_IS_NULL.has(f) ? null : v;
+  }
+  if (body.gender !== undefined) a.gender = body.gender;
+  if (body.password !== undefined) a.password = body.password;
+  return a;
+}

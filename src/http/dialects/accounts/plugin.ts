@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../../services/services.ts';
+import { AccountService } from '../../../services/accounts-service.ts';
+import { DomainError, forbidden } from '../../../domain/errors.ts';
+import type { Dialect } from '../index.ts';
+import { toProblem, type HttpProblem } from '../../errors.ts';
+import { apiKeyOf } from '../../credentials.ts';
+import { accountRoutes } from './routes.ts';
+import { ACCOUNTS_PREFIX } from './scope.ts';
+
+/** True unless the Accept header rules JSON out (absent, application/json, application/* and * / * all accept it). */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept || accept.trim() === '') return true;
+  return accept.split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((s) => s.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && Number(q.slice(2)) === 0) return false;
+    return type === 'application/json' || type === 'application/*' || type === '*/*' || type === '*';
+  });
+}
+
+/** The seed's clients use its own words: an account, not a user. */
+function messageOf(p: HttpProblem, req: FastifyRequest): string {
+  const id = (req.params as { id?: unknown } | undefined)?.id;
+  if (p.code === 'user.not_found') return `account ${id ?? ''} not found`.replace('  ', ' ');
+  if (p.code === 'user.username_taken') return 'an account with this username already exists';
+  if (p.code === 'user.email_taken') return 'an account with this email already exists';
+  return p.message;
+}
+
+const sendError = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ error: { status, message } });
+
+/**
+ * JSON bodies under application/json, under application/x-www-form-urlencoded (what `curl -d` says)
+ * and with no Content-Type at all. A urlencoded body that is not JSON is read as a form.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  const parse = (req: FastifyRequest, body: string, form: boolean, done: (err: Error | null, body?: unknown) => void) => {
+    const text = body.trim();
+    if (text === '') return done(null, {});
+    if (form && !'{["'.includes(text[0])) {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(body)) {
+        const prev = out[k];
+        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      return done(null, out);
+    }
+    json(req, text, done);
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parse(req, body as string, false, done));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => parse(req, body as string, true, done));
+  // '*' also receives bodies sent without any Content-Type; a type we do not read is refused.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (req.headers['content-type'] !== undefined) {
+      return done(new DomainError('unsupported_media_type', 'accounts.unsupported_media_type', 'send the body as JSON (Content-Type: application/json)'));
+    }
+    parse(req, body as string, false, done);
+  });
+}
+
+/** The Accounts REST API (seed 001): accounts are the users of the key's tenant. */
+export const accountsDialect: Dialect = {
+  name: 'accounts',
+  prefix: ACCOUNTS_PREFIX,
+  plugin: (services: Services): FastifyPluginAsync =>
+    async (app) => {
+      const accounts = new AccountService(services.users);
+      app.decorateRequest('accountScope', null);
+      registerBodyParsers(app);
+
+      app.setErrorHandler((err, req, reply) => {
+        const p = toProblem(err);
+        if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+        return sendError(reply, p.status, messageOf(p, req));
+      });
+      app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+
+      app.addHook('onRequest', async (req, reply) => {
+        if (!acceptsJson(req.headers.accept)) {
+          return sendError(reply, 406, 'this API answers application/json only (send Accept: application/json)');
+        }
+        const principal = await services.auth.authenticate(apiKeyOf(req));
+        // The root key spans every tenant; an account always lives in exactly one.
+        if (principal.kind !== 'manager') throw forbidden('the Accounts API needs a manager key: it acts on that key\'s tenant');
+        req.accountScope = { principal, tenantId: principal.tenantId };
+      });
+      // A body-less POST creates an empty account; a body-less PUT/PATCH is an empty object too.
+      app.addHook('preValidation', async (req) => {
+        if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
+      });
+
+      await app.register(accountRoutes(services, accounts));
+    },
+};

@@ -1,0 +1,65 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { GENDERS } from '../../../domain/user.ts';
+import { ACCOUNT_FIELDS, type AccountField } from '../../../services/accounts-service.ts';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
+const CUSTOM = 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value)';
+
+export const AccountError = Type.Object(
+  { error: Type.Object({ status: Type.Integer(), message: Type.String() }) },
+  { $id: 'AccountsError' },
+);
+
+export const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+type FieldMap<T extends TSchema> = Record<AccountField, T>;
+const fieldsOf = <T extends TSchema>(make: () => T) => Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, make()])) as FieldMap<T>;
+
+/** Body of POST, PUT and PATCH. `id` and `links` are read-only and ignored, so a read account can be sent back. */
+export const AccountWrite = Type.Object(
+  {
+    ...fieldsOf(() => Type.Optional(Nullable(Type.String({ maxLength: 1024 })))),
+    gender: Type.Optional(Nullable(Gender)),
+    password: Type.Optional(Type.String({ maxLength: 1024, description: 'write-only' })),
+    id: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
+    links: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
+  },
+  { additionalProperties: true, description: CUSTOM },
+);
+export type AccountWrite = Static<typeof AccountWrite>;
+
+const accountProps = {
+  id: Type.Integer(),
+  ...fieldsOf(() => Nullable(Type.String())),
+  gender: Gender,
+};
+export const Account = Type.Object(accountProps, { additionalProperties: true, description: 'plus every custom attribute' });
+export const AccountWithLinks = Type.Object(
+  { ...accountProps, links: Type.Array(Type.Object({ rel: Type.String(), url: Type.String() })) },
+  { additionalProperties: true, description: 'plus every custom attribute' },
+);
+
+export const AccountListQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1 }),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+    sort: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated attribute names, "-" for descending: -lastName,firstName' })),
+    attributes: Type.Optional(Type.String({ maxLength: 8192, description: 'filter as a JSON object: {"lastName":"Smith"}' })),
+  },
+  { additionalProperties: true, description: 'attributes[<name>]=<value> filters by one attribute (repeatable; exact, case-insensitive for email and username)' },
+);
+export type AccountListQuery = Static<typeof AccountListQuery>;
+
+export const AccountList = Type.Object({
+  data: Type.Array(Account),
+  pagination: Type.Object({
+    currentPage: Type.Integer(),
+    perPage: Type.Integer(),
+    count: Type.Integer(),
+    totalPages: Type.Integer(),
+    total: Type.Integer(),
+    links: Type.Object({ next: Type.Optional(Type.String()), previous: Type.Optional(Type.String()) }),
+  }),
+  totalItems: Type.Integer(),
+});
