@@ -292,6 +292,14 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
     expect((await json('PATCH', `${BASE}/${a.id}`, acme.keys.editor, { gender: null })).json().gender).toBe('unknown');
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await t.req({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths['/api/v1/account/accounts']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/v1/account/accounts/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    const params = doc.paths['/api/v1/account/accounts'].get.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required]);
+    expect(params).toEqual([['page', false], ['limit', false], ['sort', false], ['attributes', false]]);
+  });
+
   it('answers its own 404 for unknown paths and honours If-Match', async () => {
     const r = await curl('GET', '/api/v1/account/nothing', acme.keys.viewer);
     expect(r.statusCode).toBe(404);

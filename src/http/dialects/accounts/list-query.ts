@@ -53,12 +53,16 @@ export function filtersOf(qs: Record<string, unknown>): UserCondition[] {
   return pairs.map(([name, value]) => condition(name, value));
 }
 
+/** The page asked for (the schema fills in the defaults; repeated here for the type). */
+export const pageOf = (qs: AccountListQuery) => ({ page: qs.page ?? 1, limit: qs.limit ?? 20 });
+
 /** page/limit/sort/attributes → a core query: offset pages with the total, ties broken by id. */
 export function accountQuery(qs: AccountListQuery & Record<string, unknown>): UserQuery {
   const filters = filtersOf(qs);
+  const { page, limit } = pageOf(qs);
   return {
-    limit: qs.limit,
-    offset: (qs.page - 1) * qs.limit,
+    limit,
+    offset: (page - 1) * limit,
     withTotal: true,
     sort: parseSort(qs.sort, fieldOf),
     where: filters.length ? { op: 'and', items: filters } : undefined,

@@ -7,7 +7,7 @@ import type { User } from '../../../domain/user.ts';
 import { etagOf, expectedVersion } from '../../credentials.ts';
 import { Account, AccountError, AccountList, AccountListQuery, AccountParams, AccountWithLinks, AccountWrite } from './schemas.ts';
 import { accountInput, accountWire, selfLinks } from './mapping.ts';
-import { accountQuery, pagination } from './list-query.ts';
+import { accountQuery, pageOf, pagination } from './list-query.ts';
 import { ACCOUNTS_PREFIX, scopeOf } from './scope.ts';
 
 const tags = ['accounts (seed 001)'];
@@ -24,9 +24,10 @@ export const accountRoutes = (s: Services, accounts: AccountService): FastifyPlu
       const page = await s.users.list(principal, tenantId, accountQuery(qs));
       const total = page.total ?? 0;
       const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+      const { page: current, limit } = pageOf(qs);
       return {
         data: page.items.map(accountWire),
-        pagination: pagination(rawQuery, qs.page, qs.limit, page.items.length, total),
+        pagination: pagination(rawQuery, current, limit, page.items.length, total),
         totalItems: total,
       };
     });

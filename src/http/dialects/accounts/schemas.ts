@@ -42,8 +42,8 @@ export const AccountWithLinks = Type.Object(
 
 export const AccountListQuery = Type.Object(
   {
-    page: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1 }),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
     sort: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated attribute names, "-" for descending: -lastName,firstName' })),
     attributes: Type.Optional(Type.String({ maxLength: 8192, description: 'filter as a JSON object: {"lastName":"Smith"}' })),
   },
