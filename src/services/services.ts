@@ -6,6 +6,9 @@ import { ManagerService } from './manager-service.ts';
 import { PasswordHasher } from './password-hasher.ts';
 import { TenantService } from './tenant-service.ts';
 import { UserService } from './user-service.ts';
+import { AppKeyService } from './app-key-service.ts';
+import { LoginGuardService } from './login-guard-service.ts';
+import { PortalAccountService } from './portal-account-service.ts';
 import { AuditService } from './audit-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
@@ -17,6 +20,12 @@ export interface Services {
   hasher: PasswordHasher;
   /** The audit trail: record(tx, event) inside a write's transaction; list for GET …/audit. */
   audit: AuditService;
+  /** Application keys with usage counting (seed 002). */
+  appKeys: AppKeyService;
+  /** Password logins with the per-account brute-force lockout (seed 002 Basic auth). */
+  loginGuard: LoginGuardService;
+  /** Self-service accounts of the /rest/users dialect (seed 002). */
+  portal: PortalAccountService;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -24,13 +33,19 @@ export interface Services {
 export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>): Services {
   const store = Store.of(db);
   const hasher = new PasswordHasher(config.argon2);
+  const users = new UserService(store, hasher);
+  const tenants = new TenantService(store);
+  const appKeys = new AppKeyService(store);
   return {
     auth: new AuthService(store, config.rootKey),
-    tenants: new TenantService(store),
+    tenants,
     managers: new ManagerService(store),
-    users: new UserService(store, hasher),
+    users,
     hasher,
     audit: new AuditService(store),
+    appKeys,
+    loginGuard: new LoginGuardService(store, users, hasher),
+    portal: new PortalAccountService(users, tenants, appKeys),
     ping: () => store.ping(),
   };
 }

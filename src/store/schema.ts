@@ -75,10 +75,41 @@ export interface AuditEventsTable {
   changes: string | Record<string, unknown> | null;
 }
 
+/** Seed 002 application keys: only the SHA-256 digest of the secret is stored. */
+export interface AppKeysTable {
+  id: Generated<number>;
+  tenantId: number;
+  userId: number;
+  name: string;
+  keyDigest: string;
+  usage: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A password login in progress (failed = 0) or failed (1), per account (brute-force lockout). */
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  tenantId: number;
+  userId: number;
+  at: number;
+  failed: number;
+}
+
+export interface LoginLocksTable {
+  userId: number;
+  tenantId: number;
+  lockedUntil: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   managers: ManagersTable;
   users: UsersTable;
   meta: MetaTable;
   auditEvents: AuditEventsTable;
+  appKeys: AppKeysTable;
+  loginAttempts: LoginAttemptsTable;
+  loginLocks: LoginLocksTable;
 }

@@ -5,6 +5,8 @@ import { TenantStore } from './tenant-store.ts';
 import { ManagerStore } from './manager-store.ts';
 import { UserStore } from './user-store.ts';
 import { MetaStore } from './meta-store.ts';
+import { AppKeyStore } from './app-key-store.ts';
+import { LoginAttemptStore } from './login-attempt-store.ts';
 import { AuditStore } from './audit-store.ts';
 
 /** All stores over one executor (the pool, or one transaction). */
@@ -13,6 +15,8 @@ export class Store {
   readonly managers: ManagerStore;
   readonly users: UserStore;
   readonly meta: MetaStore;
+  readonly appKeys: AppKeyStore;
+  readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditStore;
 
   constructor(
@@ -23,6 +27,8 @@ export class Store {
     this.managers = new ManagerStore(db);
     this.users = new UserStore(db, kind);
     this.meta = new MetaStore(db);
+    this.appKeys = new AppKeyStore(db);
+    this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);
   }
 

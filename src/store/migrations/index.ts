@@ -3,11 +3,13 @@ import type { Db } from '../database.ts';
 import type { RosterMigration } from './migration.ts';
 import { core } from './20261123_0001_core.ts';
 import { audit } from './20261123_0100_audit.ts';
+import { restUsers } from './20261123_0050_rest_users.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
   '20261123_0001_core': core,
   '20261123_0100_audit': audit,
+  '20261123_0050_rest_users': restUsers,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

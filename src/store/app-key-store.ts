@@ -1,0 +1,98 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AppKeysTable, Database } from './schema.ts';
+import type { AppKey, AppKeyUse } from '../domain/app-key.ts';
+
+const ms = (v: number | null) => (v === null ? null : new Date(Number(v)));
+
+function toAppKey(r: Selectable<AppKeysTable>): AppKey {
+  return {
+    id: Number(r.id),
+    tenantId: Number(r.tenantId),
+    userId: Number(r.userId),
+    name: r.name,
+    usage: Number(r.usage),
+    createdAt: new Date(Number(r.createdAt)),
+    lastUsedAt: ms(r.lastUsedAt),
+    revokedAt: ms(r.revokedAt),
+  };
+}
+
+/** Application keys (seed 002). Every query is scoped to one tenant; only digests are stored. */
+export class AppKeyStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(k: { tenantId: number; userId: number; name: string; keyDigest: string }, now = Date.now()): Promise<AppKey> {
+    const r = await this.db
+      .insertInto('appKeys')
+      .values({ ...k, usage: 0, createdAt: now, lastUsedAt: null, revokedAt: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAppKey(r);
+  }
+
+  /** The user's keys that are not revoked, oldest first. */
+  async listActive(tenantId: number, userId: number): Promise<AppKey[]> {
+    const rows = await this.db
+      .selectFrom('appKeys')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .orderBy('id')
+      .execute();
+    return rows.map(toAppKey);
+  }
+
+  async countActive(tenantId: number, userId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('appKeys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Revokes one of the user's active keys; false when there is no such active key. */
+  async revoke(tenantId: number, userId: number, id: number, now = Date.now()): Promise<boolean> {
+    const r = await this.db
+      .updateTable('appKeys')
+      .set({ revokedAt: now })
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .where('id', '=', id)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Adds `cost` to an active key's usage in ONE statement (no read-modify-write), so parallel
+   * calls from any number of processes never lose an increment. Keys of inactive users do not
+   * count. Null when no such key.
+   */
+  async consume(tenantId: number, digest: string, cost: number, now = Date.now()): Promise<Omit<AppKeyUse, 'username'> | null> {
+    const r = await this.db
+      .updateTable('appKeys')
+      .set((eb) => ({ usage: eb('usage', '+', cost), lastUsedAt: now }))
+      .where('tenantId', '=', tenantId)
+      .where('keyDigest', '=', digest)
+      .where('revokedAt', 'is', null)
+      .where('userId', 'in', (eb) => eb.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('active', '=', 1))
+      .returning(['id', 'userId', 'usage'])
+      .executeTakeFirst();
+    return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage) } : null;
+  }
+
+  /** The sum of usage over all the user's keys, revoked ones included (usage that happened stays billed). */
+  async usageOf(tenantId: number, userId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('appKeys')
+      .select(sql<number>`coalesce(sum(usage), 0)`.as('total'))
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(r.total);
+  }
+}
