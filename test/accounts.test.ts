@@ -101,6 +101,9 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
     const charset = await t.req({ method: 'POST', url: BASE, key: null, headers: { admin_api_key: key, 'content-type': 'application/json; charset=utf-8' }, payload: '{"username":"charset"}' });
     expect(charset.statusCode).toBe(201);
 
+    const proto = await curl('POST', BASE, key, '__proto__=x&username=proto');
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json().error.message).toMatch(/__proto__/);
     const form = await curl('POST', BASE, key, 'username=form-user&firstName=Ann+Marie&tier=gold');
     expect(form.statusCode, form.body).toBe(201);
     expect(form.json()).toMatchObject({ username: 'form-user', firstName: 'Ann Marie', tier: 'gold' });
@@ -207,6 +210,16 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
     expect(back.statusCode, back.body).toBe(200);
     expect(back.json()).toEqual({ ...replaced, firstName: 'Again' });
     expect((await adminUser(acme.tenantId, a.id)).attributes).toEqual({ color: 'red' });
+  });
+
+  it('loses no custom attribute when PATCHes of one account run at once', async () => {
+    const a = await create(acme.keys.editor, { username: 'racy', base: 'kept' });
+    const writes = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => json('PATCH', `${BASE}/${a.id}`, acme.keys.editor, { [`k${i}`]: i, ...(i === 0 ? { title: 'T' } : {}) })),
+    );
+    expect(writes.map((w) => w.statusCode)).toEqual(Array(8).fill(200));
+    const final = (await curl('GET', `${BASE}/${a.id}`, acme.keys.viewer)).json();
+    expect(final).toMatchObject({ base: 'kept', title: 'T', k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7 });
   });
 
   it('leaves the core fields other dialects own alone on PUT and PATCH', async () => {

@@ -21,7 +21,8 @@ export interface AccountInput {
   custom: Attributes;
 }
 
-const MERGE_ATTEMPTS = 5;
+/** Each lost race means another write landed, so this many concurrent writers to one account always finish. */
+const MERGE_ATTEMPTS = 10;
 
 const withoutNulls = (attrs: Attributes): Attributes => Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== null));
 

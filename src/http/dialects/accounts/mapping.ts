@@ -23,11 +23,8 @@ const EMPTY_IS_NULL = new Set<string>(['email', 'username']);
 
 /** Account body → core input. Every key that is not a default field is a custom attribute. */
 export function accountInput(body: AccountWrite): AccountInput {
-  const a: AccountInput = { profile: {}, custom: {} };
-  for (const [key, value] of Object.entries(body)) {
-    if (KNOWN.has(key)) continue;
-    a.custom[key] = value;
-  }
+  // fromEntries keeps a key such as __proto__ as data, so the core's name rule rejects it.
+  const a: AccountInput = { profile: {}, custom: Object.fromEntries(Object.entries(body).filter(([key]) => !KNOWN.has(key))) };
   for (const f of ACCOUNT_FIELDS) {
     const v = body[f];
     if (v === undefined) continue;

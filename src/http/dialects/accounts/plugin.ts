@@ -40,12 +40,13 @@ function registerBodyParsers(app: FastifyInstance): void {
     const text = body.trim();
     if (text === '') return done(null, {});
     if (form && !'{["'.includes(text[0])) {
-      const out: Record<string, string | string[]> = {};
+      // A Map, then fromEntries: a key such as __proto__ stays a plain (and then rejected) key.
+      const fields = new Map<string, string | string[]>();
       for (const [k, v] of new URLSearchParams(body)) {
-        const prev = out[k];
-        out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        const prev = fields.get(k);
+        fields.set(k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
       }
-      return done(null, out);
+      return done(null, Object.fromEntries(fields));
     }
     json(req, text, done);
   };
