@@ -6,6 +6,7 @@ import { ManagerService } from './manager-service.ts';
 import { PasswordHasher } from './password-hasher.ts';
 import { TenantService } from './tenant-service.ts';
 import { UserService } from './user-service.ts';
+import { UsermostService } from './usermost-service.ts';
 import { AppKeyService } from './app-key-service.ts';
 import { LoginGuardService } from './login-guard-service.ts';
 import { PortalAccountService } from './portal-account-service.ts';
@@ -26,6 +27,8 @@ export interface Services {
   loginGuard: LoginGuardService;
   /** Self-service accounts of the /rest/users dialect (seed 002). */
   portal: PortalAccountService;
+  /** Users by userId and their events, with idempotent writes (seed 000). */
+  usermost: UsermostService;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -46,6 +49,7 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     appKeys,
     loginGuard: new LoginGuardService(store, users, hasher),
     portal: new PortalAccountService(users, tenants, appKeys),
+    usermost: new UsermostService(store, hasher),
     ping: () => store.ping(),
   };
 }

@@ -103,6 +103,27 @@ export interface LoginLocksTable {
   lockedUntil: number;
 }
 
+/** A custom event of a user (Usermost); params are JSON text on SQLite, jsonb on PostgreSQL. */
+export interface EventsTable {
+  id: Generated<number>;
+  tenantId: number;
+  userId: number;
+  eventName: string;
+  eventTime: number;
+  params: string | Record<string, unknown>;
+  createdAt: number;
+}
+
+/** The remembered answer of an idempotent write, per tenant and x-request-id (kept at least 24 h). */
+export interface IdempotencyKeysTable {
+  tenantId: number;
+  requestId: string;
+  fingerprint: string;
+  status: number;
+  body: string;
+  createdAt: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   managers: ManagersTable;
@@ -112,4 +133,6 @@ export interface Database {
   appKeys: AppKeysTable;
   loginAttempts: LoginAttemptsTable;
   loginLocks: LoginLocksTable;
+  events: EventsTable;
+  idempotencyKeys: IdempotencyKeysTable;
 }

@@ -5,6 +5,8 @@ import { TenantStore } from './tenant-store.ts';
 import { ManagerStore } from './manager-store.ts';
 import { UserStore } from './user-store.ts';
 import { MetaStore } from './meta-store.ts';
+import { EventStore } from './event-store.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
 import { LoginAttemptStore } from './login-attempt-store.ts';
 import { AuditStore } from './audit-store.ts';
@@ -15,6 +17,8 @@ export class Store {
   readonly managers: ManagerStore;
   readonly users: UserStore;
   readonly meta: MetaStore;
+  readonly events: EventStore;
+  readonly idempotency: IdempotencyStore;
   readonly appKeys: AppKeyStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditStore;
@@ -27,6 +31,8 @@ export class Store {
     this.managers = new ManagerStore(db);
     this.users = new UserStore(db, kind);
     this.meta = new MetaStore(db);
+    this.events = new EventStore(db);
+    this.idempotency = new IdempotencyStore(db);
     this.appKeys = new AppKeyStore(db);
     this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);

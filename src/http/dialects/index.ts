@@ -3,6 +3,7 @@ import type { Services } from '../../services/services.ts';
 import { adminDialect } from './admin/plugin.ts';
 import { restUsersDialect } from './rest-users/plugin.ts';
 import { accountsDialect } from './accounts/plugin.ts';
+import { usermostDialect } from './usermost/plugin.ts';
 
 /** One API surface: its own routes, wire schemas, mapping and error envelope, under one prefix. */
 export interface Dialect {
@@ -12,4 +13,4 @@ export interface Dialect {
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect];
+export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect];

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Db } from '../database.ts';
 import type { RosterMigration } from './migration.ts';
 import { core } from './20261123_0001_core.ts';
+import { events } from './20261123_0030_events.ts';
 import { audit } from './20261123_0100_audit.ts';
 import { restUsers } from './20261123_0050_rest_users.ts';
 
@@ -10,6 +11,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261123_0001_core': core,
   '20261123_0100_audit': audit,
   '20261123_0050_rest_users': restUsers,
+  '20261123_0030_events': events,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
