@@ -18,7 +18,10 @@ if (runtime.generatedRootKey) {
   // Printed once, on the first start of a new database; only its digest is stored.
   process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
 }
-const app = await buildApp(runtime.services, { logger: { level: config.logLevel, redact: REDACT } });
+const app = await buildApp(runtime.services, {
+  logger: { level: config.logLevel, redact: REDACT },
+  rateLimit: { perKey: config.rateLimit, perIp: config.rateLimitIp, redisUrl: config.redisUrl },
+});
 await app.listen({ port: config.port, host: config.host });
 
 let stopping = false;

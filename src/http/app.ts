@@ -6,12 +6,23 @@ import type { Services } from '../services/services.ts';
 import { validatorCompiler } from './validation.ts';
 import { toProblem } from './errors.ts';
 import { dialects } from './dialects/index.ts';
+import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Per-key and per-IP request limits (main.ts passes the configured ones); none when absent. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 export type App = FastifyInstance;
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+const routeLists = new WeakMap<object, RouteEntry[]>();
+/** Every route registered on an app, in order (the fuzz and cross-dialect tests drive them all). */
+export const routesOf = (app: App): RouteEntry[] => routeLists.get(app) ?? [];
 
 /** Paths of headers and fields that hold secrets: never written to a log line. */
 export const REDACT = [
@@ -36,6 +47,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  const routes: RouteEntry[] = [];
+  routeLists.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -66,6 +82,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
+
+  // Before every route and dialect: over a limit, the route's own dialect renders the 429.
+  if (opts.rateLimit) addRateLimit(app, opts.rateLimit);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
