@@ -22,7 +22,7 @@ export function acceptsJson(accept: string | undefined): boolean {
 /** The seed's clients use its own words: an account, not a user. */
 function messageOf(p: HttpProblem, req: FastifyRequest): string {
   const id = (req.params as { id?: unknown } | undefined)?.id;
-  if (p.code === 'user.not_found') return `account ${id ?? ''} not found`.replace('  ', ' ');
+  if (p.code === 'user.not_found') return id === undefined ? 'account not found' : `account ${String(id)} not found`;
   if (p.code === 'user.username_taken') return 'an account with this username already exists';
   if (p.code === 'user.email_taken') return 'an account with this email already exists';
   return p.message;
