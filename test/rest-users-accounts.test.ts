@@ -70,8 +70,11 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expectFailure(await post('{"username": "x1",', { 'content-type': 'application/json' }), 400, /JSON/);
     expectFailure(await post('[1,2]', { 'content-type': 'application/json' }), 400);
     expectFailure(await post('username=x1&username=x2&email=x1@example.com&password=xxxxxxxxxx', { 'content-type': 'application/x-www-form-urlencoded' }), 400, /username/);
-    expectFailure(await post('username=x1', { 'content-type': 'text/plain' }), 415, /content type/);
+    const plain = await post('username=x1', { 'content-type': 'text/plain' });
+    expectFailure(plain, 415, /content type/);
+    expect(plain.headers['www-authenticate']).toBeUndefined();
     expectFailure(await post('<user/>', { 'content-type': 'application/xml' }), 415);
+    expectFailure(await post(`username=${'x'.repeat(70 * 1024)}`, { 'content-type': 'application/x-www-form-urlencoded' }), 413);
     expectFailure(await t.req({ method: 'POST', url: '/rest/users', key: null }), 400);
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/x1', key: defaultKeys.viewer }), 404);
   });
@@ -191,7 +194,9 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expect(off.statusCode, off.body).toBe(200);
     const h = { 'x-roster-tenant': 'acme' };
     const payload = { username: 'closed', email: 'closed@example.com', password: PASSWORD };
-    expectFailure(await t.req({ method: 'POST', url: '/rest/users', key: null, headers: h, payload }), 401, /sign-up is closed/);
+    const closed = await t.req({ method: 'POST', url: '/rest/users', key: null, headers: h, payload });
+    expectFailure(closed, 401, /sign-up is closed/);
+    expect(closed.headers['www-authenticate']).toBeUndefined();
     expectFailure(await t.req({ method: 'POST', url: '/rest/users', key: acme.keys.viewer, headers: h, payload }), 403);
     expectFailure(await t.req({ method: 'POST', url: '/rest/users', key: defaultKeys.editor, headers: h, payload }), 404);
     expectSuccess(await t.req({ method: 'POST', url: '/rest/users', key: acme.keys.editor, headers: h, payload }), 201);

@@ -7,10 +7,8 @@ import type { PasswordHasher } from './password-hasher.ts';
 import type { UserService } from './user-service.ts';
 
 const badCredentials = () => unauthorized('wrong username or password');
-const refused = (ms: number) =>
-  new DomainError('rate_limited', 'auth.locked', 'too many failed logins for this account; try again later', {
-    retryAfter: Math.max(1, Math.ceil(ms / 1000)),
-  });
+const refused = (ms: number, message = 'too many failed logins for this account; try again later') =>
+  new DomainError('rate_limited', 'auth.locked', message, { retryAfter: Math.max(1, Math.ceil(ms / 1000)) });
 
 /**
  * Username + password logins with brute-force protection, counted in the database so that every
@@ -47,7 +45,8 @@ export class LoginGuardService {
     if ((await attempts.countSince(tenantId, user.id, now - LOGIN_WINDOW_MS, false)) > LOGIN_MAX_IN_FLIGHT) {
       await attempts.release(attempt);
       const until = await attempts.lockedUntil(tenantId, user.id);
-      throw refused(until !== null && until > now ? until - now : 1000);
+      if (until !== null && until > now) throw refused(until - now);
+      throw refused(1000, 'too many login attempts for this account at once; try again shortly');
     }
 
     let ok: boolean;

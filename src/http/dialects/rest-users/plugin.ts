@@ -28,8 +28,8 @@ export const restUsersDialect: Dialect = {
         const p = toProblem(err);
         if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
         if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        // Password sign-in is HTTP Basic; the key check (/keys/verify) is not a Basic challenge.
-        if (p.status === 401 && !req.routeOptions.url?.endsWith('/keys/verify')) {
+        // Account routes sign in with HTTP Basic; sign-up and the key check take no password.
+        if (p.status === 401 && req.routeOptions.url?.startsWith('/rest/users/:username')) {
           reply.header('www-authenticate', 'Basic realm="roster", charset="UTF-8"');
         }
         const message = p.status === 415 ? 'unsupported content type: send application/json or application/x-www-form-urlencoded' : p.message;
