@@ -252,7 +252,7 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
     container(await t.req({ method: 'GET', url: `${users()}/mail2` }), 404);
   });
 
-  it('handles two concurrent identifies of one new userId: one creates, the other updates', async () => {
+  it('handles concurrent identifies of one new userId: one creates, the others update', async () => {
     const rs = await Promise.all(
       ['A', 'B', 'C', 'D'].map((c) => t.req({ method: 'POST', url: users(), key: acme.keys.editor, payload: { userId: 'racer', [`from${c}`]: true } })),
     );

@@ -72,7 +72,7 @@ export class IdempotencyService {
           if (request) await tx.idempotency.complete(tenantId, request.id, { status: answer.status, body: JSON.stringify(answer.body) });
           return { ...answer, replayed: false };
         });
-        if (request) this.purgeNow();
+        if (request) await this.purgeIfDue();
         return out;
       } catch (e) {
         // A unique violation here is a concurrent duplicate's claim committing first: look again.
@@ -82,13 +82,18 @@ export class IdempotencyService {
     }
   }
 
-  /** Forgets expired answers now and then (at most once a minute per process), off the request's path. */
-  private purgeNow(): void {
+  /**
+   * Forgets expired answers now and then: at most once a minute per process, after a write has
+   * committed (one indexed delete). A failure only postpones it; the write has succeeded.
+   */
+  private async purgeIfDue(): Promise<void> {
     const now = this.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
-    this.store.idempotency.purgeBefore(now - IDEMPOTENCY_TTL_MS).catch(() => {
-      this.lastPurge = 0; // try again on a later write
-    });
+    try {
+      await this.store.idempotency.purgeBefore(now - IDEMPOTENCY_TTL_MS);
+    } catch {
+      this.lastPurge = 0;
+    }
   }
 }

@@ -66,7 +66,9 @@ export const usermostDialect: Dialect = {
         if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
         // The seed knows one code for a bad body: an oversized or non-JSON one is a 400 too.
         const status = p.status === 413 || p.status === 415 ? 400 : p.status;
-        return reply.status(status).send(failure(p.message));
+        const limit = req.routeOptions.bodyLimit;
+        const message = p.status === 413 && limit ? `the request body is larger than the ${limit / (1024 * 1024)} MiB limit` : p.message;
+        return reply.status(status).send(failure(message));
       });
       app.setNotFoundHandler((req, reply) => reply.status(404).send(failure(`invalid URL: no route for ${req.method} ${req.url.split('?')[0]}`)));
 
