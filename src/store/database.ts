@@ -46,6 +46,9 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
+  // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
+  // listens while it is checked out (an unhandled 'error' event would kill the process).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
   return { kind: 'postgres', kysely, close: () => kysely.destroy() };
 }
