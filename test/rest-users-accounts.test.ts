@@ -66,6 +66,8 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expectFailure(await post({ username: 'x1', email: 'x1@example.com', password: 'short' }), 400, /password/);
     expectFailure(await post({ username: 'x1', email: 'x1@example.com', password: PASSWORD, role: 'admin' }), 400, /role/);
     expectFailure(await post({ username: 'x:1', email: 'x1@example.com', password: PASSWORD }), 400, /username/);
+    expectFailure(await post({ username: 'x\u00001', email: 'x1@example.com', password: PASSWORD }), 400, /username/);
+    expectFailure(await post({ username: 'x1', email: 'x\u00001@example.com', password: PASSWORD }), 400, /email/);
     expectFailure(await post({ username: 5, email: 'x1@example.com', password: PASSWORD }), 400, /username/);
     expectFailure(await post('{"username": "x1",', { 'content-type': 'application/json' }), 400, /JSON/);
     expectFailure(await post('[1,2]', { 'content-type': 'application/json' }), 400);
@@ -102,6 +104,8 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expect(wrong.message).not.toContain('not the password');
     expect((await get('dave', basic('dave', 'not the password'))).headers['www-authenticate']).toMatch(/^Basic realm=/);
     expectFailure(await get('dave', basic('nobody', PASSWORD)), 401);
+    expectFailure(await get('dave', basic('da\u0000ve', PASSWORD)), 401);
+    expectFailure(await t.req({ method: 'GET', url: '/rest/users/da%00ve', key: defaultKeys.viewer }), 404);
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/dave', key: null }), 401);
     expectFailure(await get('dave', 'Basic !!!notbase64'), 401);
     expectFailure(await get('dave', `Basic ${Buffer.from('no-colon').toString('base64')}`), 401);
@@ -184,6 +188,7 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/kate', key: defaultKeys.viewer, headers: h }), 404);
     expectFailure(await t.req({ method: 'POST', url: '/rest/users', key: null, headers: { 'x-roster-tenant': 'nope' }, payload: { username: 'z', email: 'z@example.com', password: PASSWORD } }), 404, /tenant/);
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/kate', key: null, headers: { 'x-roster-tenant': 'nope', authorization: basic('kate', PASSWORD) } }), 404);
+    expectFailure(await t.req({ method: 'GET', url: '/rest/users/kate', key: null, headers: { 'x-roster-tenant': 'no pe!', authorization: basic('kate', PASSWORD) } }), 404);
     // Renaming in one tenant leaves the other's kate alone.
     expectSuccess(await t.req({ method: 'PUT', url: '/rest/users/kate', key: acme.keys.editor, headers: h, payload: { username: 'kate.acme' } }));
     expectSuccess(await t.req({ method: 'GET', url: '/rest/users/kate', key: defaultKeys.viewer }));

@@ -27,7 +27,8 @@ export class LoginGuardService {
   ) {}
 
   async login(tenantId: number, username: string, password: string): Promise<User> {
-    const user = username === '' ? null : await this.users.find(tenantId, { username });
+    // A NUL can be in no stored name (PostgreSQL text cannot hold it): no account, not an error.
+    const user = username === '' || username.includes('\0') ? null : await this.users.find(tenantId, { username });
     if (!user || !user.active || !user.hasPassword) {
       // Costs what a real check costs, so response times do not tell which usernames exist.
       this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex'));

@@ -1,7 +1,7 @@
 import { forbidden, invalid, notFound, unauthorized } from '../domain/errors.ts';
 import { actorOf, type Principal } from '../domain/privileges.ts';
 import type { Privilege } from '../domain/privileges.ts';
-import type { Tenant } from '../domain/tenant.ts';
+import { LICENSE_CODE, type Tenant } from '../domain/tenant.ts';
 import type { User, UserInput } from '../domain/user.ts';
 import type { AppKey } from '../domain/app-key.ts';
 import { authorize } from './access.ts';
@@ -27,9 +27,14 @@ const auditActor = (a: PortalActor) => (a.kind === 'user' ? `user:${a.user.id}` 
 /** HTTP Basic cannot carry a ':' in the user name; control characters have no place in one. */
 // eslint-disable-next-line no-control-regex
 const UNUSABLE_USERNAME = /[:\u0000-\u001f\u007f]/;
-function validatePortalUsername(username: string | undefined): void {
-  if (username !== undefined && UNUSABLE_USERNAME.test(username)) {
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+function validatePortalInput(input: { username?: string; email?: string }): void {
+  if (input.username !== undefined && UNUSABLE_USERNAME.test(input.username)) {
     throw invalid('user.invalid_username', 'username must not contain ":" or control characters', 'username');
+  }
+  if (input.email !== undefined && CONTROL.test(input.email)) {
+    throw invalid('user.invalid_email', 'email must not contain control characters', 'email');
   }
 }
 
@@ -48,7 +53,7 @@ export class PortalAccountService {
   /** The tenant a request acts on: the one with this license code, or the default tenant. */
   async tenant(licenseCode: string | undefined): Promise<Tenant> {
     const code = licenseCode?.trim() || 'default';
-    const t = await this.tenants.byLicenseCode(code);
+    const t = LICENSE_CODE.test(code) ? await this.tenants.byLicenseCode(code) : null;
     if (!t) throw notFound('tenant.not_found', `tenant "${code}" not found`);
     return t;
   }
@@ -59,7 +64,7 @@ export class PortalAccountService {
 
   /** Open sign-up when the tenant allows it; otherwise (or when a key is presented) a key with users:write. */
   async signUp(tenant: Tenant, principal: Principal | null, input: { username: string; email: string; password: string }): Promise<PortalAccount> {
-    validatePortalUsername(input.username);
+    validatePortalInput(input);
     const values: UserInput = { username: input.username, email: input.email, password: input.password };
     let user: User;
     if (principal) user = await this.users.create(principal, tenant.id, values);
@@ -77,7 +82,7 @@ export class PortalAccountService {
       return actor.user;
     }
     authorize(actor.principal, tenantId, privilege);
-    const u = await this.users.find(tenantId, { username });
+    const u = username.includes('\0') ? null : await this.users.find(tenantId, { username });
     if (!u) throw notFound('user.not_found', `account "${username}" not found`);
     return u;
   }
@@ -89,7 +94,7 @@ export class PortalAccountService {
   /** Changes username and/or email; a different email address is unverified until verified again. */
   async update(actor: PortalActor, tenantId: number, username: string, changes: { username?: string; email?: string }): Promise<PortalAccount> {
     const current = await this.target(actor, tenantId, username, 'users:write');
-    validatePortalUsername(changes.username);
+    validatePortalInput(changes);
     const input: UserInput = {};
     if (changes.username !== undefined) input.username = changes.username;
     if (changes.email !== undefined) {
