@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Services } from '../../../services/services.ts';
+import { DomainError } from '../../../domain/errors.ts';
+import type { Principal } from '../../../domain/privileges.ts';
+import type { Dialect } from '../index.ts';
+import { toProblem, type HttpProblem } from '../../errors.ts';
+import { apiKeyOf } from '../../credentials.ts';
+import { WIRE_NAME } from './mapping.ts';
+import { listRoutes, userRoutes } from './routes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    usrPrincipal: Principal | null;
+  }
+}
+
+export const principalOf = (req: FastifyRequest): Principal => req.usrPrincipal!;
+
+/** Core wording → the seed's: an account, not a tenant; its field names, not the core's. */
+export function messageOf(p: HttpProblem): string {
+  if (p.code === 'tenant.not_found') return p.message.replace(/^tenant /, 'account ');
+  if (p.code === 'user.username_taken') return 'a user with this username already exists in this account';
+  if (p.code === 'user.email_taken') return 'a user with this emailAddress already exists in this account';
+  const field = p.field ?? '';
+  const wire = WIRE_NAME[field];
+  if (wire && field !== wire && p.message.startsWith(`${field} `)) return wire + p.message.slice(field.length);
+  return p.message;
+}
+
+/** JSON bodies under application/json, text/javascript (the seed's examples) or no Content-Type at all. */
+function registerBodyParsers(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  const parse = (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    const text = body.trim();
+    if (text === '') return done(null, undefined);
+    json(req, text, done);
+  };
+  app.removeAllContentTypeParsers();
+  for (const type of ['application/json', 'text/javascript', 'application/javascript']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (req, body, done) => parse(req, body as string, done));
+  }
+  // '*' also receives bodies sent without any Content-Type; any other type is refused.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (req.headers['content-type'] !== undefined) {
+      return done(new DomainError('unsupported_media_type', 'usr.unsupported_media_type', 'send the body as JSON (Content-Type: application/json or text/javascript)'));
+    }
+    parse(req, body as string, done);
+  });
+}
+
+/**
+ * One prefix's scope: parsers, the error envelope, the not-found answer and authentication.
+ * Written once, applied to /usr and to /pub/usr (Fastify wants one not-found handler per prefix).
+ */
+function configureScope(app: FastifyInstance, services: Services): void {
+  registerBodyParsers(app);
+  app.setErrorHandler((err, req, reply) => {
+    const p = toProblem(err);
+    if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+    if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+    return reply.status(p.status).send({ error: { code: p.code, message: messageOf(p) } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+  // Before the body is read: a request without a valid key learns nothing from its body.
+  app.addHook('onRequest', async (req) => {
+    if (req.is404) return;
+    req.usrPrincipal = await services.auth.authenticate(apiKeyOf(req));
+  });
+  // A body-less add or modify is an empty object (add then names every missing field).
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT')) req.body = {};
+  });
+}
+
+/** User management by account id (seed 003): /usr/… and /pub/usr/acc/…, for manager and root keys. */
+export const usrDialect: Dialect = {
+  name: 'usr',
+  prefix: '',
+  plugin: (services: Services): FastifyPluginAsync =>
+    async (app) => {
+      app.decorateRequest('usrPrincipal', null);
+      await app.register(
+        async (scope) => {
+          configureScope(scope, services);
+          await scope.register(listRoutes(services));
+          await scope.register(userRoutes(services));
+        },
+        { prefix: '/usr' },
+      );
+      await app.register(
+        async (scope) => {
+          configureScope(scope, services);
+          await scope.register(listRoutes(services));
+        },
+        { prefix: '/pub/usr' },
+      );
+    },
+};
