@@ -218,6 +218,7 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
       ['empty userId', 'application/json', '{"userId":""}', /userId/],
       ['blank userId', 'application/json', '{"userId":"  "}', /userId/],
       ['numeric userId', 'application/json', '{"userId":5}', /userId/],
+      ['userId over 500 characters', 'application/json', JSON.stringify({ userId: 'x'.repeat(501) }), /userId/],
       ['number for a core field', 'application/json', '{"userId":"x","firstName":5}', /firstName/],
       ['object for a core field', 'application/json', '{"userId":"x","email":{"a":1}}', /email/],
       ['bad email', 'application/json', '{"userId":"x","email":"nope"}', /email/],
@@ -243,6 +244,15 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
     expect(container(await t.req({ method: 'GET', url: `${users()}/stable` }), 200).response.data).toEqual(stable);
     // JSON under another label is still JSON: curl -d sends form-urlencoded by default.
     container(await t.req({ method: 'POST', url: users(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '{"userId":"curl-user"}' }), 201);
+  });
+
+  it('reaches a userId with spaces, slashes and non-ASCII characters through its encoded URL', async () => {
+    const id = 'ann smith/ü?#&x';
+    container(await t.req({ method: 'POST', url: users(), payload: { userId: id, firstName: 'Ann' } }), 201);
+    container(await t.req({ method: 'POST', url: `${base('acme')}/events`, payload: { userId: id, eventName: 'e' } }), 201);
+    expect(container(await t.req({ method: 'GET', url: `${users()}/${encodeURIComponent(id)}` }), 200).response.data).toMatchObject({ userId: id, firstName: 'Ann' });
+    expect(await eventsOf(t, 'acme', id)).toHaveLength(1);
+    container(await t.req({ method: 'DELETE', url: `${users()}/${encodeURIComponent(id)}` }), 200);
   });
 
   it('answers a duplicate email with a conflict in the container', async () => {

@@ -11,6 +11,7 @@ import { AppKeyService } from './app-key-service.ts';
 import { LoginGuardService } from './login-guard-service.ts';
 import { PortalAccountService } from './portal-account-service.ts';
 import { AuditService } from './audit-service.ts';
+import { UsrService } from './usr-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   portal: PortalAccountService;
   /** Users by userId and their events, with idempotent writes (seed 000). */
   usermost: UsermostService;
+  /** Users by bare user id across reachable tenants, and moves between tenants (seed 003). */
+  usr: UsrService;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     loginGuard: new LoginGuardService(store, users, hasher),
     portal: new PortalAccountService(users, tenants, appKeys),
     usermost: new UsermostService(store, hasher),
+    usr: new UsrService(store, users, hasher),
     ping: () => store.ping(),
   };
 }

@@ -10,6 +10,7 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
 import { LoginAttemptStore } from './login-attempt-store.ts';
 import { AuditStore } from './audit-store.ts';
+import { UserMoveStore } from './user-move-store.ts';
 
 /** All stores over one executor (the pool, or one transaction). */
 export class Store {
@@ -22,6 +23,8 @@ export class Store {
   readonly appKeys: AppKeyStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditStore;
+  /** Moving a user between tenants (seed 003). */
+  readonly userMoves: UserMoveStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -36,6 +39,7 @@ export class Store {
     this.appKeys = new AppKeyStore(db);
     this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);
+    this.userMoves = new UserMoveStore(db);
   }
 
   static of(db: Db): Store {

@@ -4,6 +4,7 @@ import { adminDialect } from './admin/plugin.ts';
 import { restUsersDialect } from './rest-users/plugin.ts';
 import { accountsDialect } from './accounts/plugin.ts';
 import { usermostDialect } from './usermost/plugin.ts';
+import { usrDialect } from './usr/plugin.ts';
 
 /** One API surface: its own routes, wire schemas, mapping and error envelope, under one prefix. */
 export interface Dialect {
@@ -13,4 +14,4 @@ export interface Dialect {
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect];
+export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, usrDialect];

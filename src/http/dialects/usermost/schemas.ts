@@ -5,7 +5,8 @@ import { USERMOST_FIELDS } from './mapping.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', examples: ['2013-01-26T07:31:05+0000'] });
-const UserId = Type.String({ minLength: 1, maxLength: 1024, pattern: '\\S', description: 'your id of the user; never changes' });
+// At most 500 characters: the router's limit for a path segment, so every user stays reachable at /users/{userId}.
+const UserId = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'your id of the user; never changes' });
 
 /** Every answer, success or error, is wrapped in this container (seed 000). */
 export const Container = <T extends TSchema>(data: T) =>
@@ -21,7 +22,7 @@ export const ErrorContainer = Container(Type.Null());
 export const errors = { 400: ErrorContainer, 401: ErrorContainer, 404: ErrorContainer };
 
 export const LicenseParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }) });
-export const UserParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }), userId: Type.String({ minLength: 1, maxLength: 1024 }) });
+export const UserParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }), userId: Type.String({ minLength: 1, maxLength: 500 }) });
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: '1-based' }),
