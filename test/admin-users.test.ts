@@ -89,6 +89,8 @@ describe.each(backends())('management API users ($name)', (backend) => {
       [{ gender: 'x' }, 400, /gender/],
       [{ attributes: { '1bad': 1 } }, 400, /1bad/],
       [{ attributes: { big: 'x'.repeat(70 * 1024) } }, 400, /64 KiB/],
+      [{ username: 'nul\u0000byte' }, 400, /username.*NUL/],
+      [{ attributes: { note: 'nul\u0000byte' } }, 400, /NUL/],
     ];
     for (const [payload, status, msg] of cases) {
       const r = await t.req({ method: 'POST', url: users(acme.tenantId), payload: payload as object });

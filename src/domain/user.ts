@@ -109,7 +109,10 @@ export function validateAttributes(attrs: Attributes): void {
       throw invalid('user.invalid_attribute', `custom attribute name "${key}" must match ${ATTRIBUTE_KEY.source}`, `attributes.${key}`);
     }
   }
-  if (Buffer.byteLength(JSON.stringify(attrs)) > ATTRIBUTES_MAX_BYTES) {
+  const json = JSON.stringify(attrs);
+  // PostgreSQL text and jsonb cannot hold NUL; refuse it alike on every database.
+  if (json.includes('\\u0000')) throw invalid('user.invalid_attribute', 'custom attributes must not contain NUL characters', 'attributes');
+  if (Buffer.byteLength(json) > ATTRIBUTES_MAX_BYTES) {
     throw invalid('user.attributes_too_large', 'custom attributes must be at most 64 KiB as JSON', 'attributes');
   }
 }
@@ -121,6 +124,7 @@ export function validateUserInput(input: UserInput, opts: { passwordMinLength?: 
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string') throw invalid('user.invalid_field', `${f} must be a string`, f);
     if (v.length > FIELD_MAX) throw invalid('user.invalid_field', `${f} must be at most ${FIELD_MAX} characters`, f);
+    if (v.includes('\u0000')) throw invalid('user.invalid_field', `${f} must not contain NUL characters`, f);
   }
   if (input.username !== undefined && input.username !== null && input.username.trim() === '') {
     throw invalid('user.invalid_username', 'username must not be empty', 'username');

@@ -3,15 +3,19 @@ import type { Db } from '../database.ts';
 import type { RosterMigration } from './migration.ts';
 import { core } from './20261123_0001_core.ts';
 import { events } from './20261123_0030_events.ts';
+import { groups } from './20261123_0070_groups.ts';
 import { audit } from './20261123_0100_audit.ts';
 import { restUsers } from './20261123_0050_rest_users.ts';
+import { imports } from './20261123_0080_imports.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
   '20261123_0001_core': core,
   '20261123_0100_audit': audit,
   '20261123_0050_rest_users': restUsers,
+  '20261123_0070_groups': groups,
   '20261123_0030_events': events,
+  '20261123_0080_imports': imports,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
