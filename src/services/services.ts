@@ -6,6 +6,8 @@ import { ManagerService } from './manager-service.ts';
 import { PasswordHasher } from './password-hasher.ts';
 import { TenantService } from './tenant-service.ts';
 import { UserService } from './user-service.ts';
+import { GroupService } from './group-service.ts';
+import { ScimUserService } from './scim-user-service.ts';
 import { UsermostService } from './usermost-service.ts';
 import { AppKeyService } from './app-key-service.ts';
 import { LoginGuardService } from './login-guard-service.ts';
@@ -19,6 +21,10 @@ export interface Services {
   tenants: TenantService;
   managers: ManagerService;
   users: UserService;
+  /** Tenant-scoped groups of users (SCIM Groups). */
+  groups: GroupService;
+  /** Read-modify-write of users for SCIM PUT/PATCH. */
+  scimUsers: ScimUserService;
   hasher: PasswordHasher;
   /** The audit trail: record(tx, event) inside a write's transaction; list for GET …/audit. */
   audit: AuditService;
@@ -47,6 +53,8 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     tenants,
     managers: new ManagerService(store),
     users,
+    groups: new GroupService(store),
+    scimUsers: new ScimUserService(users),
     hasher,
     audit: new AuditService(store),
     appKeys,

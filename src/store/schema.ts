@@ -124,6 +124,23 @@ export interface IdempotencyKeysTable {
   createdAt: number;
 }
 
+/** Tenant-scoped groups (SCIM Groups); display_name_lower backs the per-tenant uniqueness. */
+export interface GroupsTable {
+  id: Generated<number>;
+  tenantId: number;
+  displayName: string;
+  displayNameLower: string;
+  externalId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export interface GroupMembersTable {
+  groupId: number;
+  userId: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   managers: ManagersTable;
@@ -135,4 +152,6 @@ export interface Database {
   loginLocks: LoginLocksTable;
   events: EventsTable;
   idempotencyKeys: IdempotencyKeysTable;
+  groups: GroupsTable;
+  groupMembers: GroupMembersTable;
 }

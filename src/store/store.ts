@@ -5,6 +5,7 @@ import { TenantStore } from './tenant-store.ts';
 import { ManagerStore } from './manager-store.ts';
 import { UserStore } from './user-store.ts';
 import { MetaStore } from './meta-store.ts';
+import { GroupStore } from './group-store.ts';
 import { EventStore } from './event-store.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
@@ -18,6 +19,7 @@ export class Store {
   readonly managers: ManagerStore;
   readonly users: UserStore;
   readonly meta: MetaStore;
+  readonly groups: GroupStore;
   readonly events: EventStore;
   readonly idempotency: IdempotencyStore;
   readonly appKeys: AppKeyStore;
@@ -34,6 +36,7 @@ export class Store {
     this.managers = new ManagerStore(db);
     this.users = new UserStore(db, kind);
     this.meta = new MetaStore(db);
+    this.groups = new GroupStore(db, kind);
     this.events = new EventStore(db);
     this.idempotency = new IdempotencyStore(db);
     this.appKeys = new AppKeyStore(db);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services/services.ts';
 import { adminDialect } from './admin/plugin.ts';
+import { scimDialect } from './scim/plugin.ts';
 import { restUsersDialect } from './rest-users/plugin.ts';
 import { accountsDialect } from './accounts/plugin.ts';
 import { usermostDialect } from './usermost/plugin.ts';
@@ -14,4 +15,4 @@ export interface Dialect {
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, usrDialect];
+export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, usrDialect, scimDialect];

@@ -1,0 +1,68 @@
+import { invalid } from './errors.ts';
+import type { Comparison, FilterValue } from './user-query.ts';
+
+/** A tenant-scoped group of users (SCIM Groups). Members are users of the same tenant. */
+export interface Group {
+  id: number;
+  tenantId: number;
+  displayName: string;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Incremented on every change (name, externalId or membership): the ETag. */
+  version: number;
+}
+
+export interface GroupMember {
+  userId: number;
+  /** The member's displayName, else username (for SCIM `members.display`). */
+  display: string | null;
+}
+
+export interface GroupWithMembers extends Group {
+  members: GroupMember[];
+}
+
+/** A group's writable state. `members` is the complete list of user ids. */
+export interface GroupState {
+  displayName: string;
+  externalId: string | null;
+  members: number[];
+}
+
+/** Fields a group list may filter or sort on; `member` filters on a member's user id. */
+export const GROUP_FIELDS = ['id', 'displayName', 'externalId', 'createdAt', 'updatedAt', 'member'] as const;
+export type GroupField = (typeof GROUP_FIELDS)[number];
+
+/** Same shape as UserCondition, over group fields. `displayName` compares case-insensitively when `ci`. */
+export type GroupCondition =
+  | { op: 'and' | 'or'; items: GroupCondition[] }
+  | { op: 'not'; item: GroupCondition }
+  | { op: Comparison; field: GroupField; value: FilterValue; ci?: boolean }
+  | { op: 'pr'; field: GroupField };
+
+export interface GroupQuery {
+  where?: GroupCondition;
+  sort: { field: Exclude<GroupField, 'member'>; desc: boolean }[];
+  limit: number;
+  offset: number;
+  /** Loading members is skipped when the caller does not render them (SCIM excludedAttributes=members). */
+  withMembers: boolean;
+}
+
+export const GROUP_NAME_MAX = 256;
+
+export function validateGroupState(s: GroupState): void {
+  if (typeof s.displayName !== 'string' || s.displayName.trim() === '') {
+    throw invalid('group.invalid_display_name', 'displayName is required and must not be empty', 'displayName');
+  }
+  if (s.displayName.length > GROUP_NAME_MAX) {
+    throw invalid('group.invalid_display_name', `displayName must be at most ${GROUP_NAME_MAX} characters`, 'displayName');
+  }
+  if (s.externalId !== null && (typeof s.externalId !== 'string' || s.externalId.length > 1024)) {
+    throw invalid('group.invalid_external_id', 'externalId must be a string of at most 1024 characters', 'externalId');
+  }
+  for (const m of s.members) {
+    if (!Number.isSafeInteger(m) || m < 1) throw invalid('group.invalid_member', `member ${String(m)} is not a user id`, 'members');
+  }
+}

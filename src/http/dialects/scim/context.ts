@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import { forbidden } from '../../../domain/errors.ts';
+import type { Principal } from '../../../domain/privileges.ts';
+import { PREFIX } from './constants.ts';
+
+/** Who calls and where: the tenant is the key's own; `base` makes absolute `location` and `$ref` URIs. */
+export interface ScimContext {
+  principal: Principal;
+  tenantId: number;
+  base: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scimContext?: ScimContext;
+  }
+}
+
+/**
+ * SCIM has no tenant in its URLs, so the tenant is the manager key's. The root key belongs to no
+ * tenant and is refused (403): provision through a manager key of the tenant (an IdP gets its own).
+ */
+export function contextOf(principal: Principal, req: FastifyRequest): ScimContext {
+  if (principal.kind !== 'manager') throw forbidden('the root key has no tenant: SCIM needs the API key of a manager of the tenant');
+  return { principal, tenantId: principal.tenantId, base: `${req.protocol}://${req.host}${PREFIX}` };
+}
+
+export const ctxOf = (req: FastifyRequest): ScimContext => req.scimContext!;

@@ -1,0 +1,207 @@
+import type { GroupCondition, GroupField } from '../../../domain/group.ts';
+import type { FieldRef, UserCondition } from '../../../domain/user-query.ts';
+import { URN } from './constants.ts';
+import { scimInvalid } from './errors.ts';
+import { compareValue, type AttrPath, type CompareOp, type Filter, type Literal } from './filter.ts';
+import { PHONE_FIELDS, SCIM_CUSTOM, ENTERPRISE_CUSTOM, MANAGER_ATTRIBUTE } from './user-mapping.ts';
+
+/** The shape UserCondition and GroupCondition share, over any field name. */
+export type Cond =
+  | { op: 'and' | 'or'; items: Cond[] }
+  | { op: 'not'; item: Cond }
+  | { op: CompareOp; field: string; value: Literal; ci?: boolean }
+  | { op: 'pr'; field: string };
+
+type FieldKind = 'string' | 'boolean' | 'dateTime' | 'id' | 'member';
+interface FieldTarget { kind: 'field'; field: string; type: FieldKind; caseExact: boolean }
+interface ConstTarget { kind: 'const'; value: Literal }
+/** A multi-valued attribute as virtual entries over core fields: each sub-attribute is a field or a constant. */
+interface MultiTarget { kind: 'multi'; entries: Record<string, FieldTarget | ConstTarget>[] }
+type Target = FieldTarget | ConstTarget | MultiTarget;
+type Resolver = (p: AttrPath) => Target | undefined;
+
+const bad = (detail: string) => scimInvalid('invalidFilter', detail);
+const show = (p: AttrPath) => `${p.schema ? p.schema + ':' : ''}${p.attr}${p.sub ? '.' + p.sub : ''}`;
+
+/** Partial results: a condition, or a constant when the filter decides without the database. */
+type Part = Cond | boolean;
+const and = (a: Part, b: Part): Part => (a === false || b === false ? false : a === true ? b : b === true ? a : { op: 'and', items: [a, b] });
+const or = (a: Part, b: Part): Part => (a === true || b === true ? true : a === false ? b : b === false ? a : { op: 'or', items: [a, b] });
+const not = (a: Part): Part => (typeof a === 'boolean' ? !a : { op: 'not', item: a });
+const anyOf = (parts: Part[]): Part => parts.reduce<Part>((acc, p) => or(acc, p), false);
+
+function fieldCompare(t: FieldTarget, op: CompareOp, value: Literal, label: string): Part {
+  switch (t.type) {
+    case 'boolean': {
+      const b = typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : value;
+      if (typeof b !== 'boolean' || (op !== 'eq' && op !== 'ne')) throw bad(`${label} takes eq or ne with true or false`);
+      return { op, field: t.field, value: b };
+    }
+    case 'dateTime':
+      if (op === 'co' || op === 'sw' || op === 'ew') throw bad(`${label} is a date-time: use eq ne gt ge lt le`);
+      if (typeof value !== 'string' || !Number.isFinite(Date.parse(value))) throw bad(`${label} takes an ISO 8601 date-time string`);
+      return { op, field: t.field, value };
+    case 'id':
+    case 'member': {
+      const s = value === null ? '' : String(value);
+      if (!/^\d{1,15}$/.test(s)) {
+        // Ids are opaque strings to the client: one that is not ours matches nothing.
+        if (op === 'eq') return false;
+        if (op === 'ne') return true;
+        if (t.type === 'member' || op === 'co' || op === 'sw' || op === 'ew') throw bad(`${label} takes eq or ne`);
+        throw bad(`${label} compares with an id`);
+      }
+      if (t.type === 'member' && op !== 'eq' && op !== 'ne') throw bad(`${label} takes eq or ne`);
+      if (t.type === 'member' && op === 'ne') return { op: 'not', item: { op: 'eq', field: t.field, value: Number(s) } };
+      if (op === 'co' || op === 'sw' || op === 'ew') throw bad(`${label} takes eq ne gt ge lt le`);
+      return { op, field: t.field, value: Number(s) };
+    }
+    default:
+      if (typeof value === 'boolean') throw bad(`${label} is a string, not a boolean`);
+      return { op, field: t.field, value: value === null ? null : String(value), ...(t.caseExact ? {} : { ci: true }) };
+  }
+}
+
+function targetCompare(t: FieldTarget | ConstTarget, op: CompareOp | 'pr', value: Literal, label: string): Part {
+  if (t.kind === 'const') {
+    if (op === 'pr') return t.value !== null;
+    return compareValue(op, t.value, value, false);
+  }
+  if (op === 'pr') return { op: 'pr', field: t.field };
+  return fieldCompare(t, op, value, label);
+}
+
+/** An entry of a multi-valued attribute exists when its `value` does. */
+const exists = (e: Record<string, FieldTarget | ConstTarget>): Part => (e.value ? targetCompare(e.value, 'pr', null, 'value') : true);
+
+function subOf(e: Record<string, FieldTarget | ConstTarget>, sub: string, label: string): FieldTarget | ConstTarget {
+  const key = Object.keys(e).find((k) => k.toLowerCase() === sub.toLowerCase());
+  if (!key) throw bad(`${label} cannot be filtered on`);
+  return e[key];
+}
+
+/** A filter inside `attr[...]`, for one entry: its paths name sub-attributes. */
+function inEntry(f: Filter, e: Record<string, FieldTarget | ConstTarget>, attr: string): Part {
+  switch (f.op) {
+    case 'and': return and(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
+    case 'or': return or(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
+    case 'not': return not(inEntry(f.filter, e, attr));
+    case 'valuePath': throw bad('value filters cannot be nested');
+    default: {
+      if (f.path.sub || f.path.schema) throw bad(`inside ${attr}[…] name sub-attributes alone (not ${show(f.path)})`);
+      const t = subOf(e, f.path.attr, `${attr}.${f.path.attr}`);
+      return targetCompare(t, f.op, f.op === 'pr' ? null : f.value, `${attr}.${f.path.attr}`);
+    }
+  }
+}
+
+function translate(f: Filter, resolve: Resolver): Part {
+  switch (f.op) {
+    case 'and': return and(translate(f.left, resolve), translate(f.right, resolve));
+    case 'or': return or(translate(f.left, resolve), translate(f.right, resolve));
+    case 'not': return not(translate(f.filter, resolve));
+    case 'valuePath': {
+      const t = resolve(f.path);
+      if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
+      if (t.kind !== 'multi') throw bad(`"${show(f.path)}" is not multi-valued: [${''}…] does not apply`);
+      return anyOf(t.entries.map((e) => and(exists(e), inEntry(f.filter, e, f.path.attr))));
+    }
+    default: {
+      const t = resolve(f.path);
+      if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
+      const value = f.op === 'pr' ? null : f.value;
+      if (t.kind !== 'multi') return targetCompare(t, f.op, value, show(f.path));
+      const sub = f.path.sub ?? 'value';
+      return anyOf(t.entries.map((e) => and(exists(e), targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)))));
+    }
+  }
+}
+
+function finish(p: Part): Cond {
+  if (p === true) return { op: 'and', items: [] };
+  if (p === false) return { op: 'or', items: [] };
+  return p;
+}
+
+const field = (f: string, type: FieldKind = 'string', caseExact = false): FieldTarget => ({ kind: 'field', field: f, type, caseExact });
+const konst = (value: Literal): ConstTarget => ({ kind: 'const', value });
+
+function metaTarget(sub: string | undefined, resourceType: string): Target | undefined {
+  switch (sub?.toLowerCase()) {
+    case 'created': return field('createdAt', 'dateTime');
+    case 'lastmodified': return field('updatedAt', 'dateTime');
+    case 'resourcetype': return konst(resourceType);
+    default: return undefined;
+  }
+}
+
+const isSchema = (p: AttrPath, urn: string) => p.schema === undefined || p.schema.toLowerCase() === urn.toLowerCase();
+
+/** SCIM User attribute paths → core user fields (see user-mapping.ts for the same mapping on writes). */
+export const userTarget: Resolver = (p) => {
+  const a = p.attr.toLowerCase();
+  const s = p.sub?.toLowerCase();
+  if (p.schema?.toLowerCase() === URN.enterprise.toLowerCase()) {
+    if (s && a !== 'manager') return undefined;
+    const ent: Record<string, Target> = {
+      employeenumber: field(`attr.${ENTERPRISE_CUSTOM.employeeNumber}`),
+      costcenter: field(`attr.${ENTERPRISE_CUSTOM.costCenter}`),
+      division: field(`attr.${ENTERPRISE_CUSTOM.division}`),
+      organization: field('company'),
+      department: field('department'),
+    };
+    if (a === 'manager') return !s || s === 'value' ? field(`attr.${MANAGER_ATTRIBUTE}`, 'string', true) : undefined;
+    return ent[a];
+  }
+  if (!isSchema(p, URN.user)) return undefined;
+  if (a === 'meta') return metaTarget(p.sub, 'User');
+  if (a === 'name') {
+    const byName: Record<string, Target> = { givenname: field('firstName'), familyname: field('lastName'), middlename: field('middleName') };
+    return s ? byName[s] : undefined;
+  }
+  if (a === 'emails') return { kind: 'multi', entries: [{ value: field('email'), type: konst('work'), primary: konst(true) }] };
+  if (a === 'phonenumbers') {
+    return { kind: 'multi', entries: Object.entries(PHONE_FIELDS).map(([type, f]) => ({ value: field(f), type: konst(type) })) };
+  }
+  if (s) return undefined;
+  const simple: Record<string, Target> = {
+    id: field('id', 'id', true),
+    externalid: field('externalId', 'string', true),
+    username: field('username'),
+    displayname: field('displayName'),
+    title: field('title'),
+    profileurl: field('website'),
+    active: field('active', 'boolean'),
+  };
+  for (const [scim, key] of Object.entries(SCIM_CUSTOM)) simple[scim.toLowerCase()] = field(`attr.${key}`);
+  return simple[a];
+};
+
+/** SCIM Group attribute paths → group fields. */
+export const groupTarget: Resolver = (p) => {
+  if (!isSchema(p, URN.group)) return undefined;
+  const a = p.attr.toLowerCase();
+  if (a === 'meta') return metaTarget(p.sub, 'Group');
+  if (a === 'members') return { kind: 'multi', entries: [{ value: field('member', 'member', true), type: konst('User') }] };
+  if (p.sub) return undefined;
+  const simple: Record<string, Target> = {
+    id: field('id', 'id', true),
+    externalid: field('externalId', 'string', true),
+    displayname: field('displayName'),
+  };
+  return simple[a];
+};
+
+export const userCondition = (f: Filter): UserCondition => finish(translate(f, userTarget)) as UserCondition;
+export const groupCondition = (f: Filter): GroupCondition => finish(translate(f, groupTarget)) as GroupCondition;
+
+/** `sortBy` → the field to sort on (a multi-valued attribute sorts by its primary value). */
+export function sortField(p: AttrPath, resolve: Resolver): string {
+  const t = resolve(p);
+  const f = t?.kind === 'multi' ? t.entries[0].value : t;
+  if (!f || f.kind !== 'field' || f.type === 'member') throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);
+  return f.field;
+}
+
+export const userSortField = (p: AttrPath) => sortField(p, userTarget) as FieldRef;
+export const groupSortField = (p: AttrPath) => sortField(p, groupTarget) as Exclude<GroupField, 'member'>;

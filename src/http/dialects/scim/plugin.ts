@@ -1,0 +1,56 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Services } from '../../../services/services.ts';
+import type { Dialect } from '../index.ts';
+import { toProblem } from '../../errors.ts';
+import { apiKeyOf } from '../../credentials.ts';
+import { PREFIX, SCIM_CONTENT_TYPE } from './constants.ts';
+import { contextOf } from './context.ts';
+import { scimError } from './errors.ts';
+import { userResource } from './user-resource.ts';
+import { groupResource } from './group-resource.ts';
+import { resourceRoutes } from './resource-routes.ts';
+import { discoveryRoutes } from './discovery-routes.ts';
+import { bulkRoutes } from './bulk.ts';
+import { rootSearchRoutes } from './root-search.ts';
+
+/**
+ * SCIM 2.0 (RFC 7643/7644) for identity providers such as Okta and Microsoft Entra ID: Users and
+ * Groups of the key's tenant, application/scim+json both ways (application/json accepted too).
+ */
+export const scimDialect: Dialect = {
+  name: 'scim',
+  prefix: PREFIX,
+  plugin: (services: Services): FastifyPluginAsync =>
+    async (app) => {
+      // application/json is parsed by Fastify's default parser; SCIM's own type reads the same way.
+      app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+      const sendError = (reply: FastifyReply, err: unknown) => {
+        const p = toProblem(err);
+        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+        if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="roster-scim"');
+        return reply.status(p.status).type(SCIM_CONTENT_TYPE).send(scimError(p));
+      };
+      app.setErrorHandler((err, req, reply) => {
+        if (toProblem(err).kind === 'internal') req.log.error({ err }, 'unhandled error');
+        return sendError(reply, err);
+      });
+      app.setNotFoundHandler((req, reply) =>
+        reply.status(404).type(SCIM_CONTENT_TYPE).send(scimError({ status: 404, code: 'not_found', kind: 'not_found', message: `no SCIM endpoint ${req.method} ${req.url.split('?')[0]}` })),
+      );
+      app.addHook('onRequest', async (req) => {
+        req.scimContext = contextOf(await services.auth.authenticate(apiKeyOf(req)), req);
+      });
+      app.addHook('onSend', async (_req, reply, payload) => {
+        const ct = reply.getHeader('content-type');
+        if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', SCIM_CONTENT_TYPE);
+        return payload;
+      });
+
+      const resources = [userResource(services), groupResource(services)];
+      for (const r of resources) await app.register(resourceRoutes(r));
+      await app.register(discoveryRoutes);
+      await app.register(bulkRoutes(resources));
+      await app.register(rootSearchRoutes(resources));
+    },
+};
