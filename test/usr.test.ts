@@ -136,7 +136,7 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     expect(n.json()).toEqual({ ...viaPut, emailAddress: 'put-changed@example.com', active: 0 });
     expect((await usrReq(t, 'POST', `/usr/${viaPut.userId}`, acme.keys.editor, '')).json()).toEqual(n.json());
     // A user read can be sent back as it is (userId is read-only and ignored).
-    const back = await usrReq(t, 'POST', `/usr/${viaPost.userId}`, acme.keys.editor, { ...p1.json(), userId: 123456 });
+    const back = await usrReq(t, 'POST', `/usr/${viaPost.userId}`, acme.keys.editor, { ...(p1.json() as UsrUser), userId: 123456 });
     expect(back.json()).toEqual(p1.json());
 
     // A new password is stored (checked through a password login would need another dialect; hasPassword stays set).

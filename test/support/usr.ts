@@ -14,7 +14,7 @@ export interface UsrUser {
 export const USR_KEYS = ['active', 'contactName', 'defaultAccountId', 'emailAddress', 'userId', 'username'];
 
 /** A request as the seed's examples make it: the body as text under `Content-Type: text/javascript`. */
-export function usrReq(t: TestApp, method: string, url: string, key: string | null, body?: unknown, contentType = 'text/javascript') {
+export function usrReq(t: TestApp, method: string, url: string, key: string | null | undefined, body?: unknown, contentType = 'text/javascript') {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return t.req({
     method: method as 'POST',
