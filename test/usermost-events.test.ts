@@ -136,6 +136,12 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
       ['application/json', '{"userId":"new-solo","eventName":"x","params":"a=b"}', /params/],
       ['application/json', '{"userId":"new-solo","eventName":"x","params":null}', /params/],
       ['application/json', JSON.stringify({ userId: 'new-solo', eventName: 'x'.repeat(256) }), /eventName/],
+      ['application/json', '{"userId":"new\\u0000solo","eventName":"x"}', /userId/],
+      ['application/json', '{"userId":"new-solo","eventName":"x\\u0000"}', /eventName/],
+      ['application/json', '{"userId":"new-solo","eventName":"\\ud800"}', /eventName/],
+      ['application/json', '{"userId":"new-solo","eventName":"x","params":{"a":"\\u0000"}}', /params/],
+      ['application/json', '{"userId":"new-solo","eventName":"x","params":{"a":["\\udfff"]}}', /params/],
+      ['application/json', '{"userId":"new-solo","eventName":"x","params":{"\\u0000":1}}', /params/],
       ['application/json', JSON.stringify({ userId: 'new-solo', eventName: 'x', params: { a: 'x'.repeat(1100 * 1024) } }), /larger/],
       [undefined, '', /body/],
     ];

@@ -255,6 +255,29 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
     container(await t.req({ method: 'DELETE', url: `${users()}/${encodeURIComponent(id)}` }), 200);
   });
 
+  it('answers text the database cannot hold (NUL, unpaired surrogates) with 400/401/404, never a 500', async () => {
+    const before = await userCount(t, acme.tenantId);
+    const bodies = [
+      '{"userId":"a\\u0000b"}',
+      '{"userId":"ok-nul","firstName":"x\\u0000"}',
+      '{"userId":"ok-nul","note":"x\\u0000"}',
+      '{"userId":"ok-nul","nested":{"k\\u0000":1}}',
+      '{"userId":"\\ud800"}',
+      '{"userId":"ok-nul","note":"\\udc00x"}',
+      '{"userId":"ok-nul","lastName":"\\ud800"}',
+    ];
+    for (const payload of bodies) {
+      container(await t.req({ method: 'POST', url: users(), headers: { 'content-type': 'application/json' }, payload }), 400);
+    }
+    expect(await userCount(t, acme.tenantId)).toBe(before);
+    container(await t.req({ method: 'GET', url: `${base('ac%00me')}/users` }), 401);
+    container(await t.req({ method: 'GET', url: `${users()}/a%00b` }), 404);
+    container(await t.req({ method: 'GET', url: `${users()}/a%00b/events` }), 404);
+    container(await t.req({ method: 'DELETE', url: `${users()}/a%00b` }), 404);
+    // A surrogate pair (a real character outside the BMP) is fine.
+    expect(container(await t.req({ method: 'POST', url: users(), payload: { userId: 'emoji-😀', note: '😀' } }), 201).response.data).toMatchObject({ userId: 'emoji-😀', note: '😀' });
+  });
+
   it('answers a duplicate email with a conflict in the container', async () => {
     container(await t.req({ method: 'POST', url: users(), payload: { userId: 'mail1', email: 'same@example.com' } }), 201);
     const r = container(await t.req({ method: 'POST', url: users(), payload: { userId: 'mail2', email: 'SAME@example.com' } }), 409);

@@ -46,14 +46,31 @@ export function parseDateTime(value: string, field: string): Date {
   return new Date(ms);
 }
 
+/** NUL (PostgreSQL text cannot hold it) or a lone UTF-16 surrogate (not valid Unicode, refused by jsonb). */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when any string (or object key) in a JSON value cannot be stored as sent. */
+export function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v));
+  }
+  return false;
+}
+
+const unstorable = (field: string) => invalid('event.invalid_text', `${field} must not contain NUL characters or unpaired surrogates`, field);
+
 export function validateEvent(e: EventInput, field = ''): void {
   const at = (name: string) => (field ? `${field}.${name}` : name);
   if (typeof e.externalId !== 'string' || e.externalId.trim() === '' || e.externalId.length > 1024) {
     throw invalid('event.invalid_user', `${at('userId')} must be a non-empty string of at most 1024 characters`, at('userId'));
   }
+  if (hasUnstorableText(e.externalId)) throw unstorable(at('userId'));
   if (typeof e.eventName !== 'string' || e.eventName.trim() === '' || e.eventName.length > EVENT_NAME_MAX) {
     throw invalid('event.invalid_name', `${at('eventName')} must be a non-empty string of at most ${EVENT_NAME_MAX} characters`, at('eventName'));
   }
+  if (hasUnstorableText(e.eventName)) throw unstorable(at('eventName'));
   if (e.params !== undefined) {
     if (e.params === null || typeof e.params !== 'object' || Array.isArray(e.params)) {
       throw invalid('event.invalid_params', `${at('params')} must be an object`, at('params'));
@@ -61,6 +78,7 @@ export function validateEvent(e: EventInput, field = ''): void {
     if (Buffer.byteLength(JSON.stringify(e.params)) > EVENT_PARAMS_MAX_BYTES) {
       throw invalid('event.params_too_large', `${at('params')} must be at most 64 KiB as JSON`, at('params'));
     }
+    if (hasUnstorableText(e.params)) throw unstorable(at('params'));
   }
 }
 

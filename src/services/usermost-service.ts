@@ -1,11 +1,11 @@
 import type { Store } from '../store/store.ts';
-import { isDomainError, notFound, unauthorized } from '../domain/errors.ts';
+import { invalid, isDomainError, notFound, unauthorized } from '../domain/errors.ts';
 import { can, reaches, type Principal, type Privilege } from '../domain/privileges.ts';
 import type { Tenant } from '../domain/tenant.ts';
 import { validateAttributes, type Attributes, type User, type UserInput } from '../domain/user.ts';
-import { validateEventBatch, type EventInput, type UserEvent } from '../domain/event.ts';
+import { hasUnstorableText, validateEventBatch, type EventInput, type UserEvent } from '../domain/event.ts';
 import { MAX_PAGE } from '../domain/user-query.ts';
-import { invalid } from '../domain/errors.ts';
+import { LICENSE_CODE } from '../domain/tenant.ts';
 import { authorize } from './access.ts';
 import { UserService } from './user-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -37,6 +37,9 @@ function offsetOf(p: Paging): number {
 
 const userNotFound = (externalId: string) => notFound('user.not_found', `user "${externalId}" not found`);
 
+/** A userId no stored user can have (text the database cannot hold) is known absent without asking it. */
+const unstorableId = (externalId: string) => hasUnstorableText(externalId);
+
 /**
  * Races the next attempt of a write resolves: another request created the same new userId first,
  * or changed the user between our read and our write.
@@ -58,6 +61,11 @@ export class UsermostWrites {
   /** A new userId creates the user; a known one changes only what is sent (custom attributes merged). */
   async identify(p: Principal, tenantId: number, input: IdentifyInput): Promise<{ user: User; created: boolean }> {
     authorize(p, tenantId, 'users:write');
+    for (const [field, v] of [['userId', input.externalId], ...Object.entries(input.profile), ...Object.entries(input.attributes)] as [string, unknown][]) {
+      if (hasUnstorableText(field) || hasUnstorableText(v)) {
+        throw invalid('usermost.invalid_text', `${hasUnstorableText(field) ? 'an attribute name' : field} must not contain NUL characters or unpaired surrogates`, field);
+      }
+    }
     validateAttributes(input.attributes);
     const profile = Object.fromEntries(Object.entries(input.profile).filter(([, v]) => v !== undefined)) as UserInput;
     const existing = await this.tx.users.byExternalId(tenantId, input.externalId);
@@ -84,7 +92,7 @@ export class UsermostWrites {
   /** Deletes a user; their events go with them (ON DELETE CASCADE). */
   async deleteUser(p: Principal, tenantId: number, externalId: string): Promise<User> {
     authorize(p, tenantId, 'users:delete');
-    const u = await this.tx.users.byExternalId(tenantId, externalId);
+    const u = unstorableId(externalId) ? null : await this.tx.users.byExternalId(tenantId, externalId);
     if (!u) throw userNotFound(externalId);
     await this.users.delete(p, tenantId, u.id);
     return u;
@@ -131,7 +139,7 @@ export class UsermostService {
    * license code and another tenant's code answer alike, so codes cannot be probed.
    */
   async tenantFor(p: Principal, licenseCode: string, privilege: Privilege): Promise<Tenant> {
-    const t = await this.store.tenants.byLicenseCode(licenseCode);
+    const t = LICENSE_CODE.test(licenseCode) ? await this.store.tenants.byLicenseCode(licenseCode) : null;
     if (!t || !reaches(p, t.id)) throw unauthorized('invalid auth / access: this key has no access to this license code');
     if (!can(p, privilege)) throw unauthorized(`invalid auth / access: this key's role lacks the ${privilege} privilege`);
     return t;
@@ -139,7 +147,7 @@ export class UsermostService {
 
   async getUser(p: Principal, tenantId: number, externalId: string): Promise<User> {
     authorize(p, tenantId, 'users:read');
-    const u = await this.users.find(tenantId, { externalId });
+    const u = unstorableId(externalId) ? null : await this.users.find(tenantId, { externalId });
     if (!u) throw userNotFound(externalId);
     return u;
   }
