@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 import { base, container, eventsOf, userCount, USERMOST_TIME } from './support/usermost.ts';
+import { buildApp } from '../src/http/app.ts';
 
 describe.each(backends())('Usermost users ($name)', (backend) => {
   let t: TestApp;
@@ -294,6 +295,20 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
     expect(u).toMatchObject({ fromA: true, fromB: true, fromC: true, fromD: true });
     const core = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/users?externalId=racer` })).json().items;
     expect(core).toHaveLength(1);
+  });
+
+  it('renders a rate limit as 429 with Retry-After in the container', async () => {
+    const app = await buildApp(t.runtime.services, { rateLimit: { perKey: 2, perIp: 1000 } });
+    try {
+      const get = () => app.inject({ method: 'GET', url: users(), headers: { authorization: `Bearer ${acme.keys.viewer}` } });
+      container(await get(), 200);
+      container(await get(), 200);
+      const r = await get();
+      container(r, 429);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
   });
 
   it('describes its routes in the OpenAPI document', async () => {
