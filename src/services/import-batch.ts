@@ -1,0 +1,225 @@
+import type { Store } from '../store/store.ts';
+import type { StoredUser, NewUserRow } from '../store/import-store.ts';
+import type { UserValues } from '../store/user-row.ts';
+import { PROFILE_FIELDS, USER_DEFAULTS, type Attributes, type UserInput } from '../domain/user.ts';
+import { diffFields, type AuditChanges, type NewAuditEvent } from '../domain/audit.ts';
+import type { ImportMode, RowError } from '../domain/import.ts';
+import { redactChanges } from './audit-service.ts';
+import type { PreparedRow } from './import-row.ts';
+
+/**
+ * One batch of checked rows → writes, inside the caller's transaction. Conflicts are found before
+ * writing (one look-up per key kind for the whole batch), so a multi-row INSERT only fails on a
+ * race with another writer; the caller then replays the batch row by row.
+ */
+
+/** A row ready to write: its password already hashed (off the transaction) or known unchanged. */
+export interface HashedRow extends PreparedRow {
+  /** The hash to store for a plain `password`. */
+  newHash?: string;
+  /** Set when the plain password already verifies against this stored hash (nothing to change). */
+  keepsHash?: string;
+}
+
+export interface BatchResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  errors: RowError[];
+}
+
+const AUDITED_FIELDS = [...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'] as const;
+
+/** Key-sorted JSON: PostgreSQL's jsonb does not keep the key order of what was written. */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+}
+
+export class KeyIndex {
+  readonly byExternalId = new Map<string, StoredUser>();
+  readonly byUsername = new Map<string, StoredUser>();
+  readonly byEmail = new Map<string, StoredUser>();
+  constructor(users: StoredUser[]) {
+    for (const u of users) {
+      if (u.externalId !== null) this.byExternalId.set(u.externalId, u);
+      if (u.username !== null) this.byUsername.set(u.username.toLowerCase(), u);
+      if (u.email !== null) this.byEmail.set(u.email.toLowerCase(), u);
+    }
+  }
+
+  static keysOf(rows: PreparedRow[]) {
+    const keys = { externalIds: [] as string[], usernames: [] as string[], emails: [] as string[] };
+    for (const { input } of rows) {
+      if (input.externalId != null) keys.externalIds.push(input.externalId);
+      if (input.username != null) keys.usernames.push(input.username.toLowerCase());
+      if (input.email != null) keys.emails.push(input.email.toLowerCase());
+    }
+    return keys;
+  }
+
+  static async load(store: Store, tenantId: number, rows: PreparedRow[]): Promise<KeyIndex> {
+    return new KeyIndex(await store.imports.matching(tenantId, KeyIndex.keysOf(rows)));
+  }
+
+  /** Upsert's match: externalId, then username, then email. */
+  target(input: UserInput): StoredUser | undefined {
+    return (
+      (input.externalId != null ? this.byExternalId.get(input.externalId) : undefined) ??
+      (input.username != null ? this.byUsername.get(input.username.toLowerCase()) : undefined) ??
+      (input.email != null ? this.byEmail.get(input.email.toLowerCase()) : undefined)
+    );
+  }
+}
+
+/** The unique keys a row would give its user, each with the name used in messages. */
+function claims(input: UserInput): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  if (input.externalId != null) out.push([`x:${input.externalId}`, 'externalId', input.externalId]);
+  if (input.username != null) out.push([`u:${input.username.toLowerCase()}`, 'username', input.username]);
+  if (input.email != null) out.push([`e:${input.email.toLowerCase()}`, 'email', input.email]);
+  return out;
+}
+
+function holderOf(index: KeyIndex, field: string, value: string): StoredUser | undefined {
+  if (field === 'externalId') return index.byExternalId.get(value);
+  if (field === 'username') return index.byUsername.get(value.toLowerCase());
+  return index.byEmail.get(value.toLowerCase());
+}
+
+/** Every stored value of a new user (create: absent fields take their defaults). */
+function fullValues(row: HashedRow): UserValues {
+  const i = row.input;
+  const v: Partial<UserValues> = {};
+  for (const f of PROFILE_FIELDS) v[f] = i[f] ?? null;
+  v.gender = i.gender ?? null;
+  v.active = (i.active ?? USER_DEFAULTS.active) ? 1 : 0;
+  v.verified = (i.verified ?? USER_DEFAULTS.verified) ? 1 : 0;
+  v.plan = i.plan ?? USER_DEFAULTS.plan;
+  v.billingType = i.billingType ?? USER_DEFAULTS.billingType;
+  v.attributes = i.attributes ?? {};
+  v.passwordHash = row.newHash ?? row.passwordHash ?? null;
+  return v as UserValues;
+}
+
+/** What an update would change on `u`: only fields the row carries and that differ. */
+function changesOf(row: HashedRow, u: StoredUser): Partial<UserValues> {
+  const i = row.input;
+  const c: Partial<UserValues> = {};
+  for (const f of PROFILE_FIELDS) if (i[f] !== undefined && i[f] !== u[f]) c[f] = i[f];
+  if (i.gender !== undefined && i.gender !== u.gender) c.gender = i.gender;
+  if (i.active !== undefined && i.active !== u.active) c.active = i.active ? 1 : 0;
+  if (i.verified !== undefined && i.verified !== u.verified) c.verified = i.verified ? 1 : 0;
+  if (i.plan !== undefined && (i.plan ?? USER_DEFAULTS.plan) !== u.plan) c.plan = i.plan ?? USER_DEFAULTS.plan;
+  if (i.billingType !== undefined && (i.billingType ?? USER_DEFAULTS.billingType) !== u.billingType) c.billingType = i.billingType ?? USER_DEFAULTS.billingType;
+  if (i.attributes !== undefined && canonical(i.attributes ?? {}) !== canonical(u.attributes)) c.attributes = (i.attributes ?? {}) as Attributes;
+  if (row.passwordHash !== undefined && row.passwordHash !== u.passwordHash) c.passwordHash = row.passwordHash;
+  if (row.password !== undefined && !(row.keepsHash !== undefined && row.keepsHash === u.passwordHash)) c.passwordHash = row.newHash ?? null;
+  return c;
+}
+
+/** A User-shaped view of stored values, for the audit diff. */
+function asAuditable(v: Partial<UserValues>, base?: StoredUser): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...(base ?? {}) };
+  for (const f of AUDITED_FIELDS) {
+    if (!(f in v)) continue;
+    const x = v[f as keyof UserValues];
+    o[f] = f === 'active' || f === 'verified' ? Boolean(x) : x;
+  }
+  return o;
+}
+
+function auditChanges(before: Record<string, unknown> | null, after: Record<string, unknown>, passwordBefore: boolean, passwordAfter: boolean, passwordSent: boolean): AuditChanges {
+  const changes = diffFields(before, after, AUDITED_FIELDS as unknown as string[]);
+  if (passwordSent || passwordBefore !== passwordAfter) changes.password = { before: passwordBefore ? 'set' : null, after: passwordAfter ? 'set' : null };
+  return redactChanges(changes);
+}
+
+export interface BatchContext {
+  tenantId: number;
+  mode: ImportMode;
+  actor: string;
+  /** No audit events (dry runs: everything is rolled back anyway). */
+  audit: boolean;
+  now: number;
+}
+
+/** Applies one batch on `tx` (a transaction's Store). */
+export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]): Promise<BatchResult> {
+  const result: BatchResult = { created: 0, updated: 0, unchanged: 0, errors: [] };
+  if (rows.length === 0) return result;
+  const index = await KeyIndex.load(tx, ctx.tenantId, rows);
+  const claimed = new Map<string, number>();
+  const inserts: { row: HashedRow; values: UserValues; insert: NewUserRow }[] = [];
+  const events: NewAuditEvent[] = [];
+
+  for (const row of rows) {
+    const target = ctx.mode === 'upsert' ? index.target(row.input) : undefined;
+    let problem: string | null = null;
+    if (target) {
+      const k = `id:${target.id}`;
+      if (claimed.has(k)) problem = `matches the same user as line ${claimed.get(k)}`;
+      else claimed.set(k, row.line);
+    }
+    for (const [key, field, value] of problem ? [] : claims(row.input)) {
+      const holder = holderOf(index, field, value);
+      if (holder && holder.id !== target?.id) {
+        problem = ctx.mode === 'create' ? `a user with ${field} "${value}" already exists (id ${holder.id})` : `${field} "${value}" belongs to another user (id ${holder.id})`;
+        break;
+      }
+      if (claimed.has(key)) {
+        problem = `has the same ${field} as line ${claimed.get(key)}`;
+        break;
+      }
+    }
+    if (problem) {
+      result.errors.push({ line: row.line, message: problem });
+      continue;
+    }
+    for (const [key] of claims(row.input)) claimed.set(key, row.line);
+
+    if (!target) {
+      const values = fullValues(row);
+      const createdAt = row.createdAt ?? ctx.now;
+      inserts.push({ row, values, insert: { values, createdAt, updatedAt: row.updatedAt ?? (row.createdAt !== undefined ? createdAt : ctx.now), lastLoginAt: row.lastLoginAt ?? null } });
+      continue;
+    }
+    const changes = changesOf(row, target);
+    if (Object.keys(changes).length === 0) {
+      result.unchanged++;
+      continue;
+    }
+    const after = await tx.users.update(ctx.tenantId, target.id, changes, { expectedVersion: target.version, now: ctx.now });
+    if (!after) {
+      result.errors.push({ line: row.line, message: `user ${target.id} was changed by another writer meanwhile; import the file again` });
+      continue;
+    }
+    result.updated++;
+    if (ctx.audit) {
+      const hadPassword = target.passwordHash !== null;
+      const hasPassword = 'passwordHash' in changes ? changes.passwordHash != null : hadPassword;
+      events.push({
+        tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.update', target: `user:${target.id}`,
+        changes: auditChanges(asAuditable({}, target), asAuditable(changes, target), hadPassword, hasPassword, 'passwordHash' in changes),
+      });
+    }
+  }
+
+  if (inserts.length > 0) {
+    const ids = await tx.imports.insertMany(ctx.tenantId, inserts.map((x) => x.insert));
+    result.created += ids.length;
+    if (ctx.audit) {
+      inserts.forEach((x, n) => {
+        events.push({
+          tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${ids[n]}`,
+          changes: auditChanges(null, asAuditable(x.values), false, x.values.passwordHash != null, x.values.passwordHash != null),
+        });
+      });
+    }
+  }
+  if (events.length > 0) await tx.imports.insertAuditEvents(events, ctx.now);
+  return result;
+}
+
