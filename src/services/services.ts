@@ -13,6 +13,9 @@ import { AppKeyService } from './app-key-service.ts';
 import { LoginGuardService } from './login-guard-service.ts';
 import { PortalAccountService } from './portal-account-service.ts';
 import { AuditService } from './audit-service.ts';
+import { ImportService } from './import-service.ts';
+import { ExportService } from './export-service.ts';
+import './legacy-hashes.ts'; // registers the verifiers of imported password hashes
 import { UsrService } from './usr-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
@@ -38,6 +41,10 @@ export interface Services {
   usermost: UsermostService;
   /** Users by bare user id across reachable tenants, and moves between tenants (seed 003). */
   usr: UsrService;
+  /** Import jobs of users from NDJSON/CSV, with other systems' password hashes (issue 8). */
+  imports: ImportService;
+  /** Streaming NDJSON/CSV exports of a tenant's users (issue 8). */
+  exports: ExportService;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -62,6 +69,8 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     portal: new PortalAccountService(users, tenants, appKeys),
     usermost: new UsermostService(store, hasher),
     usr: new UsrService(store, users, hasher),
+    imports: new ImportService(store, hasher),
+    exports: new ExportService(store),
     ping: () => store.ping(),
   };
 }

@@ -141,7 +141,31 @@ export interface GroupMembersTable {
   userId: number;
 }
 
+/** An import job (issue 8): its state, counts and first row errors, readable from any process. */
+export interface ImportsTable {
+  id: Generated<number>;
+  tenantId: number;
+  state: string;
+  format: string;
+  mode: string;
+  dryRun: number;
+  atomic: number;
+  actor: string;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  /** JSON text on SQLite, jsonb on PostgreSQL: the first row errors [{ line, message }]. */
+  errors: string | unknown[] | null;
+  message: string | null;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
 export interface Database {
+  imports: ImportsTable;
   tenants: TenantsTable;
   managers: ManagersTable;
   users: UsersTable;

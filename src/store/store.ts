@@ -11,6 +11,9 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
 import { LoginAttemptStore } from './login-attempt-store.ts';
 import { AuditStore } from './audit-store.ts';
+import { ImportStore } from './import-store.ts';
+import { ImportJobStore } from './import-job-store.ts';
+import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
 
 /** All stores over one executor (the pool, or one transaction). */
@@ -25,6 +28,10 @@ export class Store {
   readonly appKeys: AppKeyStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditStore;
+  /** Bulk user reads/writes of imports, import jobs, keyset pages of exports (issue 8). */
+  readonly imports: ImportStore;
+  readonly importJobs: ImportJobStore;
+  readonly exports: ExportStore;
   /** Moving a user between tenants (seed 003). */
   readonly userMoves: UserMoveStore;
 
@@ -42,6 +49,9 @@ export class Store {
     this.appKeys = new AppKeyStore(db);
     this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);
+    this.imports = new ImportStore(db);
+    this.importJobs = new ImportJobStore(db);
+    this.exports = new ExportStore(db);
     this.userMoves = new UserMoveStore(db);
   }
 

@@ -8,6 +8,8 @@ import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { importRoutes } from './import-routes.ts';
+import { exportRoutes } from './export-routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,5 +41,7 @@ export const adminDialect: Dialect = {
       await app.register(managerRoutes(services));
       await app.register(userRoutes(services));
       await app.register(auditRoutes(services));
+      await app.register(importRoutes(services));
+      await app.register(exportRoutes(services));
     },
 };
