@@ -1,11 +1,10 @@
 import type { Store } from '../store/store.ts';
 import { invalid, isDomainError, notFound, unauthorized } from '../domain/errors.ts';
 import { can, reaches, type Principal, type Privilege } from '../domain/privileges.ts';
-import type { Tenant } from '../domain/tenant.ts';
+import { LICENSE_CODE, type Tenant } from '../domain/tenant.ts';
 import { validateAttributes, type Attributes, type User, type UserInput } from '../domain/user.ts';
 import { hasUnstorableText, validateEventBatch, type EventInput, type UserEvent } from '../domain/event.ts';
 import { MAX_PAGE } from '../domain/user-query.ts';
-import { LICENSE_CODE } from '../domain/tenant.ts';
 import { authorize } from './access.ts';
 import { UserService } from './user-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
