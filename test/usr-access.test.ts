@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 import { allowShortPasswords, newUser, usrError, usrReq, type UsrUser } from './support/usr.ts';
+import { buildApp } from '../src/http/app.ts';
 
 describe.each(backends())('/usr dialect: keys, tenants, conflicts, moves ($name)', (backend) => {
   let t: TestApp;
@@ -143,6 +144,23 @@ describe.each(backends())('/usr dialect: keys, tenants, conflicts, moves ($name)
     // Root moves it back to an account that does not exist: 400, nothing changes.
     usrError(await t.req({ method: 'POST', url: `/usr/${u.userId}`, payload: { defaultAccountId: 999999 } }), 400, 'usr.invalid_account');
     expect((await adminGet(other.tenantId, u.userId)).statusCode).toBe(200);
+  });
+
+  it('renders a rate limit (429 with retry-after) in its envelope under both prefixes', async () => {
+    const app = await buildApp(t.runtime.services, { rateLimit: { perKey: 1, perIp: 1 } });
+    try {
+      await app.ready();
+      for (const [n, url] of [`/usr/acc/${acme.tenantId}`, `/pub/usr/acc/${acme.tenantId}`].entries()) {
+        const key = n === 0 ? acme.keys.viewer : acme.keys.admin; // the per-key limit spans every path
+        const send = () => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` }, remoteAddress: `10.6.0.${n + 1}` });
+        expect((await send()).statusCode).toBe(200);
+        const r = await send();
+        expect(usrError(r, 429)).not.toBe('');
+        expect(r.headers['retry-after']).toMatch(/^\d+$/);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it("takes a moved user's own rows along (its events follow it to the new account)", async () => {

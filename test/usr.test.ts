@@ -135,6 +135,10 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     const n = await usrReq(t, 'PUT', `/usr/${viaPut.userId}`, acme.keys.editor, { contactName: null, emailAddress: null, username: null, password: null, active: null, defaultAccountId: null });
     expect(n.json()).toEqual({ ...viaPut, emailAddress: 'put-changed@example.com', active: 0 });
     expect((await usrReq(t, 'POST', `/usr/${viaPut.userId}`, acme.keys.editor, '')).json()).toEqual(n.json());
+    // An empty contactName clears the name; an empty emailAddress is not an email address.
+    const cleared = await usrReq(t, 'POST', `/usr/${viaPut.userId}`, acme.keys.editor, { contactName: '' });
+    expect(cleared.json().contactName).toBeNull();
+    expect(usrError(await usrReq(t, 'POST', `/usr/${viaPut.userId}`, acme.keys.editor, { emailAddress: '' }), 400, 'user.invalid_email')).toMatch(/^emailAddress/);
     // A user read can be sent back as it is (userId is read-only and ignored).
     const back = await usrReq(t, 'POST', `/usr/${viaPost.userId}`, acme.keys.editor, { ...(p1.json() as UsrUser), userId: 123456 });
     expect(back.json()).toEqual(p1.json());
@@ -178,6 +182,9 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     expect(usrError(await usrReq(t, 'POST', '/usr/new', acme.keys.editor, newUser(acme.tenantId, { defaultAccountId: 'one' })), 400)).toMatch(/defaultAccountId/);
     expect(usrError(await usrReq(t, 'POST', '/usr/new', acme.keys.editor, newUser(acme.tenantId, { nickname: 'x' })), 400)).toMatch(/nickname/);
     expect(usrError(await usrReq(t, 'GET', '/usr/abc', acme.keys.editor), 400)).toMatch(/userId/);
+    usrError(await usrReq(t, 'GET', `/usr/${Number.MAX_SAFE_INTEGER}`, acme.keys.editor), 404, 'user.not_found');
+    expect(usrError(await usrReq(t, 'GET', '/usr/9007199254740993', acme.keys.editor), 400)).toMatch(/userId/);
+    expect(usrError(await usrReq(t, 'GET', '/usr/0', acme.keys.editor), 400)).toMatch(/userId/);
     // A digit string is an account id too (legacy clients quote numbers, as they quote "active").
     const s = await usrReq(t, 'POST', '/usr/new', acme.keys.editor, newUser(acme.tenantId, { defaultAccountId: String(acme.tenantId) }));
     expect(s.statusCode, s.body).toBe(201);
