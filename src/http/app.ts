@@ -31,12 +31,54 @@ export const REDACT = [
   'req.headers.cookie',
   'headers.authorization',
   'headers["admin_api_key"]',
+  // database errors may quote a whole failing row (hashes included)
+  'err.detail',
+  'err.parameters',
 ];
+
+/** Query parameters that may carry a secret (some legacy clients put keys in the URL). */
+const SECRET_PARAM = /(key|token|secret|pass|pwd|auth|signature|sig)/i;
+
+/** The URL as logged: secret-looking query parameter values replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url.slice(q + 1).split('&').map((p) => {
+    const eq = p.indexOf('=');
+    const raw = eq < 0 ? p : p.slice(0, eq);
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      // undecodable: judge the raw name
+    }
+    return eq >= 0 && SECRET_PARAM.test(name) ? `${raw}=[redacted]` : p;
+  });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+/** Fastify's request log fields, with the URL's secrets redacted. */
+const reqSerializer = (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+  method: req.method,
+  url: redactUrl(req.url),
+  host: req.host,
+  remoteAddress: req.ip,
+  remotePort: req.socket?.remotePort,
+});
+
+/** Logger options get the redaction paths and the request serializer unless they bring their own. */
+function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger || typeof logger !== 'object' || typeof (logger as { info?: unknown }).info === 'function') return logger ?? false;
+  const o = logger as { redact?: unknown; serializers?: Record<string, unknown> };
+  return { ...o, redact: o.redact ?? REDACT, serializers: { req: reqSerializer, ...o.serializers } } as unknown as FastifyServerOptions['logger'];
+}
 
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: loggerOptions(opts.logger),
     bodyLimit: 1024 * 1024,
+    // Explicit header limits: at most 16 KiB of headers (431 past it), sent within 10 s.
+    http: { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 },
     // Slow or stuck clients cannot hold a connection for long.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
