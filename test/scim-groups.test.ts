@@ -59,6 +59,7 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     // adding an existing member again changes nothing
     const again = await scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: ann }] }]);
     expect(memberIds(again.json())).toEqual([ann, bob].sort());
+    expect(again.headers.etag).toBe('W/"2"');
     const u = (await scim.get(`/Users/${ann}`)).json();
     expect(u.groups).toEqual([{ value: gid, display: 'Readers', $ref: expect.stringMatching(new RegExp(`/Groups/${gid}$`)), type: 'direct' }]);
     // groups is read-only on users

@@ -286,6 +286,16 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(on.json().active).toBe(true);
     const okta = await scim.patch(`/Users/${id}`, [{ op: 'replace', value: { active: false } }]);
     expect(okta.json().active).toBe(false);
+    expect(okta.headers.etag).toBe('W/"4"');
+    // resending the same value writes nothing: the version stays
+    const same = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'active', value: 'false' }]);
+    expect(same.headers.etag).toBe('W/"4"');
+    // a password set through PATCH is hashed, never shown
+    expect((await adminUser(id)).json().hasPassword).toBe(false);
+    const pw = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'password', value: 'a-new-Passw0rd' }]);
+    expect(pw.statusCode).toBe(200);
+    expect(pw.body).not.toContain('a-new-Passw0rd');
+    expect((await adminUser(id)).json().hasPassword).toBe(true);
 
     const entra = await scim.patch(`/Users/${id}`, [
       { op: 'Add', value: { 'name.givenName': 'Given', displayName: 'Shown', [`${ENTERPRISE_URN}:employeeNumber`]: '99', [`${ENTERPRISE_URN}:manager`]: '12' } },
@@ -299,6 +309,21 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(u).toMatchObject({ name: { givenName: 'Given', familyName: 'Family' }, title: 'Lead', [ENTERPRISE_URN]: { employeeNumber: '99', department: 'Ops', manager: { value: '12' } } });
     expect(u).not.toHaveProperty('displayName');
     expect((await adminUser(id)).json()).toMatchObject({ firstName: 'Given', lastName: 'Family', title: 'Lead', department: 'Ops', displayName: null, attributes: { employeeNumber: '99', managerId: '12' } });
+
+    // Entra maps name.formatted by default; RFC attributes Roster does not store are accepted and ignored
+    const extras = await scim.patch(`/Users/${id}`, [
+      { op: 'Replace', path: 'name.formatted', value: 'Given Family' },
+      { op: 'Add', path: 'roles', value: [{ value: 'admin', primary: 'False' }] },
+      { op: 'Add', path: 'addresses[type eq "work"].streetAddress', value: '1 Main St' },
+      { op: 'replace', value: { 'name.honorificPrefix': 'Dr', entitlements: [] } },
+      { op: 'Remove', path: `${ENTERPRISE_URN}:manager` },
+    ]);
+    expect(extras.statusCode).toBe(200);
+    expect(extras.json().name).toEqual({ formatted: 'Given Family', givenName: 'Given', familyName: 'Family' });
+    expect(extras.json()).not.toHaveProperty('roles');
+    expect(extras.json()).not.toHaveProperty('addresses');
+    expect(extras.json()[ENTERPRISE_URN]).not.toHaveProperty('manager');
+    expect((await adminUser(id)).json().attributes).not.toHaveProperty('managerId');
   });
 
   it('PATCH: a filtered path creates the entry when absent (emails[type eq "work"].value with Add and Replace)', async () => {

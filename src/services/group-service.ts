@@ -11,6 +11,11 @@ function groupConflict(e: unknown): DomainError | null {
   return conflict('group.display_name_taken', 'a group with this displayName already exists in this tenant', 'displayName');
 }
 
+/** Thrown inside an update's transaction when nothing changes: the transaction rolls back, the caller gets the group as it was. */
+class Unchanged {
+  constructor(readonly group: GroupWithMembers) {}
+}
+
 export interface GroupWriteOptions {
   /** If-Match: the version the client last saw. */
   expectedVersion?: number;
@@ -81,6 +86,9 @@ export class GroupService {
         const had = new Set(before.map((m) => m.userId));
         const added = [...wanted].filter((u) => !had.has(u));
         const removed = [...had].filter((u) => !wanted.has(u));
+        if (!added.length && !removed.length && next.displayName === current.displayName && next.externalId === current.externalId) {
+          throw new Unchanged(current); // rolls the version bump back
+        }
         await this.checkedMembers(tx, tenantId, added);
         await tx.groups.setFields(tenantId, id, next);
         await tx.groups.removeMembers(id, removed);
@@ -88,6 +96,7 @@ export class GroupService {
         return { ...bumped, displayName: next.displayName, externalId: next.externalId, members: (await tx.groups.members([id])).get(id) ?? [] };
       });
     } catch (e) {
+      if (e instanceof Unchanged) return e.group;
       throw groupConflict(e) ?? e;
     }
   }

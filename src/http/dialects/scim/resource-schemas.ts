@@ -37,7 +37,7 @@ export const USER_ATTRS: AttrDef[] = [
   str('userName', 'Unique identifier for the User (core username), unique per tenant, compared case-insensitively.', { required: true, uniqueness: 'server' }),
   attr('name', 'complex', "The components of the user's name.", {
     subAttributes: [
-      str('formatted', 'The full name, derived from the components (read-only here).', { mutability: 'readOnly' }),
+      str('formatted', 'The full name. Returned as given + middle + family name; a value sent (Entra maps one by default) is accepted and not stored.'),
       str('familyName', 'Family name (core lastName).'),
       str('givenName', 'Given name (core firstName).'),
       str('middleName', 'Middle name (core middleName).'),
@@ -127,12 +127,20 @@ export const COMMON_ATTRS: AttrDef[] = [
   }),
 ];
 
+/**
+ * RFC 7643 User attributes Roster does not store. Writes to them (IdPs send `roles: []`, addresses…)
+ * are accepted and ignored rather than failing a whole provisioning call; they are not published.
+ */
+export const IGNORED_USER_ATTRS = ['addresses', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates', 'honorificPrefix', 'honorificSuffix'];
+
 /** A resource type: its core schema and the extensions it accepts. */
 export interface ResourceSchema {
   name: 'User' | 'Group';
   endpoint: '/Users' | '/Groups';
   core: { urn: string; attrs: AttrDef[] };
   extensions: { urn: string; attrs: AttrDef[] }[];
+  /** Attribute (or name.<sub>) names that are accepted on write and dropped. */
+  ignored: string[];
 }
 
 export const USER_RESOURCE: ResourceSchema = {
@@ -140,6 +148,7 @@ export const USER_RESOURCE: ResourceSchema = {
   endpoint: '/Users',
   core: { urn: URN.user, attrs: USER_ATTRS },
   extensions: [{ urn: URN.enterprise, attrs: ENTERPRISE_ATTRS }],
+  ignored: IGNORED_USER_ATTRS,
 };
 
 export const GROUP_RESOURCE: ResourceSchema = {
@@ -147,6 +156,7 @@ export const GROUP_RESOURCE: ResourceSchema = {
   endpoint: '/Groups',
   core: { urn: URN.group, attrs: GROUP_ATTRS },
   extensions: [],
+  ignored: [],
 };
 
 export const findDef = (defs: AttrDef[] | undefined, name: string): AttrDef | undefined =>
