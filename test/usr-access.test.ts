@@ -175,6 +175,35 @@ describe.each(backends())('/usr dialect: keys, tenants, conflicts, moves ($name)
     expect(moved.statusCode, moved.body).toBe(200);
     expect(moved.json().response.data).toMatchObject({ userId: 'walker', total: 1, events: [{ eventName: 'purchase' }] });
     expect((await t.req({ method: 'GET', url: '/v1/accounts/from-acct/users/walker/events' })).statusCode).toBe(404);
+
+    // The externalId a user got through another API is unique in the target account too: 409, nothing moves.
+    await t.req({ method: 'POST', url: '/v1/accounts/from-acct/events', payload: { userId: 'walker', eventName: 'again' } });
+    const [second] = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${from.tenantId}/users?externalId=walker` })).json().items;
+    const clash = await t.req({ method: 'POST', url: `/usr/${second.id}`, payload: { defaultAccountId: to.tenantId } });
+    expect(usrError(clash, 409, 'user.external_id_taken')).toMatch(/externalId/);
+    const stayed = await t.req({ method: 'GET', url: '/v1/accounts/from-acct/users/walker/events' });
+    expect(stayed.json().response.data).toMatchObject({ total: 1, events: [{ eventName: 'again' }] });
+  });
+
+  it("takes a moved user out of its old account's groups (groups are per account)", async () => {
+    const from = await makeTenant(t, 'GFrom', 'g-from');
+    const to = await makeTenant(t, 'GTo', 'g-to');
+    const mover = await add(newUser(from.tenantId), from.keys.editor);
+    const stayer = await add(newUser(from.tenantId), from.keys.editor);
+    const scim = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+      t.req({ method, url: `/scim/v2${path}`, key: from.keys.admin, ...(body ? { headers: { 'content-type': 'application/scim+json' }, payload: JSON.stringify(body) } : {}) });
+    const g = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Team', members: [{ value: String(mover.userId) }, { value: String(stayer.userId) }] });
+    expect(g.statusCode, g.body).toBe(201);
+    const groupId = g.json().id as string;
+
+    const m = await t.req({ method: 'POST', url: `/usr/${mover.userId}`, payload: { defaultAccountId: to.tenantId } });
+    expect(m.statusCode, m.body).toBe(200);
+    const after = await scim('GET', `/Groups/${groupId}`);
+    expect(after.statusCode).toBe(200);
+    expect((after.json().members as { value: string }[]).map((x) => x.value)).toEqual([String(stayer.userId)]);
+    expect(after.headers.etag).not.toBe(g.headers.etag); // the group changed: its version too
+    const audit = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${from.tenantId}/audit?target=user:${mover.userId}&action=user.update` })).json();
+    expect(audit.items[0].changes.groups).toEqual({ before: ['Team'], after: [] });
   });
 
   it('refuses a move that would clash with the target account (409) or break its rules (400), changing nothing', async () => {

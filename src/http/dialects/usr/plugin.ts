@@ -21,6 +21,7 @@ export function messageOf(p: HttpProblem): string {
   if (p.code === 'tenant.not_found') return p.message.replace(/^tenant /, 'account ');
   if (p.code === 'user.username_taken') return 'a user with this username already exists in this account';
   if (p.code === 'user.email_taken') return 'a user with this emailAddress already exists in this account';
+  if (p.code === 'user.external_id_taken') return 'a user with the same externalId (set through another API) already exists in this account';
   const field = p.field ?? '';
   const wire = WIRE_NAME[field];
   if (wire && field !== wire && p.message.startsWith(`${field} `)) return wire + p.message.slice(field.length);
