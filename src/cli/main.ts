@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
 import { isDomainError } from '../domain/errors.ts';
+import { registerImportExport } from './import-export.ts';
 
 function positiveInt(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -59,5 +60,7 @@ manager
       const { manager: m, apiKey } = await rt.services.managers.createUnchecked(o.tenant, { name: o.name, email: o.email, role: o.role });
       json({ id: m.id, tenantId: m.tenantId, name: m.name, email: m.email, role: m.role, apiKey, createdAt: m.createdAt });
     }));
+
+registerImportExport(program, withRuntime);
 
 await program.parseAsync(process.argv);
