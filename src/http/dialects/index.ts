@@ -5,7 +5,7 @@ import { scimDialect } from './scim/plugin.ts';
 import { restUsersDialect } from './rest-users/plugin.ts';
 import { accountsDialect } from './accounts/plugin.ts';
 import { usermostDialect } from './usermost/plugin.ts';
-import { usrDialect } from './usr/plugin.ts';
+import { usrDialects } from './usr/plugin.ts';
 
 /** One API surface: its own routes, wire schemas, mapping and error envelope, under one prefix. */
 export interface Dialect {
@@ -15,4 +15,4 @@ export interface Dialect {
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, usrDialect, scimDialect];
+export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, ...usrDialects, scimDialect];

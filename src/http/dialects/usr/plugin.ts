@@ -49,10 +49,7 @@ function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
-/**
- * One prefix's scope: parsers, the error envelope, the not-found answer and authentication.
- * Written once, applied to /usr and to /pub/usr (Fastify wants one not-found handler per prefix).
- */
+/** One prefix's scope: parsers, the error envelope, the not-found answer and authentication. */
 function configureScope(app: FastifyInstance, services: Services): void {
   registerBodyParsers(app);
   app.setErrorHandler((err, req, reply) => {
@@ -75,27 +72,24 @@ function configureScope(app: FastifyInstance, services: Services): void {
   });
 }
 
-/** User management by account id (seed 003): /usr/… and /pub/usr/acc/…, for manager and root keys. */
-export const usrDialect: Dialect = {
-  name: 'usr',
-  prefix: '',
+/** One of the seed's two prefixes: its scope set up by configureScope, then its routes. */
+const usrScope = (name: string, prefix: string, routes: (s: Services) => FastifyPluginAsync[]): Dialect => ({
+  name,
+  prefix,
   plugin: (services: Services): FastifyPluginAsync =>
     async (app) => {
       app.decorateRequest('usrPrincipal', null);
-      await app.register(
-        async (scope) => {
-          configureScope(scope, services);
-          await scope.register(listRoutes(services));
-          await scope.register(userRoutes(services));
-        },
-        { prefix: '/usr' },
-      );
-      await app.register(
-        async (scope) => {
-          configureScope(scope, services);
-          await scope.register(listRoutes(services));
-        },
-        { prefix: '/pub/usr' },
-      );
+      configureScope(app, services);
+      for (const r of routes(services)) await app.register(r);
     },
-};
+});
+
+/**
+ * User management by account id (seed 003), for manager and root keys: everything under /usr, and
+ * the account listing also under /pub/usr (the seed documents that path). Two dialect entries, one
+ * per prefix, because Fastify wants one not-found handler per prefix.
+ */
+export const usrDialects: Dialect[] = [
+  usrScope('usr', '/usr', (s) => [listRoutes(s), userRoutes(s)]),
+  usrScope('usr-pub', '/pub/usr', (s) => [listRoutes(s)]),
+];
