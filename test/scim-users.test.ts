@@ -243,6 +243,7 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(without).not.toHaveProperty('emails');
     expect(without).not.toHaveProperty('meta');
     expect(without.name).toEqual({ formatted: 'Pro Jection', givenName: 'Pro' });
+    expect((await scim.get(`/Users/${id}?attributes=meta.version,USERNAME`)).json()).toEqual({ schemas: [USER_URN, ENTERPRISE_URN], id, userName: 'proj', meta: { version: 'W/"1"' } });
     const listed = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "proj"')}&attributes=emails.value`)).json();
     expect(listed.Resources[0]).toEqual({ schemas: [USER_URN, ENTERPRISE_URN], id, emails: [{ value: 'proj@x.io' }] });
   });
@@ -340,8 +341,15 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     ]);
     expect(rep2.json()).toMatchObject({ emails: [{ value: 'made@example.com' }], phoneNumbers: [{ type: 'mobile', value: '+33 6' }] });
     expect((await adminUser(id2)).json()).toMatchObject({ email: 'made@example.com', phoneMobile: '+33 6' });
+    // a new primary email added to the list becomes the stored one (the old one loses primary)
+    const newer = await scim.patch(`/Users/${id2}`, [{ op: 'add', path: 'emails', value: [{ value: 'newer@example.com', type: 'home', primary: true }] }]);
+    expect(newer.json().emails).toEqual([{ value: 'newer@example.com', type: 'work', primary: true }]);
+    expect((await adminUser(id2)).json().email).toBe('newer@example.com');
+    const primaryByFilter = await scim.patch(`/Users/${id2}`, [{ op: 'add', path: 'emails[type eq "other"]', value: { value: 'other@example.com', primary: 'True' } }]);
+    expect(primaryByFilter.json().emails[0].value).toBe('other@example.com');
     const rm = await scim.patch(`/Users/${id2}`, [{ op: 'remove', path: 'emails[type eq "work"]' }]);
     expect(rm.json()).not.toHaveProperty('emails');
+    expect((await adminUser(id2)).json().email).toBe(null);
   });
 
   it('PATCH is atomic: one failing operation leaves the user unchanged; bad operations are SCIM errors', async () => {
@@ -421,6 +429,10 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const broken = await t.req({ method: 'POST', url: `${SCIM}/Users`, key: acme.keys.admin, headers: { 'content-type': 'application/scim+json' }, payload: '{"userName":' });
     expect(broken.statusCode).toBe(400);
     expect(broken.json()).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
+    // attribute names are case-insensitive in bodies too
+    const shouty = await scim.post('/Users', { SCHEMAS: [USER_URN], USERNAME: 'shouty', Name: { GIVENNAME: 'Loud' }, Emails: [{ VALUE: 'shouty@x.io', Primary: true }], ACTIVE: 'FALSE' });
+    expect(shouty.statusCode).toBe(201);
+    expect(shouty.json()).toMatchObject({ userName: 'shouty', name: { givenName: 'Loud' }, emails: [{ value: 'shouty@x.io' }], active: false });
     const noName = await scim.post('/Users', { schemas: [USER_URN], name: { givenName: 'x' } });
     expect(noName.json()).toMatchObject({ status: '400', scimType: 'invalidValue' });
     const badEmail = await scim.post('/Users', { userName: 'bad-email', emails: [{ value: 'not-an-email' }] });

@@ -18,7 +18,7 @@ export function canonValue(def: AttrDef, value: unknown): unknown {
 
 function canonSingle(def: AttrDef, value: unknown): unknown {
   if (def.type !== 'complex') return value;
-  // A multi-valued complex attribute given as a bare value (Entra's manager: "id") means its `value`.
+  // A complex attribute given as a bare value (Entra's manager: "<id>", a member as "<id>") means its `value`.
   if (!isObject(value)) return findDef(def.subAttributes, 'value') ? { value } : value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

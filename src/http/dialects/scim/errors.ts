@@ -1,4 +1,4 @@
-import { DomainError, invalid } from '../../../domain/errors.ts';
+import { invalid } from '../../../domain/errors.ts';
 import type { HttpProblem } from '../../errors.ts';
 import { URN } from './constants.ts';
 
@@ -39,5 +39,3 @@ export function scimError(p: HttpProblem): ScimErrorBody {
   if (p.status === 415) detail = 'unsupported content type: send application/scim+json or application/json';
   return { schemas: [URN.error], status: String(p.status), ...(scimType ? { scimType } : {}), detail };
 }
-
-export const isScimDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

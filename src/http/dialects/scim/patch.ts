@@ -64,6 +64,15 @@ function sameEntry(def: AttrDef, entry: Record<string, unknown>, probe: unknown)
   });
 }
 
+const isTrue = (v: unknown) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+
+/** RFC 7643 §2.4: at most one value is primary; the entry just written wins. */
+function singlePrimary(list: Record<string, unknown>[], touched: Record<string, unknown>[]): void {
+  const winner = touched.find((e) => isTrue(e.primary));
+  if (!winner) return;
+  for (const e of list) if (e !== winner && 'primary' in e) e.primary = false;
+}
+
 function entries(c: Record<string, unknown>, name: string): Record<string, unknown>[] {
   const v = c[name];
   return Array.isArray(v) ? (v.filter(isObject) as Record<string, unknown>[]) : [];
@@ -91,7 +100,9 @@ function apply(op: Op, t: Target, value: unknown, doc: ScimDoc): void {
         const sub = findDef(t.def.subAttributes, k);
         if (sub) seed[sub.name] = v;
       }
-      list.push(t.sub ? { ...seed, [t.sub.name]: value } : { ...seed, ...(entryValue as object) });
+      const created = t.sub ? { ...seed, [t.sub.name]: value } : { ...seed, ...(entryValue as object) };
+      list.push(created);
+      hits.push(created);
     } else {
       for (const h of hits) {
         if (t.sub) h[t.sub.name] = value;
@@ -102,6 +113,7 @@ function apply(op: Op, t: Target, value: unknown, doc: ScimDoc): void {
         }
       }
     }
+    singlePrimary(list, hits);
     c[name] = list;
     return;
   }
@@ -141,15 +153,19 @@ function apply(op: Op, t: Target, value: unknown, doc: ScimDoc): void {
   if (t.def.multiValued) {
     const incoming = (v as unknown[]).map((x) => (isObject(x) ? { ...x } : { value: x }));
     if (op === 'replace') {
+      singlePrimary(incoming, incoming);
       c[name] = incoming;
       return;
     }
     const list = entries(c, name);
+    const touched: Record<string, unknown>[] = [];
     for (const item of incoming) {
       const same = item.value !== undefined ? list.find((e) => sameEntry(t.def, e, { value: item.value })) : undefined;
       if (same) Object.assign(same, item);
       else list.push(item);
+      touched.push(same ?? item);
     }
+    singlePrimary(list, touched);
     c[name] = list;
     return;
   }

@@ -12,8 +12,9 @@ export const ScimErrorBody = Type.Object(
   { $id: 'ScimError' },
 );
 
-const Meta = Type.Object(
-  { resourceType: Type.String(), created: Type.String(), lastModified: Type.String(), location: Type.String(), version: Type.String() },
+// Optional members: `attributes=meta.version` returns a partial meta.
+const Meta = Type.Partial(
+  Type.Object({ resourceType: Type.String(), created: Type.String(), lastModified: Type.String(), location: Type.String(), version: Type.String() }),
   Open,
 );
 
