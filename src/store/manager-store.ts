@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, ManagersTable } from './schema.ts';
 import type { Manager } from '../domain/manager.ts';
 import type { Role } from '../domain/privileges.ts';
+import { precompiled } from './precompiled.ts';
 
 function toManager(r: Selectable<ManagersTable>): Manager {
   return {
@@ -33,7 +34,9 @@ export class ManagerStore {
   }
 
   async byKeyDigest(digest: string): Promise<Manager | null> {
-    const r = await this.db.selectFrom('managers').selectAll().where('keyDigest', '=', digest).executeTakeFirst();
+    // Runs on every authenticated request: compiled once (see precompiled.ts).
+    const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').selectAll().where('keyDigest', '=', ''), [digest]);
+    const r = (await this.db.executeQuery(q)).rows[0];
     return r ? toManager(r) : null;
   }
 

@@ -5,6 +5,7 @@ import { USER_COLUMNS, toColumns, toUser, type UserChanges, type UserRow, type U
 import {
   afterCursorSql, columnOf, conditionSql, decodeCursor, effectiveSort, encodeCursor, orderSql, searchSql,
 } from './user-query-sql.ts';
+import { precompiled } from './precompiled.ts';
 import type { User } from '../domain/user.ts';
 import type { UserPage, UserQuery } from '../domain/user-query.ts';
 
@@ -31,13 +32,16 @@ export class UserStore {
   }
 
   async byId(tenantId: number, id: number): Promise<User | null> {
-    const r = await this.select().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    // The hottest read of every dialect: compiled once (see precompiled.ts).
+    const q = precompiled(this.db, 'users.byId', () => this.select().where('tenantId', '=', 0).where('id', '=', 0), [tenantId, id]);
+    const r = (await this.db.executeQuery(q)).rows[0];
     return r ? toUser(r as UserRow) : null;
   }
 
   /** A user by id in any tenant (for dialects whose URLs carry a bare user id). */
   async byIdAnyTenant(id: number): Promise<User | null> {
-    const r = await this.select().where('id', '=', id).executeTakeFirst();
+    const q = precompiled(this.db, 'users.byIdAnyTenant', () => this.select().where('id', '=', 0), [id]);
+    const r = (await this.db.executeQuery(q)).rows[0];
     return r ? toUser(r as UserRow) : null;
   }
 
@@ -47,7 +51,8 @@ export class UserStore {
   }
 
   async byUsername(tenantId: number, username: string): Promise<User | null> {
-    const r = await this.select().where('tenantId', '=', tenantId).where('usernameLower', '=', username.toLowerCase()).executeTakeFirst();
+    const q = precompiled(this.db, 'users.byUsername', () => this.select().where('tenantId', '=', 0).where('usernameLower', '=', ''), [tenantId, username.toLowerCase()]);
+    const r = (await this.db.executeQuery(q)).rows[0];
     return r ? toUser(r as UserRow) : null;
   }
 

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench [-- --users N --duration S --connections C --only a,b --db sqlite|postgres|all]`
+ *
+ * Starts Roster as a child process on a temporary database, creates a tenant and manager keys
+ * through the management API, seeds N users straight into the database, then drives every scenario
+ * over HTTP with autocannon. Results go to bench/results/*.json (or --out) and, with --update-md,
+ * into BENCHMARKS.md. Never part of `npm test`; the CI smoke runs it with a tiny N.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ROOT_DIR, startServer, type Server } from './roster-process.ts';
+import { seedUsers } from './seed.ts';
+import { bearer, http, type BenchContext } from './context.ts';
+import { SCENARIOS, type Done, type ScenarioResult } from './scenarios.ts';
+import { markdownTable, updateMarkdown, type RunReport } from './report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string', multiple: true },
+    db: { type: 'string' },
+    out: { type: 'string', default: join(ROOT_DIR, 'bench', 'results') },
+    'update-md': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench -- [--users N] [--duration S] [--connections C] [--only name[,name]] [--db sqlite|postgres|all] [--out DIR] [--update-md] [--cpu-prof]
+scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+PostgreSQL runs when BENCH_DATABASE_URL is set (a schema is created for the run and dropped after).`);
+  process.exit(0);
+}
+
+function positive(name: string, raw: string): number {
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got "${raw}")`);
+  return n;
+}
+
+const users = Math.floor(positive('users', args.users!));
+const duration = positive('duration', args.duration!);
+const connections = Math.floor(positive('connections', args.connections!));
+const only = args.only?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+for (const name of only ?? []) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`--only: no scenario "${name}" (have ${SCENARIOS.map((s) => s.name).join(', ')})`);
+const pgUrl = process.env.BENCH_DATABASE_URL;
+const dbs: ('sqlite' | 'postgres')[] = args.db === 'all' ? ['sqlite', 'postgres'] : args.db === 'sqlite' || args.db === 'postgres' ? [args.db] : pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+if (dbs.includes('postgres') && !pgUrl) throw new Error('--db postgres needs BENCH_DATABASE_URL=postgres://…');
+
+/** A fresh database for one run, and how to remove it. */
+async function freshDatabase(db: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (db === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+    return { url: `sqlite:${join(dir, 'roster.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = `${pgUrl}${pgUrl!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return {
+    url,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+async function setUpTenant(base: string, rootKey: string) {
+  const t = await http(base, 'POST', '/admin/v1/tenants', { headers: bearer(rootKey), body: { name: 'Bench', licenseCode: 'bench' } });
+  if (t.status !== 201) throw new Error(`tenant create failed: ${t.status} ${t.body}`);
+  const tenant = t.json() as { id: number; licenseCode: string };
+  const keys = {} as BenchContext['keys'];
+  for (const role of ['owner', 'editor', 'viewer'] as const) {
+    const m = await http(base, 'POST', `/admin/v1/tenants/${tenant.id}/managers`, { headers: bearer(rootKey), body: { name: `bench ${role}`, email: `${role}@bench.test`, role } });
+    if (m.status !== 201) throw new Error(`manager create failed: ${m.status} ${m.body}`);
+    keys[role] = (m.json() as { apiKey: string }).apiKey;
+  }
+  return { tenantId: tenant.id, licenseCode: tenant.licenseCode, keys };
+}
+
+const n0 = (x: number | undefined, d = 0) => (x === undefined ? '–' : x.toFixed(d));
+
+function printLine(r: ScenarioResult): void {
+  if (r.skipped) {
+    console.log(`  ${r.name.padEnd(18)} skipped: ${r.skipped}`);
+    return;
+  }
+  const t = r.target ? `  [${r.target.text}: ${r.target.met ? 'met' : 'MISSED'}${r.target.informational ? ', informational' : ''}]` : '';
+  console.log(`  ${r.name.padEnd(18)} ${n0(r.rps).padStart(7)} req/s  p50 ${n0(r.p50).padStart(4)} ms  p99 ${n0(r.p99).padStart(4)} ms  errors ${r.errors}  cpu/req ${n0(r.cpuUs).padStart(5)} µs  ×health ${r.ratio === undefined ? '–' : r.ratio.toFixed(2)}${t}`);
+}
+
+async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
+  const loadAvgStart = loadavg();
+  const rootKey = `bench-root-${randomBytes(16).toString('hex')}`;
+  const database = await freshDatabase(db);
+  let server: Server | null = null;
+  try {
+    console.log(`\n== ${db}: ${users.toLocaleString('en-US')} users, ${duration} s per scenario, ${connections} connections`);
+    server = await startServer({ databaseUrl: database.url, rootKey });
+    const fixture = await setUpTenant(server.base, rootKey);
+    // Seeded with the server stopped, so it starts on a database as it would be in production.
+    await server.stop();
+    server = null;
+    const t0 = Date.now();
+    let shown = 0;
+    const { firstId, lastId } = await seedUsers(database.url, fixture.tenantId, users, (done) => {
+      if (done - shown >= 100_000 || done === users) {
+        shown = done;
+        process.stdout.write(`  seeded ${done.toLocaleString('en-US')} users (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+      }
+    });
+    const seedSeconds = (Date.now() - t0) / 1000;
+    const profDir = join(args.out!, 'profiles');
+    if (args['cpu-prof']) mkdirSync(profDir, { recursive: true });
+    server = await startServer({ databaseUrl: database.url, rootKey, cpuProfDir: args['cpu-prof'] ? profDir : undefined });
+    const memStart = server.memory();
+    const ctx: BenchContext = {
+      db,
+      base: server.base,
+      rootKey,
+      ...fixture,
+      users,
+      firstId,
+      lastId,
+      duration,
+      connections,
+      runTag: randomBytes(3).toString('hex'),
+      serverCpu: () => server!.cpuSeconds(),
+    };
+    const done: Done = new Map();
+    for (const s of SCENARIOS) {
+      if (only && s.name !== 'health' && !only.includes(s.name)) continue;
+      let r: ScenarioResult;
+      try {
+        r = await s.run(ctx, done);
+      } catch (e) {
+        r = { name: s.name, title: s.title, skipped: `failed: ${(e as Error).message}` };
+      }
+      done.set(s.name, r);
+      printLine(r);
+    }
+    const healthEnd = only && !only.includes('health') ? undefined : (await SCENARIOS[0].run(ctx, done)).rps;
+    const memEnd = server.memory();
+    const memOk = memEnd ? memEnd.peakMiB <= 250 : null;
+    const report: RunReport = {
+      date: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      db,
+      users,
+      durationS: duration,
+      connections,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAvgStart, loadAvgEnd: loadavg() },
+      seedSeconds,
+      healthEndRps: healthEnd,
+      memory: {
+        startMiB: memStart?.rssMiB,
+        endMiB: memEnd?.rssMiB,
+        peakMiB: memEnd?.peakMiB,
+        target: 'peak RSS ≤ 250 MB at 1,000,000 users',
+        met: memOk,
+        informational: users < 1_000_000,
+      },
+      scenarios: [...done.values()],
+    };
+    console.log(`  memory: RSS ${n0(memStart?.rssMiB)} MiB at start, ${n0(memEnd?.rssMiB)} MiB at end, peak ${n0(memEnd?.peakMiB)} MiB; /health at end ${n0(healthEnd)} req/s`);
+    return report;
+  } finally {
+    await server?.stop();
+    await database.drop();
+  }
+}
+
+mkdirSync(args.out!, { recursive: true });
+for (const db of dbs) {
+  const report = await benchOne(db);
+  const file = join(args.out!, `${report.date.replace(/[:.]/g, '-')}-${db}-${users}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\n${markdownTable(report)}\n\nresults: ${file}`);
+  if (args['update-md']) {
+    const ok = updateMarkdown(join(ROOT_DIR, 'BENCHMARKS.md'), report);
+    console.log(ok ? 'BENCHMARKS.md updated' : `BENCHMARKS.md has no <!-- bench:${db} --> block: not updated`);
+  }
+}
