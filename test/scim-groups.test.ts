@@ -193,6 +193,24 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect((await scim.patch('/Groups/999999', [{ op: 'replace', path: 'displayName', value: 'x' }])).statusCode).toBe(404);
   });
 
+  it('records group and user writes in the audit trail, as the manager whose key made them', async () => {
+    const u = await scim.user('audited');
+    const gid = await group('Audited');
+    await scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: u }] }, { op: 'replace', path: 'displayName', value: 'Audited 2' }]);
+    // a PATCH that changes nothing leaves no trace
+    await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Audited 2' }]);
+    await scim.del(`/Groups/${gid}`);
+    const trail = await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/audit?target=group:${gid}` });
+    expect(trail.statusCode).toBe(200);
+    const events = trail.json().items.reverse();
+    expect(events.map((e: { action: string }) => e.action)).toEqual(['group.create', 'group.update', 'group.delete']);
+    expect(events[0].actor).toMatch(/^manager:\d+$/);
+    expect(events[1].changes).toEqual({ displayName: { before: 'Audited', after: 'Audited 2' }, membersAdded: { before: null, after: [Number(u)] } });
+    expect(events[2].changes.displayName).toEqual({ before: 'Audited 2', after: null });
+    const userTrail = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/audit?target=user:${u}` })).json().items;
+    expect(userTrail.map((e: { action: string }) => e.action)).toEqual(['user.create']);
+  });
+
   it('applies roles to groups: viewer reads, editor writes, admin deletes; other tenants see nothing', async () => {
     const gid = await group('Guarded');
     const viewer = scimClient(t, acme.keys.viewer);

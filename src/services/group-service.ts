@@ -5,6 +5,8 @@ import type { Principal } from '../domain/privileges.ts';
 import { MAX_PAGE } from '../domain/user-query.ts';
 import { validateGroupState, type Group, type GroupQuery, type GroupState, type GroupWithMembers } from '../domain/group.ts';
 import { authorize } from './access.ts';
+import { actorName, recordAudit } from './audit-service.ts';
+import type { AuditChanges } from '../domain/audit.ts';
 
 function groupConflict(e: unknown): DomainError | null {
   if (!uniqueViolation(e)) return null;
@@ -14,6 +16,21 @@ function groupConflict(e: unknown): DomainError | null {
 /** Thrown inside an update's transaction when nothing changes: the transaction rolls back, the caller gets the group as it was. */
 class Unchanged {
   constructor(readonly group: GroupWithMembers) {}
+}
+
+type Fields = Pick<Group, 'displayName' | 'externalId'>;
+
+/** The audit trail's view of a group change: its fields, and member ids added and removed (not the whole list). */
+function groupChanges(before: Fields | null, after: Fields | null, added: number[], removed: number[]): AuditChanges {
+  const out: AuditChanges = {};
+  for (const f of ['displayName', 'externalId'] as const) {
+    const b = before ? before[f] : null;
+    const a = after ? after[f] : null;
+    if (b !== a) out[f] = { before: b, after: a };
+  }
+  if (added.length) out.membersAdded = { before: null, after: added };
+  if (removed.length) out.membersRemoved = { before: removed, after: null };
+  return out;
 }
 
 export interface GroupWriteOptions {
@@ -36,6 +53,13 @@ export class GroupService {
         const members = await this.checkedMembers(tx, tenantId, state.members);
         const g = await tx.groups.insert(tenantId, state);
         await tx.groups.addMembers(g.id, members);
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(p),
+          action: 'group.create',
+          target: `group:${g.id}`,
+          changes: groupChanges(null, { displayName: g.displayName, externalId: g.externalId }, members, []),
+        });
         return { ...g, members: (await tx.groups.members([g.id])).get(g.id) ?? [] };
       });
     } catch (e) {
@@ -93,6 +117,7 @@ export class GroupService {
         await tx.groups.setFields(tenantId, id, next);
         await tx.groups.removeMembers(id, removed);
         await tx.groups.addMembers(id, added);
+        await recordAudit(tx, { tenantId, actor: actorName(p), action: 'group.update', target: `group:${id}`, changes: groupChanges(current, next, added, removed) });
         return { ...bumped, displayName: next.displayName, externalId: next.externalId, members: (await tx.groups.members([id])).get(id) ?? [] };
       });
     } catch (e) {
@@ -103,9 +128,15 @@ export class GroupService {
 
   async delete(p: Principal, tenantId: number, id: number, opts: GroupWriteOptions = {}): Promise<void> {
     authorize(p, tenantId, 'users:delete');
-    if (await this.store.groups.delete(tenantId, id, opts.expectedVersion)) return;
-    if (opts.expectedVersion !== undefined && (await this.store.groups.byId(tenantId, id))) throw preconditionFailed();
-    throw notFound('group.not_found', `group ${id} not found`);
+    await this.store.transaction(async (tx) => {
+      const g = await tx.groups.byId(tenantId, id);
+      if (g && (await tx.groups.delete(tenantId, id, opts.expectedVersion))) {
+        await recordAudit(tx, { tenantId, actor: actorName(p), action: 'group.delete', target: `group:${id}`, changes: groupChanges(g, null, [], []) });
+        return;
+      }
+      if (g && opts.expectedVersion !== undefined) throw preconditionFailed();
+      throw notFound('group.not_found', `group ${id} not found`);
+    });
   }
 
   /** The groups of each user (for SCIM User.groups). */
