@@ -12,6 +12,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Per-key and per-IP request limits (main.ts passes the configured ones); none when absent. */
   rateLimit?: RateLimitOptions | false;
+  /** How long a client may take to send its request headers (default 10 s; tests shorten it). */
+  headersTimeoutMs?: number;
 }
 
 export type App = FastifyInstance;
@@ -19,6 +21,8 @@ export type App = FastifyInstance;
 export interface RouteEntry {
   method: string;
   url: string;
+  /** The route's own body limit, when it sets one (else the app's 1 MiB). */
+  bodyLimit?: number;
 }
 const routeLists = new WeakMap<object, RouteEntry[]>();
 /** Every route registered on an app, in order (the fuzz and cross-dialect tests drive them all). */
@@ -77,8 +81,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const app = Fastify({
     logger: loggerOptions(opts.logger),
     bodyLimit: 1024 * 1024,
-    // Explicit header limits: at most 16 KiB of headers (431 past it), sent within 10 s.
-    http: { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 },
+    // Explicit header limits: at most 16 KiB of headers (431 past it), sent within 10 s, checked every second.
+    http: { maxHeaderSize: 16 * 1024, headersTimeout: opts.headersTimeoutMs ?? 10_000, connectionsCheckingInterval: 1000 },
     // Slow or stuck clients cannot hold a connection for long.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -92,7 +96,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const routes: RouteEntry[] = [];
   routeLists.set(app, routes);
   app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}) });
   });
 
   await app.register(swagger, {
