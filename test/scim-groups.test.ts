@@ -193,6 +193,16 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect((await scim.patch('/Groups/999999', [{ op: 'replace', path: 'displayName', value: 'x' }])).statusCode).toBe(404);
   });
 
+  it('loses no update when PATCHes of one group run concurrently', async () => {
+    const ids = await Promise.all(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((n) => scim.user(`conc-${n}`)));
+    const gid = await group('Concurrent');
+    const rs = await Promise.all(ids.map((id) => scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: id }] }])));
+    expect(rs.map((r) => r.statusCode)).toEqual(ids.map(() => 200));
+    const g = (await scim.get(`/Groups/${gid}`)).json();
+    expect(memberIds(g)).toEqual([...ids].sort());
+    expect(g.meta.version).toBe(`W/"${ids.length + 1}"`);
+  });
+
   it('records group and user writes in the audit trail, as the manager whose key made them', async () => {
     const u = await scim.user('audited');
     const gid = await group('Audited');

@@ -378,6 +378,20 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(after).toEqual(before);
   });
 
+  it('loses no update when PATCHes of one user run concurrently', async () => {
+    const id = await scim.user('concurrent');
+    const ops = [
+      { op: 'replace', path: 'title', value: 'T' },
+      { op: 'replace', path: 'displayName', value: 'D' },
+      { op: 'replace', path: 'nickName', value: 'N' },
+      { op: 'add', path: `${ENTERPRISE_URN}:department`, value: 'Dept' },
+    ];
+    const rs = await Promise.all(ops.map((op) => scim.patch(`/Users/${id}`, [op])));
+    expect(rs.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const u = (await scim.get(`/Users/${id}`)).json();
+    expect(u).toMatchObject({ title: 'T', displayName: 'D', nickName: 'N', [ENTERPRISE_URN]: { department: 'Dept' }, meta: { version: 'W/"5"' } });
+  });
+
   it('honours If-Match on PUT, PATCH and DELETE; DELETE answers 204 and the user is gone', async () => {
     const id = await scim.user('if-match');
     const stale = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'x' }], { 'if-match': 'W/"5"' });

@@ -5,7 +5,7 @@ import type { UserService, WriteOptions } from './user-service.ts';
 import { authorize } from './access.ts';
 
 /** Read-modify-write retries when another writer changed the user between the read and the write. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 
 const stable = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) =>
