@@ -199,6 +199,10 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(await names('userName co "n"')).toEqual(['ann']);
     expect(await names('(userName eq "ann" or userName eq "bob") and not (active eq true)')).toEqual(['bob']);
     expect(await names('userName ne "ann"')).toEqual(['bob', 'cid']);
+    // and binds tighter than or
+    expect(await names('active eq false or userName eq "ann" and title pr')).toEqual(['ann', 'bob', 'cid']);
+    expect(await names('(active eq false or userName eq "ann") and title pr')).toEqual(['ann', 'cid']);
+    expect(await names('userName eq "a\\"b" or userName eq "cid"')).toEqual(['cid']);
     expect(await names('userName gt "ann" and userName le "bob"')).toEqual(['bob']);
     expect(await names('userName ge "bob" and userName lt "zzz"')).toEqual(['bob', 'cid']);
     expect(await names('emails[type eq "work" and value co "@example.com"]')).toEqual(['ann']);
@@ -357,6 +361,9 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const before = (await scim.get(`/Users/${id}`)).json();
     const cases: [unknown[], string][] = [
       [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'nosuch', value: 1 }], 'invalidPath'],
+      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'name.givenName.x', value: 1 }], 'invalidPath'],
+      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'name.nosuch', value: 1 }], 'invalidPath'],
+      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'title[value eq "x"]', value: 1 }], 'invalidPath'],
       [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'remove' }], 'noTarget'],
       [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'move', path: 'title' }], 'invalidSyntax'],
       [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'id', value: '5' }], 'mutability'],

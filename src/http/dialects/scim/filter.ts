@@ -199,7 +199,12 @@ class Parser {
     const tok = this.peek();
     if (tok?.t !== 'word') throw scimInvalid('invalidPath', `"${this.src}" is not a valid path`);
     this.i++;
-    const path = splitAttrPath(tok.v, { allowBareSchema: true });
+    let path: AttrPath;
+    try {
+      path = splitAttrPath(tok.v, { allowBareSchema: true });
+    } catch {
+      throw scimInvalid('invalidPath', `"${this.src}" is not a valid path`);
+    }
     if (this.peek()?.t !== '[') return { path };
     if (path.sub) throw scimInvalid('invalidPath', `"${this.src}" is not a valid path`);
     this.i++;
