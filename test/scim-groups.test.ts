@@ -72,7 +72,7 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const b = await scim.user('m-b');
     const c = await scim.user('m-c');
     const gid = await group('Movers', [a, b, c]);
-    const entra = await scim.patch(`/Groups/${gid}`, [{ op: 'Remove', path: 'members', value: [{ value: a }] }]);
+    const entra = await scim.patch(`/Groups/${gid}`, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: a }] }]);
     expect(entra.statusCode).toBe(200);
     expect(memberIds(entra.json())).toEqual([b, c].sort());
     const okta = await scim.patch(`/Groups/${gid}`, [{ op: 'remove', path: `members[value eq "${b}"]` }]);

@@ -292,6 +292,10 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const okta = await scim.patch(`/Users/${id}`, [{ op: 'replace', value: { active: false } }]);
     expect(okta.json().active).toBe(false);
     expect(okta.headers.etag).toBe('W/"4"');
+    // an inactive user stays readable
+    const inactive = await scim.get(`/Users/${id}`);
+    expect(inactive.statusCode).toBe(200);
+    expect(inactive.json().active).toBe(false);
     // resending the same value writes nothing: the version stays
     const same = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'active', value: 'false' }]);
     expect(same.headers.etag).toBe('W/"4"');
