@@ -2,7 +2,7 @@ import type { Store } from '../store/store.ts';
 import type { StoredUser, NewUserRow } from '../store/import-store.ts';
 import type { UserValues } from '../store/user-row.ts';
 import { PROFILE_FIELDS, USER_DEFAULTS, type Attributes, type UserInput } from '../domain/user.ts';
-import { diffFields, type AuditChanges, type NewAuditEvent } from '../domain/audit.ts';
+import { diffFields, REDACTED, redactSecrets, type AuditChanges, type NewAuditEvent } from '../domain/audit.ts';
 import type { ImportMode, RowError } from '../domain/import.ts';
 import { redactChanges } from './audit-service.ts';
 import type { PreparedRow } from './import-row.ts';
@@ -137,6 +137,26 @@ function auditChanges(before: Record<string, unknown> | null, after: Record<stri
   return redactChanges(changes);
 }
 
+/**
+ * The audit changes of a created user without the generic diff (a million of these): every
+ * field that is set, as { before: null, after }; the password only as "[redacted]".
+ */
+function createdChanges(v: UserValues): AuditChanges {
+  const out: AuditChanges = {};
+  for (const f of PROFILE_FIELDS) {
+    const x = v[f];
+    if (x != null) out[f] = { before: null, after: x };
+  }
+  if (v.gender != null) out.gender = { before: null, after: v.gender };
+  out.active = { before: null, after: Boolean(v.active) };
+  out.verified = { before: null, after: Boolean(v.verified) };
+  out.plan = { before: null, after: v.plan };
+  out.billingType = { before: null, after: v.billingType };
+  out.attributes = { before: null, after: redactSecrets(v.attributes) };
+  if (v.passwordHash != null) out.password = { before: null, after: REDACTED };
+  return out;
+}
+
 export interface BatchContext {
   tenantId: number;
   mode: ImportMode;
@@ -212,10 +232,7 @@ export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]
     result.created += ids.length;
     if (ctx.audit) {
       inserts.forEach((x, n) => {
-        events.push({
-          tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${ids[n]}`,
-          changes: auditChanges(null, asAuditable(x.values), false, x.values.passwordHash != null, x.values.passwordHash != null),
-        });
+        events.push({ tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${ids[n]}`, changes: createdChanges(x.values) });
       });
     }
   }

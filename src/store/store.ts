@@ -49,6 +49,9 @@ export class Store {
     this.appKeys = new AppKeyStore(db);
     this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);
+    this.imports = new ImportStore(db, kind);
+    this.importJobs = new ImportJobStore(db);
+    this.exports = new ExportStore(db);
     this.imports = new ImportStore(db);
     this.importJobs = new ImportJobStore(db);
     this.exports = new ExportStore(db);
