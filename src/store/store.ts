@@ -52,9 +52,6 @@ export class Store {
     this.imports = new ImportStore(db, kind);
     this.importJobs = new ImportJobStore(db);
     this.exports = new ExportStore(db);
-    this.imports = new ImportStore(db);
-    this.importJobs = new ImportJobStore(db);
-    this.exports = new ExportStore(db);
     this.userMoves = new UserMoveStore(db);
   }
 
