@@ -103,7 +103,7 @@ function translate(f: Filter, resolve: Resolver): Part {
     case 'valuePath': {
       const t = resolve(f.path);
       if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
-      if (t.kind !== 'multi') throw bad(`"${show(f.path)}" is not multi-valued: [${''}…] does not apply`);
+      if (t.kind !== 'multi') throw bad(`"${show(f.path)}" is not multi-valued: a value filter […] does not apply`);
       return anyOf(t.entries.map((e) => and(exists(e), inEntry(f.filter, e, f.path.attr))));
     }
     default: {
