@@ -5,7 +5,6 @@ import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD, MAX_RESULTS, URN } from './const
 import { ctxOf } from './context.ts';
 import { ENTERPRISE_ATTRS, GROUP_ATTRS, USER_ATTRS, type AttrDef } from './resource-schemas.ts';
 import { AnyDoc, ListResponse, ScimErrorBody } from './wire.ts';
-import { scimError } from './errors.ts';
 
 const tags = ['scim: discovery'];
 const errors = { 401: ScimErrorBody, 403: ScimErrorBody, 404: ScimErrorBody };
@@ -61,15 +60,6 @@ const list = (items: unknown[]) => ({ schemas: [URN.listResponse], totalResults:
 const FilterQuery = Type.Object({ filter: Type.Optional(Type.String()) });
 
 export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // RFC 7644 §3.11: a manager key is no user, so there is no "me" to alias.
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    url: '/Me',
-    schema: { tags, summary: 'Not supported (501): a manager key is not a user' },
-    handler: async (_req, reply) =>
-      reply.status(501).send(scimError({ status: 501, code: 'not_implemented', kind: 'internal', message: '/Me is not supported: the API key is a manager\'s, not a user\'s' })),
-  });
-
   app.get('/ServiceProviderConfig', { schema: { tags, summary: 'What this SCIM provider supports', response: { 200: AnyDoc, ...errors } } }, async (req) =>
     serviceProviderConfig(ctxOf(req).base),
   );
