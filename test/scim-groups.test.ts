@@ -186,6 +186,10 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect(ok.headers.etag).toBe('W/"2"');
     expect((await scim.get(`/Groups/${gid}`, { 'if-none-match': 'W/"1"' })).statusCode).toBe(200);
     expect((await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
+    // a version beyond any stored one is a mismatch, not a database error
+    expect((await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"99999999999999999999"' })).statusCode).toBe(412);
+    expect((await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'x' }], { 'if-match': 'W/"4294967296"' })).statusCode).toBe(412);
+    expect((await scim.del(`/Users/${a}`, { 'if-match': 'W/"99999999999999999999"' })).statusCode).toBe(412);
     const d = await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"2"' });
     expect(d.statusCode).toBe(204);
     expect((await scim.get(`/Groups/${gid}`)).statusCode).toBe(404);

@@ -33,6 +33,9 @@ function groupChanges(before: Fields | null, after: Fields | null, added: number
   return out;
 }
 
+/** An If-Match version no row can have (beyond the integer column) is compared as one that matches nothing. */
+const comparable = (v: number | undefined) => (v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 2_147_483_647) ? v : -1);
+
 export interface GroupWriteOptions {
   /** If-Match: the version the client last saw. */
   expectedVersion?: number;
@@ -97,7 +100,7 @@ export class GroupService {
     authorize(p, tenantId, 'users:write');
     try {
       return await this.store.transaction(async (tx) => {
-        const bumped = await tx.groups.bump(tenantId, id, { expectedVersion: opts.expectedVersion });
+        const bumped = await tx.groups.bump(tenantId, id, { expectedVersion: comparable(opts.expectedVersion) });
         if (!bumped) {
           if (opts.expectedVersion !== undefined && (await tx.groups.byId(tenantId, id))) throw preconditionFailed();
           throw notFound('group.not_found', `group ${id} not found`);
@@ -130,7 +133,7 @@ export class GroupService {
     authorize(p, tenantId, 'users:delete');
     await this.store.transaction(async (tx) => {
       const g = await tx.groups.byId(tenantId, id);
-      if (g && (await tx.groups.delete(tenantId, id, opts.expectedVersion))) {
+      if (g && (await tx.groups.delete(tenantId, id, comparable(opts.expectedVersion)))) {
         await recordAudit(tx, { tenantId, actor: actorName(p), action: 'group.delete', target: `group:${id}`, changes: groupChanges(g, null, [], []) });
         return;
       }
