@@ -133,6 +133,14 @@ describe.each(backends())('secrets never leak ($name)', (backend) => {
       }
     }
 
+    // ---- exports: no hashes unless the explicit flag asks (and never a plain password)
+    const exp = await send({ method: 'GET', url: `/admin/v1/tenants/${tenant.id}/export`, headers: bearer(owner) });
+    expect(exp.statusCode).toBe(200);
+    expect(exp.body).toContain('"username"');
+    const flagged = await app.inject({ method: 'GET', url: `/admin/v1/tenants/${tenant.id}/export?withPasswordHashes=true`, headers: bearer(owner) });
+    expect(flagged.body).toMatch(/\$argon2id\$/);
+    for (const s of secrets) expect(flagged.body.includes(s)).toBe(false);
+
     // ---- the audit trail of everything above
     const audit = await send({ method: 'GET', url: `/admin/v1/tenants/${tenant.id}/audit?limit=1000`, headers: bearer(ROOT_KEY) });
     expect(audit.json().items.length).toBeGreaterThan(5);

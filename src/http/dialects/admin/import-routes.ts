@@ -41,7 +41,7 @@ const ImportQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const JobParams = Type.Object({ id: Type.Integer({ minimum: 1 }), jobId: Type.Integer({ minimum: 1 }) });
+const JobParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 const FORMATS: Record<string, ImportFormat> = {
   'application/x-ndjson': 'ndjson',

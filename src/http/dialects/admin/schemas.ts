@@ -11,10 +11,11 @@ export const ErrorBody = Type.Object(
   { $id: 'AdminError' },
 );
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-export const TenantUserParams = Type.Object({ id: Type.Integer({ minimum: 1 }), userId: Type.Integer({ minimum: 1 }) });
+// Ids stop at 2^53-1: a larger one is not an id PostgreSQL's bigint can hold (it would fail the query, not find nothing).
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+export const TenantUserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), userId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 export const PageQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) },
   { additionalProperties: false },
 );
 
