@@ -9,7 +9,7 @@ const TOKENS = [
   'userName', 'USERNAME', 'emails', 'emails.value', 'emails[', 'members', 'members[', ']', '(', ')', 'not', 'and', 'or',
   'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr', 'type', 'value', 'primary', 'active', 'meta.created',
   'meta.lastModified', 'id', 'externalId', 'displayName', 'name.givenName', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
-  '"work"', '"a b"', '"\\u0041"', '"', '"2020-01-01T00:00:00Z"', 'true', 'false', 'null', '42', '-1.5e3', '.', '$ref', 'x:y', '%', "'",
+  '"work"', '"a b"', '"\\u0041"', '"\\u0000"', '99999999999999999999', '"99999999999999999999"', '"', '"2020-01-01T00:00:00Z"', 'true', 'false', 'null', '42', '-1.5e3', '.', '$ref', 'x:y', '%', "'",
 ];
 
 describe.each(backends())('SCIM robustness against random input ($name)', (backend) => {

@@ -150,6 +150,7 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
       [[{ op: 'remove', path: `members[value eq "${a}"]` }, { op: 'replace', path: 'displayName', value: '' }], 400, 'invalidValue'],
       [[{ op: 'remove', path: `members[value eq "${a}"]` }, { op: 'remove', path: 'nosuch' }], 400, 'invalidPath'],
       [[{ op: 'add', path: 'members', value: [{ value: b, type: 'Group' }] }], 400, 'invalidValue'],
+      [[{ op: 'replace', path: 'displayName', value: 'nul\u0000name' }], 400, 'invalidValue'],
     ];
     for (const [ops, status, scimType] of cases) {
       const r = await scim.patch(`/Groups/${gid}`, ops);

@@ -218,7 +218,7 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(await names('meta.resourceType eq "User"')).toEqual(['ann', 'bob', 'cid']);
     expect(await names('id eq "not-one-of-ours"')).toEqual([]);
 
-    for (const bad of ['userName eq', 'userName zz "a"', '(userName eq "a"', 'nosuch eq "a"', 'active gt true', 'emails[type eq "work"', 'userName eq "a" and', 'meta.created gt "yesterday"']) {
+    for (const bad of ['userName eq "\u0000"', 'userName eq "a\\u0000"', 'userName eq', 'userName zz "a"', '(userName eq "a"', 'nosuch eq "a"', 'active gt true', 'emails[type eq "work"', 'userName eq "a" and', 'meta.created gt "yesterday"']) {
       const r = await s.get(`/Users?filter=${encodeURIComponent(bad)}`);
       expect(r.statusCode, bad).toBe(400);
       expect(r.json(), bad).toMatchObject({ status: '400', scimType: 'invalidFilter' });

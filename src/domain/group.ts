@@ -62,6 +62,10 @@ export function validateGroupState(s: GroupState): void {
   if (s.externalId !== null && (typeof s.externalId !== 'string' || s.externalId.length > 1024)) {
     throw invalid('group.invalid_external_id', 'externalId must be a string of at most 1024 characters', 'externalId');
   }
+  // PostgreSQL text cannot hold NUL; refuse it alike on every database.
+  if (s.displayName.includes('\u0000') || s.externalId?.includes('\u0000')) {
+    throw invalid('group.invalid_field', 'displayName and externalId must not contain NUL characters', 'displayName');
+  }
   for (const m of s.members) {
     if (!Number.isSafeInteger(m) || m < 1) throw invalid('group.invalid_member', `member ${String(m)} is not a user id`, 'members');
   }

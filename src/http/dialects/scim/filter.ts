@@ -61,6 +61,8 @@ function tokenize(src: string): Token[] {
       } catch {
         throw bad(`invalid string literal at position ${i}`);
       }
+      // No stored text holds NUL (PostgreSQL cannot): such a literal can only be a bad filter.
+      if (v.includes('\u0000')) throw bad(`the string at position ${i} holds a NUL character`);
       out.push({ t: 'lit', v, pos: i });
       i += m[0].length;
       continue;
