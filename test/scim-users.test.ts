@@ -223,6 +223,16 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
       expect(r.statusCode, bad).toBe(400);
       expect(r.json(), bad).toMatchObject({ status: '400', scimType: 'invalidFilter' });
     }
+    // long filters work; absurdly deep ones are refused before any SQL is built
+    const long = Array.from({ length: 150 }, (_, i) => `userName eq "u${i}"`).join(' or ') + ' or userName eq "cid"';
+    expect(await names(long)).toEqual(['cid']);
+    const moreNots = 'not ('.repeat(20) + 'userName eq "cid"' + ')'.repeat(20);
+    expect(await names(moreNots)).toEqual(['cid']);
+    for (const bad of ['not ('.repeat(600) + 'userName eq "a"' + ')'.repeat(600), '('.repeat(1000) + 'userName eq "a"' + ')'.repeat(1000)]) {
+      const r = await s.get(`/Users?filter=${encodeURIComponent(bad)}`);
+      expect(r.statusCode).toBe(400);
+      expect(r.json(), bad).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+    }
   });
 
   it('sorts and pages with sortBy/sortOrder/startIndex/count; count=0 answers the total only', async () => {

@@ -25,8 +25,12 @@ const show = (p: AttrPath) => `${p.schema ? p.schema + ':' : ''}${p.attr}${p.sub
 
 /** Partial results: a condition, or a constant when the filter decides without the database. */
 type Part = Cond | boolean;
-const and = (a: Part, b: Part): Part => (a === false || b === false ? false : a === true ? b : b === true ? a : { op: 'and', items: [a, b] });
-const or = (a: Part, b: Part): Part => (a === true || b === true ? true : a === false ? b : b === false ? a : { op: 'or', items: [a, b] });
+/** Chains of one operator stay flat (`a and b and c` is one node): long filters keep a shallow SQL tree. */
+const items = (op: 'and' | 'or', c: Cond): Cond[] => (c.op === op ? (c as { items: Cond[] }).items : [c]);
+const and = (a: Part, b: Part): Part =>
+  a === false || b === false ? false : a === true ? b : b === true ? a : { op: 'and', items: [...items('and', a), ...items('and', b)] };
+const or = (a: Part, b: Part): Part =>
+  a === true || b === true ? true : a === false ? b : b === false ? a : { op: 'or', items: [...items('or', a), ...items('or', b)] };
 const not = (a: Part): Part => (typeof a === 'boolean' ? !a : { op: 'not', item: a });
 const anyOf = (parts: Part[]): Part => parts.reduce<Part>((acc, p) => or(acc, p), false);
 

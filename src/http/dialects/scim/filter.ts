@@ -108,8 +108,12 @@ export function splitAttrPath(word: string, opts: { allowBareSchema?: boolean } 
   return { schema, attr: parts[0], ...(parts[1] !== undefined ? { sub: parts[1] } : {}) };
 }
 
+/** Deeper nesting than any real filter needs; it keeps the SQL within SQLite's expression depth. */
+const MAX_DEPTH = 32;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[], private readonly src: string) {}
 
   private peek(): Token | undefined {
@@ -154,6 +158,19 @@ class Parser {
   private unary(inValue: boolean): Filter {
     const tok = this.peek();
     if (!tok) throw bad(`filter ${JSON.stringify(this.src)} ends too early`);
+    if (tok.t === '(' || this.keyword(tok, 'not')) {
+      if (++this.depth > MAX_DEPTH) throw bad(`filter is nested more than ${MAX_DEPTH} levels deep`);
+      try {
+        return this.nested(inValue);
+      } finally {
+        this.depth--;
+      }
+    }
+    return this.nested(inValue);
+  }
+
+  private nested(inValue: boolean): Filter {
+    const tok = this.peek()!;
     if (this.keyword(tok, 'not') && this.toks[this.i + 1]?.t === '(') {
       this.i++;
       this.expect('(');
