@@ -245,6 +245,11 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const past = await s.get('/Users?startIndex=10');
     expect(past.json()).toMatchObject({ totalResults: 3, startIndex: 10, itemsPerPage: 0, Resources: [] });
     expect((await s.get('/Users?startIndex=0&count=1')).json().startIndex).toBe(1);
+    const far = await s.get('/Users?startIndex=99999999999999999999&count=5');
+    expect(far.statusCode).toBe(200);
+    expect(far.json()).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
+    expect((await s.get('/Groups?startIndex=99999999999999999999')).statusCode).toBe(200);
+    expect((await s.get('/Users?count=99999999999999999999')).json().itemsPerPage).toBe(3);
     expect((await s.get('/Users?sortBy=name.givenName&sortOrder=ascending')).json().Resources.map((u: { userName: string }) => u.userName)).toEqual(['ann', 'bob', 'cid']);
     expect((await s.get('/Users?sortOrder=sideways')).statusCode).toBe(400);
   });

@@ -47,6 +47,8 @@ export function parseId(id: string, what: 'user' | 'group'): number {
   return Number(id);
 }
 
+const MAX_START_INDEX = 1e15;
+
 export interface RawListParams {
   filter?: string;
   sortBy?: string;
@@ -75,7 +77,8 @@ export function listParams(raw: RawListParams): ListParams {
     filter: raw.filter !== undefined && raw.filter !== '' ? parseFilter(raw.filter) : undefined,
     sortBy,
     descending: order === 'descending',
-    startIndex: Math.max(1, raw.startIndex ?? 1),
+    // Past any real table, and within what both databases take as an OFFSET.
+    startIndex: Math.min(MAX_START_INDEX, Math.max(1, raw.startIndex ?? 1)),
     count: Math.min(MAX_RESULTS, Math.max(0, raw.count ?? DEFAULT_COUNT)),
     projection: parseProjection(raw.attributes, raw.excludedAttributes),
   };
