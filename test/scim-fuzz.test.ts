@@ -39,6 +39,26 @@ describe.each(backends())('SCIM robustness against random input ($name)', (backe
     );
   });
 
+  it('answers random list parameters with 200 or 400', async () => {
+    const num = fc.oneof(fc.integer(), fc.constantFrom('99999999999999999999', '-1', '1e3', 'abc', '', '0x10', '1.5'));
+    const param = fc.oneof(
+      num.map((v) => `startIndex=${encodeURIComponent(String(v))}`),
+      num.map((v) => `count=${encodeURIComponent(String(v))}`),
+      phrase.map((v) => `sortBy=${encodeURIComponent(v)}`),
+      fc.constantFrom('ascending', 'DESCENDING', 'up', '').map((v) => `sortOrder=${v}`),
+      phrase.map((v) => `attributes=${encodeURIComponent(v.replace(/ /g, ','))}`),
+      phrase.map((v) => `excludedAttributes=${encodeURIComponent(v.replace(/ /g, ','))}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(param, { maxLength: 4 }), fc.constantFrom('/Users', '/Groups', 'one user'), async (params, ep) => {
+        const url = ep === 'one user' ? `/Users/${userId}` : ep;
+        const r = await scim.get(`${url}?${params.join('&')}`);
+        expect([200, 400], `${url}?${params.join('&')}: ${r.body}`).toContain(r.statusCode);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('answers random PATCH paths and values with 200, 400 or 409, and a rejected PATCH changes nothing', async () => {
     const value = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.integer(), fc.constant([{ value: 'x' }]), fc.constant({ value: '1' }), fc.constant([]));
     const op = fc.record({ op: fc.constantFrom('add', 'Remove', 'REPLACE', 'copy'), path: fc.option(phrase, { nil: undefined }), value });
