@@ -51,9 +51,11 @@ export const resourceRoutes = (ops: ResourceOps): FastifyPluginAsyncTypebox =>
       return reply.status(200).send(listResponse(r, p, (d) => project(ops.schema, d, p.projection)));
     });
 
-    app.post(ep, { schema: { tags, summary: `Create a ${name} (editor): 201 with Location and ETag`, querystring: ProjectionQuery, body: ScimResourceBody, response: { 201: ScimResource, ...errors } } }, async (req, reply) =>
-      sendResource(reply, ops, await ops.create(ctxOf(req), req.body), projOf(req.query), 201),
-    );
+    // Writes parse the projection first: a bad attributes/excludedAttributes must reject the request before anything is written.
+    app.post(ep, { schema: { tags, summary: `Create a ${name} (editor): 201 with Location and ETag`, querystring: ProjectionQuery, body: ScimResourceBody, response: { 201: ScimResource, ...errors } } }, async (req, reply) => {
+      const projection = projOf(req.query);
+      return sendResource(reply, ops, await ops.create(ctxOf(req), req.body), projection, 201);
+    });
 
     app.get(`${ep}/:id`, { schema: { tags, summary: `Read a ${name}; If-None-Match answers 304`, params: IdParams, querystring: ProjectionQuery, response: { 200: ScimResource, 304: Type.Null(), ...errors } } }, async (req, reply) => {
       const r = await ops.get(ctxOf(req), req.params.id, projOf(req.query));
@@ -61,13 +63,15 @@ export const resourceRoutes = (ops: ResourceOps): FastifyPluginAsyncTypebox =>
       return sendResource(reply, ops, r, projOf(req.query));
     });
 
-    app.put(`${ep}/:id`, { schema: { tags, summary: `Replace a ${name} (editor; If-Match)`, params: IdParams, querystring: ProjectionQuery, body: ScimResourceBody, response: { 200: ScimResource, ...errors } } }, async (req, reply) =>
-      sendResource(reply, ops, await ops.replace(ctxOf(req), req.params.id, req.body, expectedVersion(req)), projOf(req.query)),
-    );
+    app.put(`${ep}/:id`, { schema: { tags, summary: `Replace a ${name} (editor; If-Match)`, params: IdParams, querystring: ProjectionQuery, body: ScimResourceBody, response: { 200: ScimResource, ...errors } } }, async (req, reply) => {
+      const projection = projOf(req.query);
+      return sendResource(reply, ops, await ops.replace(ctxOf(req), req.params.id, req.body, expectedVersion(req)), projection);
+    });
 
-    app.patch(`${ep}/:id`, { schema: { tags, summary: `Change a ${name} with PatchOp operations, atomically (editor; If-Match)`, params: IdParams, querystring: ProjectionQuery, body: PatchBody, response: { 200: ScimResource, ...errors } } }, async (req, reply) =>
-      sendResource(reply, ops, await ops.patch(ctxOf(req), req.params.id, req.body, expectedVersion(req)), projOf(req.query)),
-    );
+    app.patch(`${ep}/:id`, { schema: { tags, summary: `Change a ${name} with PatchOp operations, atomically (editor; If-Match)`, params: IdParams, querystring: ProjectionQuery, body: PatchBody, response: { 200: ScimResource, ...errors } } }, async (req, reply) => {
+      const projection = projOf(req.query);
+      return sendResource(reply, ops, await ops.patch(ctxOf(req), req.params.id, req.body, expectedVersion(req)), projection);
+    });
 
     app.delete(`${ep}/:id`, { schema: { tags, summary: `Delete a ${name} (admin; If-Match)`, params: IdParams, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
       await ops.remove(ctxOf(req), req.params.id, expectedVersion(req));
