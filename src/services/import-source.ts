@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parse as csvParse, type Info } from 'csv-parse';
+import { parse as csvParse, CsvError, type Info } from 'csv-parse';
 import { invalid } from '../domain/errors.ts';
 import { MAX_LINE_BYTES, type ImportFormat } from '../domain/import.ts';
 import { headerProblem } from './import-row.ts';
@@ -124,7 +124,8 @@ export async function* csvRecords(source: AsyncIterable<Buffer>): AsyncGenerator
   } catch (e) {
     const err = e as { code?: string; message?: string; lines?: number };
     if (err.code === 'CSV_MAX_RECORD_SIZE') throw badFile(`line ${err.lines ?? '?'}: a CSV record is longer than ${LIMIT_TEXT}`);
-    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) throw badFile(`the CSV does not parse: ${err.message}`);
+    // Not every csv-parse code has the CSV_ prefix (INVALID_OPENING_QUOTE): any CsvError is a bad file, never a 500.
+    if (e instanceof CsvError || (typeof err.code === 'string' && err.code.startsWith('CSV_'))) throw badFile(`the CSV does not parse: ${err.message}`);
     throw e;
   } finally {
     input.destroy();
