@@ -52,8 +52,8 @@ export function healthRps(done: Done): number {
 /** Warm-up (discarded), then the measured run. */
 async function measure(ctx: BenchContext, o: Omit<LoadOptions, 'base' | 'connections' | 'duration'> & { connections?: number }): Promise<Measured> {
   const base = { base: ctx.base, connections: o.connections ?? ctx.connections };
-  const warm = Math.min(2, Math.max(0.5, ctx.duration / 5));
-  await load({ ...o, ...base, duration: warm, amount: undefined });
+  // Sub-second runs are smoke checks: no warm-up.
+  if (ctx.duration >= 1) await load({ ...o, ...base, duration: Math.min(2, ctx.duration / 5), amount: undefined });
   const cpu0 = ctx.serverCpu();
   const m = await load({ ...o, ...base, duration: ctx.duration });
   return { ...m, cpuUs: ((ctx.serverCpu() - cpu0) * 1e6) / Math.max(1, m.total) };

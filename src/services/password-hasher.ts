@@ -1,4 +1,5 @@
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
 
 export interface Argon2Cost {
   memoryCost: number;
@@ -11,10 +12,34 @@ export interface Argon2Cost {
  * imported from other systems plugs in through `verifiers` (see the import feature).
  */
 export class PasswordHasher {
-  constructor(private readonly cost: Argon2Cost) {}
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * `concurrency`: hashes computed at once. Each argon2id hash keeps a core busy for ~15 ms; with
+   * libuv's 4 threads on a 2-core machine the event loop got a third of a core and GET p99 rose
+   * tenfold during sign-ups (bench). One core is left to the event loop; the rest queue here.
+   */
+  constructor(
+    private readonly cost: Argon2Cost,
+    private readonly concurrency = Math.max(1, availableParallelism() - 1),
+  ) {}
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next waiter (running stays the same), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 
   hash(password: string): Promise<string> {
-    return argonHash(password, { algorithm: Algorithm.Argon2id, ...this.cost });
+    return this.limited(() => argonHash(password, { algorithm: Algorithm.Argon2id, ...this.cost }));
   }
 
   /** Checks a password; `upgrade` says the stored hash should be replaced by a fresh argon2id one. */
@@ -22,7 +47,7 @@ export class PasswordHasher {
     if (stored.startsWith('$argon2')) {
       let ok = false;
       try {
-        ok = await argonVerify(stored, password);
+        ok = await this.limited(() => argonVerify(stored, password));
       } catch {
         ok = false;
       }

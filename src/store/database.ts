@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
@@ -49,6 +50,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
+  pool.on('connect', (client) => prepareStatements(client));
   // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
@@ -72,6 +74,26 @@ function cacheStatements(sqlite: SQLite.Database, max = 2000): void {
     cache.set(source, stmt);
     return stmt;
   }) as typeof sqlite.prepare;
+}
+
+/**
+ * PostgreSQL parses and plans every unnamed query again. Queries with parameters run as named
+ * prepared statements instead (the name is derived from the SQL text, so it is the same in every
+ * connection and process); each connection prepares a text once. Values stay bound parameters, so
+ * the set of texts is small; past `max` distinct texts the rest run unnamed.
+ */
+const statementNames = new Map<string, string>();
+function prepareStatements(client: pg.PoolClient, max = 2000): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0) return query(text, values, ...rest);
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < max) {
+      name = 'r' + createHash('sha1').update(text).digest('base64url');
+      statementNames.set(text, name);
+    }
+    return name === undefined ? query(text, values) : query({ name, text, values });
+  };
 }
 
 /**

@@ -111,8 +111,15 @@ export function effectiveSort(sort: SortKey[]): SortKey[] {
   return [...keys, { field: 'id', desc: idKey ? idKey.desc : keys.length ? keys[keys.length - 1].desc : false }];
 }
 
+/** Never NULL: ordered without a NULLS clause, so PostgreSQL's default-ordered indexes (id, created_at) match. */
+const NOT_NULL = new Set(['id', 'active', 'verified', 'plan', 'billingType', 'createdAt', 'updatedAt']);
+
 export function orderSql(kind: DbKind, keys: SortKey[]): RawBuilder<unknown>[] {
-  return keys.map((k) => sql`${columnOf(kind, k.field)} ${nullsOrder(k.desc)}`);
+  return keys.map((k) =>
+    !isAttrRef(k.field) && NOT_NULL.has(k.field)
+      ? sql`${columnOf(kind, k.field)} ${sql.raw(k.desc ? 'desc' : 'asc')}`
+      : sql`${columnOf(kind, k.field)} ${nullsOrder(k.desc)}`,
+  );
 }
 
 /**
