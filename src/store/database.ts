@@ -20,11 +20,24 @@ pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
 /**
+ * CamelCasePlugin with a plain loop for result rows (the stock reduce was ~8% of a list page's CPU).
+ * Nested objects keep their keys: on PostgreSQL they are jsonb user data (custom attributes), which
+ * the stock plugin renamed (`cost_center` came back as `costCenter`).
+ */
+class RowCamelCase extends CamelCasePlugin {
+  protected override mapRow(row: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key in row) out[this.camelCase(key)] = row[key];
+    return out;
+  }
+}
+
+/**
  * Opens the database named by a URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`.
  * This is the one place where SQLite and PostgreSQL differ in how they are reached.
  */
 export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db {
-  const plugins = [new CamelCasePlugin()];
+  const plugins = [new RowCamelCase()];
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
