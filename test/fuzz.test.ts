@@ -248,6 +248,14 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
   });
   afterAll(() => t.close());
 
+  it('sees a change when there is one (the detector itself works)', async () => {
+    const before = await snapshot();
+    await sql`update users set title = ${'canary'} where id = ${fx.userId}`.execute(t.runtime.db.kysely);
+    const after = await snapshot();
+    expect(tables.filter((n) => before.get(n) !== after.get(n))).toEqual(['users']);
+    await sql`update users set title = null where id = ${fx.userId}`.execute(t.runtime.db.kysely);
+  });
+
   it('no 5xx, no crash, and a rejected request changes nothing', async () => {
     const all = routesOf(t.app).filter((r) => dialects.some((d) => r.url.startsWith(d.prefix)) && r.method !== 'HEAD' && (!ONLY || ONLY.test(`${r.method} ${r.url}`)));
     // Deletions last (the tenant's own at the very end), so they do not take the fixture away from the rest.
