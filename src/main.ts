@@ -13,7 +13,14 @@ try {
   throw e;
 }
 
-const runtime = await startRuntime(config);
+let runtime: Awaited<ReturnType<typeof startRuntime>>;
+try {
+  runtime = await startRuntime(config);
+} catch (e) {
+  // Most often the database cannot be reached or migrated: say so in one line (no URL: it may hold a password).
+  console.error(`roster: cannot start: ${(e as Error).message}`);
+  process.exit(1);
+}
 if (runtime.generatedRootKey) {
   // Printed once, on the first start of a new database; only its digest is stored.
   process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
