@@ -134,6 +134,9 @@ export function isUnavailable(err: unknown): boolean {
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY'].includes(code)) {
     return true;
   }
+  // Transient contention, worth a retry: too many connections, deadlock or serialization failure on
+  // PostgreSQL; a busy or locked SQLite file (SQLITE_BUSY_SNAPSHOT does not wait for busy_timeout).
+  if (['53300', '40001', '40P01'].includes(code) || /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
   const msg = e?.message ?? '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
 }
