@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, sql, type PluginTransformResultArgs, type QueryResult, type RawBuilder, type UnknownRow } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createHash } from 'node:crypto';
@@ -20,15 +20,29 @@ pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
 /**
- * CamelCasePlugin with a plain loop for result rows (the stock reduce was ~8% of a list page's CPU).
- * Nested objects keep their keys: on PostgreSQL they are jsonb user data (custom attributes), which
- * the stock plugin renamed (`cost_center` came back as `costCenter`).
+ * CamelCasePlugin with cheaper result rows: every row of one result has the same columns, so a
+ * mapper is generated once per column list (an object literal: one allocation, a fixed shape)
+ * instead of renaming key by key (the stock reduce was ~14% of a list page's CPU).
+ * Nested objects keep their keys: on PostgreSQL they are jsonb user data (custom attributes),
+ * which the stock plugin renamed (`cost_center` came back as `costCenter`).
  */
+type RowMapper = (row: Record<string, unknown>) => Record<string, unknown>;
 class RowCamelCase extends CamelCasePlugin {
-  protected override mapRow(row: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const key in row) out[this.camelCase(key)] = row[key];
-    return out;
+  private readonly mappers = new Map<string, RowMapper>();
+
+  override async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    const rows = args.result.rows as Record<string, unknown>[] | undefined;
+    if (!Array.isArray(rows) || rows.length === 0) return args.result;
+    const keys = Object.keys(rows[0]);
+    const signature = keys.join(',');
+    let map = this.mappers.get(signature);
+    if (!map) {
+      // Keys are column names from our own SQL; JSON.stringify makes each a safe string literal.
+      const fields = keys.map((k) => `${JSON.stringify(this.camelCase(k))}: r[${JSON.stringify(k)}]`);
+      map = new Function('r', `return { ${fields.join(', ')} };`) as RowMapper;
+      if (this.mappers.size < 1000) this.mappers.set(signature, map);
+    }
+    return { ...args.result, rows: rows.map(map) as UnknownRow[] };
   }
 }
 
