@@ -10,7 +10,7 @@
  */
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime } from '../src/runtime.ts';
 
@@ -44,12 +44,21 @@ const rt = await startRuntime({ databaseUrl, rootKey: 'bench-root-key-0123456789
 try {
   const tenant = await rt.services.tenants.createUnchecked({ name: 'Import bench' });
   let peakImport = process.memoryUsage().rss;
+  const load = loadavg()[0];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const job = await rt.services.imports.runLocal(tenant.id, () => createReadStream(file, { highWaterMark: 256 * 1024 }), {
     format: 'ndjson', mode: 'create', dryRun: false, atomic: false, actor: 'root',
-    onProgress: () => (peakImport = Math.max(peakImport, process.memoryUsage().rss)),
+    onProgress: (p) => {
+      peakImport = Math.max(peakImport, process.memoryUsage().rss);
+      if (process.env.BENCH_TRACE && p.counts.rows % 100_000 === 0) {
+        const c = process.cpuUsage(cpu0);
+        console.error(`${p.counts.rows} rows: ${((performance.now() - t0) / 1000).toFixed(1)} s, cpu user ${(c.user / 1e6).toFixed(1)} s, system ${(c.system / 1e6).toFixed(1)} s`);
+      }
+    },
   });
   const importSeconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (job.state !== 'done' || job.counts.created !== rows) throw new Error(`import did not complete: ${JSON.stringify(job)}`);
 
   // Export: RSS growth over idle while streaming every user to nowhere.
@@ -70,9 +79,16 @@ try {
     database: target === 'sqlite' ? 'sqlite' : 'postgres',
     rows,
     fileMB: mb(statSync(file).size),
-    import: { seconds: Number(importSeconds.toFixed(1)), rowsPerSecond: Math.round(rows / importSeconds), peakRssMB: mb(peakImport), counts: job.counts },
+    import: {
+      seconds: Number(importSeconds.toFixed(1)),
+      rowsPerSecond: Math.round(rows / importSeconds),
+      // CPU time of this process (SQLite runs in it): less disturbed by other load than wall time.
+      cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+      peakRssMB: mb(peakImport),
+      counts: job.counts,
+    },
     export: { seconds: Number(exportSeconds.toFixed(1)), MB: mb(bytes), idleRssMB: mb(idle), peakRssMB: mb(peakExport), growthMB: mb(peakExport - idle) },
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 1e9), node: process.version, note: 'shared machine (about 8 concurrent sessions on 2 cores): numbers are noisy' },
+    machine: { loadAverage1m: Number(load.toFixed(2)), cpus: cpus().length, cpu: cpus()[0]?.model, memGB: Math.round(totalmem() / 1e9), node: process.version, note: 'shared machine (about 8 concurrent sessions on 2 cores): numbers are noisy' },
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

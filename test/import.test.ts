@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type TestApp } from './support/harness.ts';
 import { allUsers, importFile, ndjson, userCount } from './support/imports.ts';
+import { buildApp } from '../src/http/app.ts';
+import { startRuntime } from '../src/runtime.ts';
+import { ROOT_KEY, TEST_ARGON2 } from './support/harness.ts';
 
 describe.each(backends())('import of users ($name)', (backend) => {
   let t: TestApp;
@@ -218,6 +221,40 @@ describe.each(backends())('import of users ($name)', (backend) => {
 
     expect((await t.req({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(415);
     expect((await t.req({ method: 'POST', url: `${url}?mode=merge`, headers: { 'content-type': 'text/csv' }, payload: 'username\n' })).statusCode).toBe(400);
+  });
+
+  it('CSV upsert: a second run of the same file changes nothing', async () => {
+    const { tenantId } = await makeTenant(t, 'CsvUp', 'csvup');
+    const csv = 'externalId,username,email,verified,plan,attr.n,attr.s,passwordHash\n' +
+      'k1,k1,k1@x.io,true,gold,5,"a,b",$pbkdf2-sha512$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$rlMUgiCVRImeAYp4+nmawaXsJd+iI5wZ9WQR16EQVVVtOKx3JrxKmHCAyFSTMjXm/Ng6Om8Ij3wj3UvR00u0Zw\n' +
+      'k2,k2,,,,,,"{""algorithm"":""sha256"",""salt"":""pepper"",""hash"":""b2f146a7358bad9124bb3a8368ebe4ec738899c5868ef93a0a33062b62d8e884""}"\n';
+    expect((await importFile(t, tenantId, csv, { type: 'text/csv', query: 'mode=upsert' })).counts).toMatchObject({ created: 2, failed: 0 });
+    const before = await allUsers(t, tenantId);
+    expect(before[0]).toMatchObject({ verified: true, plan: 'gold', attributes: { n: 5, s: 'a,b' }, hasPassword: true });
+    expect(before[1]).toMatchObject({ email: null, verified: false, plan: 'free', attributes: {}, hasPassword: true });
+    const again = await importFile(t, tenantId, csv, { type: 'text/csv', query: 'mode=upsert' });
+    expect(again.counts).toEqual({ rows: 2, created: 0, updated: 0, unchanged: 2, failed: 0 });
+    expect(await allUsers(t, tenantId)).toEqual(before);
+  });
+
+  it('keeps the job in the database: another Roster process on the same database answers it; OpenAPI lists the routes', async () => {
+    const { tenantId } = await makeTenant(t, 'Multi', 'multi');
+    const job = await importFile(t, tenantId, ndjson([{ username: 'm1' }, { username: 'm2', email: 'x' }]));
+    const rt2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
+    const app2 = await buildApp(rt2.services);
+    try {
+      const r = await app2.inject({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/imports/${job.id}`, headers: { authorization: `Bearer ${ROOT_KEY}` } });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toMatchObject({ id: job.id, state: 'done', counts: { rows: 2, created: 1, failed: 1 }, errors: [{ line: 2 }] });
+      const missing = await app2.inject({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/imports/999999`, headers: { authorization: `Bearer ${ROOT_KEY}` } });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().error.code).toBe('import.not_found');
+    } finally {
+      await app2.close();
+      await rt2.close();
+    }
+    const spec = (await t.req({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/admin/v1/tenants/{id}/imports', '/admin/v1/tenants/{id}/imports/{jobId}', '/admin/v1/tenants/{id}/export']));
   });
 
   it('checks roles: editors import, viewers read jobs but cannot import, other tenants are not found', async () => {
