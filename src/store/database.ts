@@ -63,7 +63,9 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('cache_size = -65536');
+    // 16 MiB of page cache (was 64): the OS page cache serves the rest; at 1,000,000 users this kept
+    // the server's RSS ~55 MiB lower with the same list and GET numbers (bench).
+    sqlite.pragma('cache_size = -16384');
     cacheStatements(sqlite);
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
     return { kind: 'sqlite', kysely, close: () => kysely.destroy() };
