@@ -35,19 +35,19 @@ export function markdownTable(r: RunReport): string {
     `machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.machine.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}`,
     `command: \`${r.command}\``,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | × /health | server CPU µs/req (× /health) | target | |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+    '| scenario | req/s | p50 ms | p99 ms | errors | × /health | server CPU µs/req (× /health) | RSS max MiB | target | |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   const healthCpu = r.scenarios.find((s) => s.name === 'health')?.cpuUs;
   for (const s of r.scenarios) {
     if (s.skipped) {
-      lines.push(`| ${s.title} | | | | | | | | skipped: ${s.skipped.replace(/\|/g, '\\|')} |`);
+      lines.push(`| ${s.title} | | | | | | | | | skipped: ${s.skipped.replace(/\|/g, '\\|')} |`);
       continue;
     }
-    lines.push(`| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`);
+    lines.push(`| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${fmt(s.rssMaxMiB)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`);
   }
   const m = r.memory;
-  lines.push(`| RSS of the server (start → end, peak) | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`);
+  lines.push(`| RSS of the server (start → end, peak) | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`);
   if (r.healthEndRps !== undefined) lines.push('', `/health at the end of the run: ${fmt(r.healthEndRps)} req/s (drift of the baseline while the run lasted).`);
   return lines.join('\n');
 }

@@ -143,11 +143,17 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     for (const s of SCENARIOS) {
       if (only && s.name !== 'health' && !only.includes(s.name)) continue;
       let r: ScenarioResult;
+      // RSS sampled while the scenario runs, so a peak can be traced to the scenario that caused it.
+      let rssMax = 0;
+      const sampler = setInterval(() => (rssMax = Math.max(rssMax, server?.memory()?.rssMiB ?? 0)), 250);
       try {
         r = await s.run(ctx, done);
       } catch (e) {
         r = { name: s.name, title: s.title, skipped: `failed: ${(e as Error).message}` };
+      } finally {
+        clearInterval(sampler);
       }
+      if (!r.skipped) r.rssMaxMiB = Math.round(rssMax);
       done.set(s.name, r);
       printLine(r);
     }

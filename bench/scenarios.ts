@@ -18,6 +18,8 @@ export interface ScenarioResult extends Partial<Measured> {
   ratio?: number;
   target?: Target;
   extra?: Record<string, unknown>;
+  /** Highest RSS of the server sampled during the scenario. */
+  rssMaxMiB?: number;
 }
 
 /** Results so far in this run (baselines for ratios and for the p99-under-load comparison). */
