@@ -79,7 +79,11 @@ export class AppKeyStore {
       .where('tenantId', '=', tenantId)
       .where('keyDigest', '=', digest)
       .where('revokedAt', 'is', null)
-      .where('userId', 'in', (eb) => eb.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('active', '=', 1))
+      // EXISTS on the owner's primary key: an IN (subquery) made SQLite list every active user of
+      // the tenant on each verify (O(tenant size); bench at 1,000,000 users).
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('users').select('users.id').whereRef('users.id', '=', 'appKeys.userId').where('users.tenantId', '=', tenantId).where('users.active', '=', 1)),
+      )
       .returning(['id', 'userId', 'usage'])
       .executeTakeFirst();
     return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage) } : null;
