@@ -99,10 +99,38 @@ function cacheStatements(sqlite: SQLite.Database, max = 2000): void {
     let stmt = cache.get(source);
     if (stmt && !stmt.busy) return stmt;
     stmt = prepare(source);
+    if (stmt.reader) stmt = rawReader(stmt, () => prepare(source));
     if (cache.size >= max) cache.delete(cache.keys().next().value!);
     cache.set(source, stmt);
     return stmt;
   }) as typeof sqlite.prepare;
+}
+
+/**
+ * A reading statement that fetches rows as arrays (better-sqlite3 raw mode) and turns each into an
+ * object with a function generated for its column list: the same objects as better-sqlite3 makes,
+ * built as one object literal instead of property by property in the driver. `iterate` (Kysely's
+ * stream) uses an ordinary statement.
+ */
+function rawReader(stmt: SQLite.Statement, prepareObjects: () => SQLite.Statement): SQLite.Statement {
+  stmt.raw(true);
+  // Column names come from SQLite (our SQL's names and aliases); JSON.stringify makes each a safe literal.
+  const fields = stmt.columns().map((c, i) => `${JSON.stringify(c.name)}: r[${i}]`);
+  const toObject = new Function('r', `return { ${fields.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
+  let objects: SQLite.Statement | undefined;
+  return {
+    reader: true,
+    get busy() {
+      return stmt.busy || (objects?.busy ?? false);
+    },
+    all: (...params: unknown[]) => (stmt.all(...params) as unknown[][]).map(toObject),
+    get: (...params: unknown[]) => {
+      const r = stmt.get(...params) as unknown[] | undefined;
+      return r === undefined ? undefined : toObject(r);
+    },
+    run: (...params: unknown[]) => stmt.run(...params),
+    iterate: (...params: unknown[]) => (objects ??= prepareObjects()).iterate(...params),
+  } as unknown as SQLite.Statement;
 }
 
 /**
