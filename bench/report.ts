@@ -11,6 +11,8 @@ export interface RunReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAvgStart: number[]; loadAvgEnd: number[] };
   seedSeconds: number;
   healthEndRps?: number;
+  /** The faster of the two /health runs: every ratio is against it. */
+  healthBaselineRps?: number;
   memory: { startMiB?: number; endMiB?: number; peakMiB?: number; target: string; met: boolean | null; informational: boolean };
   scenarios: ScenarioResult[];
 }
@@ -48,7 +50,10 @@ export function markdownTable(r: RunReport): string {
   }
   const m = r.memory;
   lines.push(`| RSS of the server (start → end, peak) | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`);
-  if (r.healthEndRps !== undefined) lines.push('', `/health at the end of the run: ${fmt(r.healthEndRps)} req/s (drift of the baseline while the run lasted).`);
+  const start = r.scenarios.find((s) => s.name === 'health')?.rps;
+  if (r.healthEndRps !== undefined) {
+    lines.push('', `/health: ${fmt(start)} req/s at the start, ${fmt(r.healthEndRps)} at the end; ratios are against the faster (${fmt(r.healthBaselineRps)}).`);
+  }
   return lines.join('\n');
 }
 
