@@ -1,24 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/support/process.ts';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** USER_HZ: 100 on every Linux we run on (sysconf is not reachable from Node without a native module). */
 const CLOCK_TICKS = 100;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Server {
   child: ChildProcess;
