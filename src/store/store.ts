@@ -15,6 +15,10 @@ import { ImportStore } from './import-store.ts';
 import { ImportJobStore } from './import-job-store.ts';
 import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
+import { GroupCommit } from './group-commit.ts';
+
+/** One group committer per SQLite database (PostgreSQL commits concurrently by itself). */
+const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
 
 /** All stores over one executor (the pool, or one transaction). */
 export class Store {
@@ -59,9 +63,17 @@ export class Store {
     return new Store(db.kysely, db.kind);
   }
 
-  /** Runs fn in one transaction: all of it is written, or none of it. */
+  /**
+   * Runs fn in one transaction: all of it is written, or none of it. On SQLite, transactions asked
+   * for in the same turn of the event loop share one commit (group-commit.ts).
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
+    if (this.kind === 'sqlite') {
+      let group = groupCommits.get(this.db);
+      if (!group) groupCommits.set(this.db, (group = new GroupCommit(this.db)));
+      return group.run((trx) => fn(new Store(trx, this.kind)));
+    }
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.kind)));
   }
 
