@@ -10,7 +10,8 @@ import type { PreparedRow } from './import-row.ts';
 /**
  * One batch of checked rows → writes, inside the caller's transaction. Conflicts are found before
  * writing (one look-up per key kind for the whole batch), so a multi-row INSERT only fails on a
- * race with another writer; the caller then replays the batch row by row.
+ * race with another writer; the caller then replays the batch row by row. Create mode on SQLite
+ * instead lets the unique indexes refuse a row (see applyBatch).
  */
 
 /** A row ready to write: its password already hashed (off the transaction) or known unchanged. */
@@ -75,8 +76,9 @@ export class KeyIndex {
 }
 
 /** The unique keys a row would give its user, each with the name used in messages. */
-function claims(input: UserInput): [string, string, string][] {
-  const out: [string, string, string][] = [];
+type Claim = [key: string, field: string, value: string];
+function claims(input: UserInput): Claim[] {
+  const out: Claim[] = [];
   if (input.externalId != null) out.push([`x:${input.externalId}`, 'externalId', input.externalId]);
   if (input.username != null) out.push([`u:${input.username.toLowerCase()}`, 'username', input.username]);
   if (input.email != null) out.push([`e:${input.email.toLowerCase()}`, 'email', input.email]);
@@ -166,46 +168,77 @@ export interface BatchContext {
   now: number;
 }
 
+/**
+ * Why `row` cannot go in, or null: it matches a user another line already matched, or a key it
+ * claims is held by another stored user (`index`) or by an earlier line of the batch (`claimed`).
+ */
+function problemOf(ctx: BatchContext, index: KeyIndex, claimed: Map<string, number>, row: HashedRow, keys: Claim[], target: StoredUser | undefined): string | null {
+  if (target) {
+    const k = `id:${target.id}`;
+    if (claimed.has(k)) return `matches the same user as line ${claimed.get(k)}`;
+    claimed.set(k, row.line);
+  }
+  for (const [key, field, value] of keys) {
+    const holder = holderOf(index, field, value);
+    if (holder && holder.id !== target?.id) {
+      return ctx.mode === 'create' ? `a user with ${field} "${value}" already exists (id ${holder.id})` : `${field} "${value}" belongs to another user (id ${holder.id})`;
+    }
+    if (claimed.has(key)) return `has the same ${field} as line ${claimed.get(key)}`;
+  }
+  return null;
+}
+
+function newUserRow(ctx: BatchContext, row: HashedRow, values: UserValues): NewUserRow {
+  const createdAt = row.createdAt ?? ctx.now;
+  return { values, createdAt, updatedAt: row.updatedAt ?? (row.createdAt !== undefined ? createdAt : ctx.now), lastLoginAt: row.lastLoginAt ?? null };
+}
+
+const createdEvent = (ctx: BatchContext, id: number, values: UserValues): NewAuditEvent => ({
+  tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${id}`, changes: createdChanges(values),
+});
+
 /** Applies one batch on `tx` (a transaction's Store). */
 export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]): Promise<BatchResult> {
   const result: BatchResult = { created: 0, updated: 0, unchanged: 0, errors: [] };
   if (rows.length === 0) return result;
-  const index = await KeyIndex.load(tx, ctx.tenantId, rows);
+  // Create mode on SQLite: each row goes in at once and the unique indexes tell which keys are
+  // taken, so the batch skips looking up three keys per row first (on an empty tenant, a million
+  // look-ups that find nothing). The holder is looked up only for a refused row, for its message.
+  const insertNow = ctx.mode === 'create' ? tx.imports.userInserter(ctx.tenantId) : null;
+  const index = insertNow ? new KeyIndex([]) : await KeyIndex.load(tx, ctx.tenantId, rows);
   const claimed = new Map<string, number>();
-  const inserts: { row: HashedRow; values: UserValues; insert: NewUserRow }[] = [];
+  const inserts: { values: UserValues; insert: NewUserRow }[] = [];
   const events: NewAuditEvent[] = [];
 
   for (const row of rows) {
     const target = ctx.mode === 'upsert' ? index.target(row.input) : undefined;
-    let problem: string | null = null;
-    if (target) {
-      const k = `id:${target.id}`;
-      if (claimed.has(k)) problem = `matches the same user as line ${claimed.get(k)}`;
-      else claimed.set(k, row.line);
-    }
-    for (const [key, field, value] of problem ? [] : claims(row.input)) {
-      const holder = holderOf(index, field, value);
-      if (holder && holder.id !== target?.id) {
-        problem = ctx.mode === 'create' ? `a user with ${field} "${value}" already exists (id ${holder.id})` : `${field} "${value}" belongs to another user (id ${holder.id})`;
-        break;
-      }
-      if (claimed.has(key)) {
-        problem = `has the same ${field} as line ${claimed.get(key)}`;
-        break;
-      }
-    }
+    const keys = claims(row.input);
+    const problem = problemOf(ctx, index, claimed, row, keys, target);
     if (problem) {
       result.errors.push({ line: row.line, message: problem });
       continue;
     }
-    for (const [key] of claims(row.input)) claimed.set(key, row.line);
 
     if (!target) {
       const values = fullValues(row);
-      const createdAt = row.createdAt ?? ctx.now;
-      inserts.push({ row, values, insert: { values, createdAt, updatedAt: row.updatedAt ?? (row.createdAt !== undefined ? createdAt : ctx.now), lastLoginAt: row.lastLoginAt ?? null } });
+      if (!insertNow) {
+        for (const [key] of keys) claimed.set(key, row.line);
+        inserts.push({ values, insert: newUserRow(ctx, row, values) });
+        continue;
+      }
+      const id = insertNow(newUserRow(ctx, row, values));
+      if (id === null) {
+        const taken = problemOf(ctx, await KeyIndex.load(tx, ctx.tenantId, [row]), new Map(), row, keys, undefined);
+        if (!taken) throw new Error(`line ${row.line}: a unique index refused the row, but no user holds its keys`);
+        result.errors.push({ line: row.line, message: taken });
+        continue;
+      }
+      for (const [key] of keys) claimed.set(key, row.line);
+      result.created++;
+      if (ctx.audit) events.push(createdEvent(ctx, id, values));
       continue;
     }
+    for (const [key] of keys) claimed.set(key, row.line);
     const changes = changesOf(row, target);
     if (Object.keys(changes).length === 0) {
       result.unchanged++;
@@ -230,13 +263,8 @@ export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]
   if (inserts.length > 0) {
     const ids = await tx.imports.insertMany(ctx.tenantId, inserts.map((x) => x.insert));
     result.created += ids.length;
-    if (ctx.audit) {
-      inserts.forEach((x, n) => {
-        events.push({ tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${ids[n]}`, changes: createdChanges(x.values) });
-      });
-    }
+    if (ctx.audit) inserts.forEach((x, n) => events.push(createdEvent(ctx, ids[n], x.values)));
   }
   if (events.length > 0) await tx.imports.insertAuditEvents(events, ctx.now);
   return result;
 }
-

@@ -31,6 +31,8 @@ export const CSV_COLUMNS = new Set<string>([
   ...PROFILE_FIELDS, 'gender', ...BOOLEAN_FIELDS, ...DEFAULTED_FIELDS, 'password', 'passwordHash', ...TIME_FIELDS, ...IGNORED,
 ]);
 const NDJSON_FIELDS = new Set<string>([...CSV_COLUMNS, 'attributes']);
+/** Fields taken as they are (checked by validateUserInput); a Set, looked up for every field of a million rows. */
+const AS_IS_FIELDS = new Set<string>([...PROFILE_FIELDS, 'gender']);
 
 export const ATTR_PREFIX = 'attr.';
 
@@ -87,7 +89,7 @@ export function csvRecord(header: string[], cells: string[]): Record<string, unk
       return;
     }
     if (IGNORED.has(col)) return;
-    if ((PROFILE_FIELDS as readonly string[]).includes(col) || col === 'gender') out[col] = cell === '' ? null : cell;
+    if (AS_IS_FIELDS.has(col)) out[col] = cell === '' ? null : cell;
     else if (cell === '') return;
     else if ((BOOLEAN_FIELDS as readonly string[]).includes(col)) out[col] = booleanCell(col, cell);
     else if (col === 'createdAt' || col === 'updatedAt' || col === 'lastLoginAt') out[col] = /^\d+$/.test(cell) ? Number(cell) : cell;
@@ -121,11 +123,11 @@ export function prepareRow(line: number, raw: Record<string, unknown>, mode: Imp
   for (const [k, v] of Object.entries(raw)) {
     if (!NDJSON_FIELDS.has(k)) throw rowError(`unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"`, k);
     if (IGNORED.has(k) || v === undefined) continue;
-    if ((PROFILE_FIELDS as readonly string[]).includes(k) || k === 'gender') inp[k] = v;
-    else if ((BOOLEAN_FIELDS as readonly string[]).includes(k)) {
+    if (AS_IS_FIELDS.has(k)) inp[k] = v;
+    else if (k === 'active' || k === 'verified') {
       if (typeof v !== 'boolean') throw rowError(`${k} must be true or false`, k);
       inp[k] = v;
-    } else if ((DEFAULTED_FIELDS as readonly string[]).includes(k)) {
+    } else if (k === 'plan' || k === 'billingType') {
       if (v !== null && (typeof v !== 'string' || v.length > PLAN_MAX)) throw rowError(`${k} must be a string of at most ${PLAN_MAX} characters`, k);
       inp[k] = v;
     } else if (k === 'attributes') {

@@ -146,7 +146,11 @@ export class ImportService {
   }
 
   /** Reads, checks and writes a whole file. File-level problems end as `failed` with a message. */
-  async run(tenantId: number, source: AsyncIterable<Buffer>, o: RunOptions): Promise<RunResult> {
+  run(tenantId: number, source: AsyncIterable<Buffer>, o: RunOptions): Promise<RunResult> {
+    return this.store.imports.withImportSettings(() => this.runWith(tenantId, source, o));
+  }
+
+  private async runWith(tenantId: number, source: AsyncIterable<Buffer>, o: RunOptions): Promise<RunResult> {
     const tenant = await this.store.tenants.byId(tenantId);
     if (!tenant) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     const minLength = (tenant.settings ?? DEFAULT_TENANT_SETTINGS).passwordMinLength;

@@ -79,6 +79,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
       cacheStatements(reader);
     }
     const kysely = new Kysely<Database>({ dialect: new ReadWriteSqliteDialect({ writer, reader }), plugins });
+    sqliteHandles.set(kysely.getExecutor().adapter, writer);
     return { kind: 'sqlite', kysely, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
@@ -102,9 +103,9 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
 const sqliteHandles = new WeakMap<object, SQLite.Database>();
 
 /**
- * The raw SQLite connection behind `db`, for the store's bulk paths only (imports): one cached
+ * The raw SQLite writer behind `db`, for the store's bulk paths only (imports): one cached
  * statement run per row beats building multi-row statements through Kysely. Answered only inside
- * a transaction: it holds the process's one connection, so nothing else can run in between.
+ * a transaction, which holds the writer: nothing else writes in between.
  */
 export function sqliteConnection(db: Kysely<any>): SQLite.Database | undefined {
   return db.isTransaction ? sqliteHandles.get(db.getExecutor().adapter) : undefined;
