@@ -122,6 +122,33 @@ export function orderSql(kind: DbKind, keys: SortKey[]): RawBuilder<unknown>[] {
   );
 }
 
+const nullable = (field: FieldRef) => isAttrRef(field) || !NOT_NULL.has(field);
+
+/**
+ * The rows after a cursor, as conditions an index can serve as a range (keyset pages that do not
+ * slow down with depth). Rows after the cursor within the first key's group or beyond it are `head`;
+ * a bare OR over the keys (afterCursorSql) gives neither database a range to seek to, so each
+ * deep page scanned every row before the cursor (PostgreSQL's generic plan: 10 ms at depth 5,000,
+ * with a heap fetch per skipped row). The first key is bounded on the side the page walks to
+ * (`k0 <= v0` descending, `k0 >= v0` ascending). NULL is the smallest value, so the NULLs of a
+ * descending sort (or the non-NULLs after a NULL cursor, ascending) lie past that range: they are
+ * `tail`, read by a second query only when the head runs out.
+ */
+export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues): { head: RawBuilder<boolean>; tail: RawBuilder<boolean> | null } {
+  const [k0, ...restKeys] = keys;
+  const [v0, ...restValues] = values;
+  const col = columnOf(kind, k0.field);
+  const rest = restKeys.length ? afterCursorSql(kind, restKeys, restValues) : sql<boolean>`1 = 0`;
+  if (v0 === null) {
+    // Within the NULL group; ascending, every non-NULL value comes after it.
+    const head = sql<boolean>`(${col} is null and ${rest})`;
+    return { head, tail: k0.desc ? null : sql<boolean>`(${col} is not null)` };
+  }
+  const [bound, strict] = k0.desc ? ['<=', '<'] : ['>=', '>'];
+  const head = sql<boolean>`(${col} ${sql.raw(bound)} ${v0} and (${col} ${sql.raw(strict)} ${v0} or (${col} = ${v0} and ${rest})))`;
+  return { head, tail: k0.desc && nullable(k0.field) ? sql<boolean>`(${col} is null)` : null };
+}
+
 /**
  * Rows strictly after the cursor row in the given order, with NULL as the smallest value.
  * Expanded as OR over "equal on the first i keys, strictly after on key i".
@@ -137,7 +164,7 @@ export function afterCursorSql(kind: DbKind, keys: SortKey[], values: CursorValu
     const col = columnOf(kind, keys[i].field);
     const v = values[i];
     let after: RawBuilder<unknown> | null;
-    if (keys[i].desc) after = v === null ? null : sql`(${col} < ${v} or ${col} is null)`;
+    if (keys[i].desc) after = v === null ? null : nullable(keys[i].field) ? sql`(${col} < ${v} or ${col} is null)` : sql`${col} < ${v}`;
     else after = v === null ? sql`${col} is not null` : sql`${col} > ${v}`;
     if (after === null) continue;
     parts.push(after);

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GENDERS } from '../../../domain/user.ts';
+import { EnumOut, NullableOut } from '../../nullable-out.ts';
 import { ACCOUNT_FIELDS, type AccountField } from '../../../services/accounts-service.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -31,8 +32,8 @@ export type AccountWrite = Static<typeof AccountWrite>;
 
 const accountProps = {
   id: Type.Integer(),
-  ...fieldsOf(() => Nullable(Type.String())),
-  gender: Gender,
+  ...fieldsOf(() => NullableOut(Type.String())),
+  gender: EnumOut(GENDERS),
 };
 export const Account = Type.Object(accountProps, { additionalProperties: true, description: 'plus every custom attribute' });
 export const AccountWithLinks = Type.Object(

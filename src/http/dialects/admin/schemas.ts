@@ -1,6 +1,7 @@
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { GENDERS, PROFILE_FIELDS } from '../../../domain/user.ts';
 import { ROLES } from '../../../domain/privileges.ts';
+import { NullableEnumOut, NullableOut } from '../../nullable-out.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -85,15 +86,15 @@ export const UserWrite = Type.Object(
 );
 export type UserWrite = Static<typeof UserWrite>;
 
-const profileRead = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, Nullable(Type.String())])) as Record<
+const profileRead = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, NullableOut(Type.String())])) as Record<
   (typeof PROFILE_FIELDS)[number],
-  ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>
+  ReturnType<typeof NullableOut<ReturnType<typeof Type.String>>>
 >;
 export const User = Type.Object({
   id: Type.Integer(),
   tenantId: Type.Integer(),
   ...profileRead,
-  gender: Nullable(Gender),
+  gender: NullableEnumOut(GENDERS),
   active: Type.Boolean(),
   verified: Type.Boolean(),
   plan: Type.String(),
@@ -102,7 +103,7 @@ export const User = Type.Object({
   hasPassword: Type.Boolean(),
   createdAt: DateTime,
   updatedAt: DateTime,
-  lastLoginAt: Nullable(DateTime),
+  lastLoginAt: NullableOut(DateTime),
 });
 export const UserList = Type.Object({
   items: Type.Array(User),
