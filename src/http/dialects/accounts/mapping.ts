@@ -9,14 +9,36 @@ export type AccountWire = Record<string, unknown> & Record<AccountField, string 
  * gender "unknown"), so a custom attribute can never shadow a default one.
  */
 export function accountWire(u: User): AccountWire {
-  // Default fields first, then the custom attributes they do not name: ~10× cheaper than spreading
-  // the attributes first (bench: 20 µs → 2 µs per account, a fifth of a list page's CPU).
-  const out: Record<string, unknown> = { id: u.id };
-  for (const f of ACCOUNT_FIELDS) out[f] = u[f];
-  out.gender = u.gender ?? 'unknown';
-  for (const k in u.attributes) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = u.attributes[k];
+  // Default fields first as one object literal (a fixed shape), then the custom attributes they
+  // do not name: spreading the attributes first cost 20 µs per account; assigning the defaults key
+  // by key from ACCOUNT_FIELDS 1.3 µs; the literal ~0.6 µs (a 50-account page: 63 → ~30 µs).
+  const out: Record<string, unknown> = {
+    id: u.id,
+    email: u.email,
+    username: u.username,
+    firstName: u.firstName,
+    middleName: u.middleName,
+    lastName: u.lastName,
+    displayName: u.displayName,
+    company: u.company,
+    title: u.title,
+    department: u.department,
+    website: u.website,
+    phoneHome: u.phoneHome,
+    phoneOffice: u.phoneOffice,
+    phoneMobile: u.phoneMobile,
+    phoneTollFree: u.phoneTollFree,
+    phoneOther: u.phoneOther,
+    pager: u.pager,
+    fax: u.fax,
+    gender: u.gender ?? 'unknown',
+  } satisfies Record<AccountField | 'id' | 'gender', unknown>;
+  for (const k in u.attributes) if (!DEFAULT_KEYS.has(k)) out[k] = u.attributes[k];
   return out as AccountWire;
 }
+
+/** The keys accountWire fills itself: a custom attribute never shadows one of them. */
+const DEFAULT_KEYS = new Set<string>(['id', ...ACCOUNT_FIELDS, 'gender']);
 
 export const selfLinks = (id: number) => [{ rel: 'self', url: `/accounts/${id}` }];
 
