@@ -21,8 +21,9 @@ export interface RateLimitOptions {
 export interface Counter {
   /** Resolves once the counter can answer (or gave up trying, for a while). */
   ready?(timeoutMs: number): Promise<void>;
-  hit(key: string, windowMs: number): Promise<Count>;
-  peek(key: string): Promise<Count>;
+  /** In-process counters answer at once (no promise on the hot path); Redis answers later. */
+  hit(key: string, windowMs: number): Count | Promise<Count>;
+  peek(key: string): Count | Promise<Count>;
   close(): Promise<void>;
 }
 
@@ -46,7 +47,7 @@ export class MemoryCounter implements Counter {
     this.sweep.unref();
   }
 
-  async hit(key: string, windowMs: number): Promise<Count> {
+  hit(key: string, windowMs: number): Count {
     const now = Date.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
@@ -57,7 +58,7 @@ export class MemoryCounter implements Counter {
     return { count: w.count, resetMs: w.resetAt - now };
   }
 
-  async peek(key: string): Promise<Count> {
+  peek(key: string): Count {
     const now = Date.now();
     const w = this.windows.get(key);
     return !w || w.resetAt <= now ? { count: 0, resetMs: 0 } : { count: w.count, resetMs: w.resetAt - now };
@@ -141,34 +142,49 @@ export function addRateLimit(app: FastifyInstance, opts: RateLimitOptions): void
   let warned = 0;
 
   /** A counter that cannot answer (Redis down) lets the request through: limits must not cause an outage. */
-  async function failOpen<T>(req: FastifyRequest, fn: () => Promise<T>): Promise<T | null> {
+  function unavailable(req: FastifyRequest, err: unknown): null {
+    if (Date.now() - warned > 60_000) {
+      warned = Date.now();
+      req.log.warn({ err: { message: (err as Error).message } }, 'rate limit counter unavailable; not limiting');
+    }
+    return null;
+  }
+  function failOpen(req: FastifyRequest, fn: () => Count | Promise<Count>): Count | null | Promise<Count | null> {
     try {
-      return await fn();
+      const c = fn();
+      return c instanceof Promise ? c.catch((err) => unavailable(req, err)) : c;
     } catch (err) {
-      if (Date.now() - warned > 60_000) {
-        warned = Date.now();
-        req.log.warn({ err: { message: (err as Error).message } }, 'rate limit counter unavailable; not limiting');
-      }
-      return null;
+      return unavailable(req, err);
     }
   }
+  /** Runs `next` on a value now, or once its promise settles. */
+  const then = <T, R>(v: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> => (v instanceof Promise ? v.then(next) : next(v));
 
-  app.addHook('onRequest', async (req) => {
-    if (EXEMPT.has(req.url.split('?')[0])) return;
+  /** The 429 this request earns, if any. */
+  function verdict(req: FastifyRequest): DomainError | null | Promise<DomainError | null> {
+    if (EXEMPT.has(req.url.split('?')[0])) return null;
     const key = apiKeyOf(req);
-    if (key) {
-      const failures = await failOpen(req, () => counter.peek(`fail:${req.ip}`));
-      if (failures && failures.count >= opts.perIp) throw limited(failures.resetMs, 'with invalid keys from this address');
-      const c = await failOpen(req, () => counter.hit(`key:${digest(key)}`, windowMs));
-      if (c && c.count > opts.perKey) throw limited(c.resetMs, 'for this API key');
-    } else {
-      const c = await failOpen(req, () => counter.hit(`ip:${req.ip}`, windowMs));
-      if (c && c.count > opts.perIp) throw limited(c.resetMs, 'from this address');
+    if (!key) {
+      return then(failOpen(req, () => counter.hit(`ip:${req.ip}`, windowMs)), (c) => (c && c.count > opts.perIp ? limited(c.resetMs, 'from this address') : null));
     }
+    return then(failOpen(req, () => counter.peek(`fail:${req.ip}`)), (failures) => {
+      if (failures && failures.count >= opts.perIp) return limited(failures.resetMs, 'with invalid keys from this address');
+      return then(failOpen(req, () => counter.hit(`key:${digest(key)}`, windowMs)), (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null));
+    });
+  }
+
+  // Callback-style hooks: with in-process counters a request passes without a promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const v = verdict(req);
+    if (v instanceof Promise) v.then((e) => done(e ?? undefined), done);
+    else done(v ?? undefined);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode === 401 && apiKeyOf(req)) await failOpen(req, () => counter.hit(`fail:${req.ip}`, windowMs));
+  app.addHook('onResponse', (req, reply, done) => {
+    if (reply.statusCode !== 401 || !apiKeyOf(req)) return done();
+    const c = failOpen(req, () => counter.hit(`fail:${req.ip}`, windowMs));
+    if (c instanceof Promise) void c.then(() => done());
+    else done();
   });
 
   // Start with a connected Redis when there is one; without it the server still starts (fail open).

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { compiledForShape } from './precompiled.ts';
 import type { AuditEventsTable, Database } from './schema.ts';
 import type { AuditChanges, AuditEvent, AuditQuery, NewAuditEvent } from '../domain/audit.ts';
 
@@ -12,17 +13,19 @@ export class AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(e: NewAuditEvent): Promise<void> {
-    await this.db
-      .insertInto('auditEvents')
-      .values({
-        tenantId: e.tenantId,
-        at: (e.at ?? new Date()).getTime(),
-        actor: e.actor,
-        action: e.action,
-        target: e.target,
-        changes: e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(e.changes) : null,
-      })
-      .execute();
+    const values = [
+      e.tenantId,
+      (e.at ?? new Date()).getTime(),
+      e.actor,
+      e.action,
+      e.target,
+      e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(e.changes) : null,
+    ];
+    // Every write records one: compiled once (see precompiled.ts).
+    const q = compiledForShape(this.db, 'audit.insert', values, ([tenantId, at, actor, action, target, changes]) =>
+      this.db.insertInto('auditEvents').values({ tenantId, at, actor, action, target, changes } as never),
+    );
+    await this.db.executeQuery(q);
   }
 
   /** Newest first (by id), one page; `beforeId` continues after the previous page. */

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, ManagersTable } from './schema.ts';
 import type { Manager } from '../domain/manager.ts';
 import type { Role } from '../domain/privileges.ts';
-import { precompiled } from './precompiled.ts';
+import { precompiled, rowsOf } from './precompiled.ts';
+import type { ReadNow } from './database.ts';
 
 function toManager(r: Selectable<ManagersTable>): Manager {
   return {
@@ -17,7 +18,10 @@ function toManager(r: Selectable<ManagersTable>): Manager {
 }
 
 export class ManagerStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readNow?: ReadNow,
+  ) {}
 
   async insert(m: { tenantId: number; name: string; email: string; role: Role; keyDigest: string }, now = Date.now()): Promise<Manager> {
     const r = await this.db
@@ -36,8 +40,8 @@ export class ManagerStore {
   async byKeyDigest(digest: string): Promise<Manager | null> {
     // Runs on every authenticated request: compiled once (see precompiled.ts).
     const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').selectAll().where('keyDigest', '=', ''), [digest]);
-    const r = (await this.db.executeQuery(q)).rows[0];
-    return r ? toManager(r) : null;
+    const r = (await rowsOf(this.db, q, this.readNow))[0];
+    return r ? toManager(r as unknown as Selectable<ManagersTable>) : null;
   }
 
   async listByTenant(tenantId: number, opts: { afterId: number; limit: number }): Promise<Manager[]> {

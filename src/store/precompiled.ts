@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { ReadNow } from './database.ts';
 
 /**
  * Kysely builds, transforms and compiles a query on every call (~15% of a GET by id in the bench).
@@ -22,4 +23,38 @@ export function precompiled<R>(db: Kysely<any>, name: string, build: () => Compi
     throw new Error(`precompiled query ${name} takes ${q.parameters.length} parameters, got ${parameters.length}`);
   }
   return { ...q, parameters };
+}
+
+/**
+ * Like `precompiled`, for queries whose SQL depends on their shape (e.g. which columns an insert
+ * sets) rather than being fixed: compiled once per `shape`, by building it with unique placeholder
+ * values and checking that the compiled parameters are exactly those placeholders, in order (so
+ * the values given later map to the right placeholders). A shape whose SQL embeds a value is
+ * never reused: it is built anew on every call.
+ */
+const shapes = new WeakMap<object, Map<string, CompiledQuery<unknown> | null>>();
+
+export function compiledForShape<R>(db: Kysely<any>, shape: string, values: readonly unknown[], build: (values: readonly unknown[]) => Compilable<R>): CompiledQuery<R> {
+  const adapter = db.getExecutor().adapter;
+  let byShape = shapes.get(adapter);
+  if (!byShape) shapes.set(adapter, (byShape = new Map()));
+  let q = byShape.get(shape) as CompiledQuery<R> | null | undefined;
+  if (q === undefined) {
+    const placeholders = values.map((_, i) => `\u0000placeholder${i}\u0000`);
+    const probe = build(placeholders).compile();
+    const exact = probe.parameters.length === placeholders.length && probe.parameters.every((p, i) => p === placeholders[i]);
+    q = exact ? probe : null;
+    if (byShape.size < 500) byShape.set(shape, q);
+  }
+  if (q === null) return build(values).compile();
+  return { ...q, parameters: values };
+}
+
+/**
+ * The rows of a compiled SELECT: read at once on SQLite's reader when the store is not inside a
+ * transaction (readNow given), else through Kysely (PostgreSQL, transactions, in-memory SQLite).
+ */
+export function rowsOf(db: Kysely<any>, q: CompiledQuery<unknown>, readNow: ReadNow | undefined): Record<string, unknown>[] | Promise<Record<string, unknown>[]> {
+  if (readNow) return readNow(q);
+  return db.executeQuery(q).then((r) => r.rows as Record<string, unknown>[]);
 }

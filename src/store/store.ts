@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { Db, DbKind } from './database.ts';
+import type { Db, DbKind, ReadNow } from './database.ts';
 import { TenantStore } from './tenant-store.ts';
 import { ManagerStore } from './manager-store.ts';
 import { UserStore } from './user-store.ts';
@@ -42,10 +42,12 @@ export class Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly kind: DbKind,
+    /** Synchronous reads on SQLite's reader; only for the root store (a transaction reads its own writes). */
+    readNow?: ReadNow,
   ) {
-    this.tenants = new TenantStore(db);
-    this.managers = new ManagerStore(db);
-    this.users = new UserStore(db, kind);
+    this.tenants = new TenantStore(db, readNow);
+    this.managers = new ManagerStore(db, readNow);
+    this.users = new UserStore(db, kind, readNow);
     this.meta = new MetaStore(db);
     this.groups = new GroupStore(db, kind);
     this.events = new EventStore(db);
@@ -60,7 +62,7 @@ export class Store {
   }
 
   static of(db: Db): Store {
-    return new Store(db.kysely, db.kind);
+    return new Store(db.kysely, db.kind, db.readNow);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { precompiled, rowsOf } from './precompiled.ts';
+import type { ReadNow } from './database.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TenantsTable } from './schema.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantSettings } from '../domain/tenant.ts';
@@ -14,7 +16,10 @@ function toTenant(r: Selectable<TenantsTable>): Tenant {
 }
 
 export class TenantStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readNow?: ReadNow,
+  ) {}
 
   async insert(t: { name: string; licenseCode: string; settings: TenantSettings }, now = Date.now()): Promise<Tenant> {
     const row = await this.db
@@ -26,8 +31,10 @@ export class TenantStore {
   }
 
   async byId(id: number): Promise<Tenant | null> {
-    const r = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
-    return r ? toTenant(r) : null;
+    // Read by most requests (settings, existence): compiled once (see precompiled.ts).
+    const q = precompiled(this.db, 'tenants.byId', () => this.db.selectFrom('tenants').selectAll().where('id', '=', 0), [id]);
+    const r = (await rowsOf(this.db, q, this.readNow))[0];
+    return r ? toTenant(r as unknown as Selectable<TenantsTable>) : null;
   }
 
   async byLicenseCode(code: string): Promise<Tenant | null> {

@@ -90,8 +90,9 @@ export const accountsDialect: Dialect = {
         req.accountScope = { principal, tenantId: principal.tenantId };
       });
       // A body-less POST creates an empty account; a body-less PUT/PATCH is an empty object too.
-      app.addHook('preValidation', async (req) => {
+      app.addHook('preValidation', (req, _reply, done) => {
         if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
+        done();
       });
 
       await app.register(accountRoutes(services, accounts));

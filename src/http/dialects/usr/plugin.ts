@@ -67,8 +67,9 @@ function configureScope(app: FastifyInstance, services: Services): void {
     req.usrPrincipal = await services.auth.authenticate(apiKeyOf(req));
   });
   // A body-less add or modify is an empty object (add then names every missing field).
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT')) req.body = {};
+    done();
   });
 }
 
