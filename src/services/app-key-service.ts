@@ -41,7 +41,9 @@ export class AppKeyService {
   /** Checks a key and counts `cost` against it in one atomic update. Unknown or revoked → 401. */
   async use(tenantId: number, secret: string, cost = 1): Promise<AppKeyUse> {
     validateCost(cost);
-    const hit = await this.store.appKeys.consume(tenantId, keyDigest(secret), cost);
+    const digest = keyDigest(secret);
+    // A transaction of one statement: on SQLite, verifies arriving together share one commit.
+    const hit = await this.store.transaction((tx) => tx.appKeys.consume(tenantId, digest, cost));
     if (!hit) throw unauthorized('the application key is not valid');
     const owner = await this.store.users.byId(tenantId, hit.userId);
     return { ...hit, username: owner?.username ?? null };

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppKeysTable, Database } from './schema.ts';
 import type { AppKey, AppKeyUse } from '../domain/app-key.ts';
+import { compiledForShape } from './precompiled.ts';
 
 const ms = (v: number | null) => (v === null ? null : new Date(Number(v)));
 
@@ -73,19 +74,22 @@ export class AppKeyStore {
    * count. Null when no such key.
    */
   async consume(tenantId: number, digest: string, cost: number, now = Date.now()): Promise<Omit<AppKeyUse, 'username'> | null> {
-    const r = await this.db
-      .updateTable('appKeys')
-      .set((eb) => ({ usage: eb('usage', '+', cost), lastUsedAt: now }))
-      .where('tenantId', '=', tenantId)
-      .where('keyDigest', '=', digest)
-      .where('revokedAt', 'is', null)
-      // EXISTS on the owner's primary key: an IN (subquery) made SQLite list every active user of
-      // the tenant on each verify (O(tenant size); bench at 1,000,000 users).
-      .where(({ exists, selectFrom }) =>
-        exists(selectFrom('users').select('users.id').whereRef('users.id', '=', 'appKeys.userId').where('users.tenantId', '=', tenantId).where('users.active', '=', 1)),
-      )
-      .returning(['id', 'userId', 'usage'])
-      .executeTakeFirst();
+    // Runs on every verify: compiled once (see precompiled.ts).
+    const q = compiledForShape(this.db, 'appKeys.consume', [cost, now, tenantId, digest, tenantId], ([cost, now, tenantId, digest, ownerTenantId]) =>
+      this.db
+        .updateTable('appKeys')
+        .set((eb) => ({ usage: eb('usage', '+', cost as number), lastUsedAt: now as number }))
+        .where('tenantId', '=', tenantId as number)
+        .where('keyDigest', '=', digest as string)
+        .where('revokedAt', 'is', null)
+        // EXISTS on the owner's primary key: an IN (subquery) made SQLite list every active user of
+        // the tenant on each verify (O(tenant size); bench at 1,000,000 users).
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('users').select('users.id').whereRef('users.id', '=', 'appKeys.userId').where('users.tenantId', '=', ownerTenantId as number).where('users.active', '=', sql<number>`1`)),
+        )
+        .returning(['id', 'userId', 'usage']),
+    );
+    const r = (await this.db.executeQuery(q)).rows[0] as { id: number; userId: number; usage: number } | undefined;
     return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage) } : null;
   }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, GroupsTable } from './schema.ts';
-import { nullsOrder, textMatch, type DbKind } from './database.ts';
+import { nullsOrder, textMatch, type DbKind, type ReadNow } from './database.ts';
+import { precompiled, rowsOf } from './precompiled.ts';
 import { invalid } from '../domain/errors.ts';
 import type { Group, GroupCondition, GroupMember, GroupQuery, GroupWithMembers } from '../domain/group.ts';
 
@@ -33,6 +34,7 @@ export class GroupStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kind: DbKind,
+    private readonly readNow?: ReadNow,
   ) {}
 
   async insert(tenantId: number, g: { displayName: string; externalId: string | null }, now = Date.now()): Promise<Group> {
@@ -131,6 +133,18 @@ export class GroupStore {
   /** The groups each user belongs to (SCIM User.groups). */
   async groupsOfUsers(tenantId: number, userIds: number[]): Promise<Map<number, { id: number; displayName: string }[]>> {
     const out = new Map<number, { id: number; displayName: string }[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 1) {
+      // Every SCIM read of one user asks this: compiled once (see precompiled.ts).
+      const q = precompiled(
+        this.db,
+        'groups.ofUser',
+        () => this.db.selectFrom('groupMembers as m').innerJoin('groups as g', 'g.id', 'm.groupId').select(['g.id', 'g.displayName']).where('g.tenantId', '=', 0).where('m.userId', '=', 0).orderBy('g.id'),
+        [tenantId, userIds[0]],
+      );
+      const rows = (await rowsOf(this.db, q, this.readNow)) as { id: number; displayName: string }[];
+      out.set(userIds[0], rows.map((r) => ({ id: r.id, displayName: r.displayName })));
+      return out;
+    }
     for (const part of chunks(userIds)) {
       const rows = await this.db
         .selectFrom('groupMembers as m')

@@ -49,7 +49,7 @@ export class Store {
     this.managers = new ManagerStore(db, readNow);
     this.users = new UserStore(db, kind, readNow);
     this.meta = new MetaStore(db);
-    this.groups = new GroupStore(db, kind);
+    this.groups = new GroupStore(db, kind, readNow);
     this.events = new EventStore(db);
     this.idempotency = new IdempotencyStore(db);
     this.appKeys = new AppKeyStore(db);

@@ -41,10 +41,10 @@ export const scimDialect: Dialect = {
       app.addHook('onRequest', async (req) => {
         req.scimContext = contextOf(await services.auth.authenticate(apiKeyOf(req)), req);
       });
-      app.addHook('onSend', async (_req, reply, payload) => {
+      app.addHook('onSend', (_req, reply, payload, done) => {
         const ct = reply.getHeader('content-type');
         if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', SCIM_CONTENT_TYPE);
-        return payload;
+        done(null, payload);
       });
 
       const resources = [userResource(services), groupResource(services)];
