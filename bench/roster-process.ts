@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../test/support/process.ts';
@@ -18,15 +19,26 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** Compiles src/ to dist/ once per bench run, as `npm start` does (the bench measures what production runs). */
+let built: Promise<void> | undefined;
+function build(): Promise<void> {
+  return (built ??= new Promise<void>((resolve, reject) => {
+    const tsc = spawn(process.execPath, [join(ROOT_DIR, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck'], { cwd: ROOT_DIR, stdio: 'inherit' });
+    tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (${code})`))));
+  }));
+}
+
 /**
- * Roster as its own process (`node --import tsx src/main.ts`), so the server and autocannon do not
- * share an event loop. Rate limits are raised out of the way: the bench measures throughput, not limits.
+ * Roster as its own process (`node dist/main.js`, what `npm start` runs), so the server and
+ * autocannon do not share an event loop. Rate limits are raised out of the way: the bench measures
+ * throughput, not limits.
  */
 export async function startServer(opts: { databaseUrl: string; rootKey: string; env?: Record<string, string>; cpuProfDir?: string }): Promise<Server> {
+  await build();
   const port = await freePort();
-  const args = ['--import', 'tsx'];
+  const args: string[] = [];
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push('src/main.ts');
+  args.push('dist/main.js');
   const child = spawn(process.execPath, args, {
     cwd: ROOT_DIR,
     env: {
