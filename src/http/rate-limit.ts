@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
@@ -120,7 +120,7 @@ export class RedisCounter implements Counter {
   }
 }
 
-const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+const digest = (key: string) => hash('sha256', key, 'hex');
 
 function limited(resetMs: number, what: string): DomainError {
   const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));

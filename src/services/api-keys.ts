@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A new random API key: 256 bits, URL-safe, with a recognisable prefix (secret scanners look for it). */
 export function newApiKey(prefix = 'rk'): string {
@@ -7,7 +7,8 @@ export function newApiKey(prefix = 'rk'): string {
 
 /** The only form in which a key is stored and looked up. */
 export function keyDigest(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot hash (Node ≥ 20.12): runs on every authenticated request, about half the cost of createHash.
+  return hash('sha256', key, 'hex');
 }
 
 export function digestsEqual(a: string, b: string): boolean {

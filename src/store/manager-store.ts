@@ -37,11 +37,11 @@ export class ManagerStore {
     return r ? toManager(r) : null;
   }
 
-  async byKeyDigest(digest: string): Promise<Manager | null> {
-    // Runs on every authenticated request: compiled once (see precompiled.ts).
-    const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').selectAll().where('keyDigest', '=', ''), [digest]);
-    const r = (await rowsOf(this.db, q, this.readNow))[0];
-    return r ? toManager(r as unknown as Selectable<ManagersTable>) : null;
+  /** Who holds a key: only what a principal needs (every authenticated request asks this). */
+  async byKeyDigest(digest: string): Promise<{ id: number; tenantId: number; role: Role } | null> {
+    const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').select(['id', 'tenantId', 'role']).where('keyDigest', '=', ''), [digest]);
+    const r = (await rowsOf(this.db, q, this.readNow))[0] as { id: number; tenantId: number; role: string } | undefined;
+    return r ? { id: r.id, tenantId: r.tenantId, role: r.role as Role } : null;
   }
 
   async listByTenant(tenantId: number, opts: { afterId: number; limit: number }): Promise<Manager[]> {
