@@ -31,6 +31,18 @@ const BATCH_PASSWORDS = 200;
 const HASH_CONCURRENCY = Math.max(2, availableParallelism());
 /** How often a batch-mode import writes its progress to the job row. */
 const PROGRESS_EVERY_MS = 1000;
+/** A running job writes its heartbeat this often… */
+const HEARTBEAT_MS = 10_000;
+/**
+ * …and one silent for this long is taken for dead. Generous: on SQLite an atomic import holds the
+ * writer, so another process's heartbeat waits for it (the process running a job never judges it).
+ */
+export const IMPORT_LEASE_MS = 120_000;
+
+function orphanMessage(job: ImportJob): string {
+  const written = job.atomic || job.dryRun ? 'nothing was written' : 'rows of the batches committed before the stop are in (the counts are the last recorded)';
+  return `the Roster process running this import stopped before it finished; ${written}. Run the file again (upsert mode skips what is already in).`;
+}
 
 export interface ImportProgress {
   counts: ImportCounts;
@@ -72,6 +84,9 @@ async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void
  * a job. An import can set password hashes, which an editor can do anyway by setting a password.
  */
 export class ImportService {
+  /** Jobs this process is running: never judged stale here. */
+  private readonly runningHere = new Set<number>();
+
   constructor(
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
@@ -101,6 +116,13 @@ export class ImportService {
     authorize(p, tenantId, 'users:read');
     const job = await this.store.importJobs.byId(tenantId, jobId);
     if (!job) throw notFound('import.not_found', `import ${jobId} not found`);
+    if ((job.state === 'queued' || job.state === 'running') && !this.runningHere.has(job.id)) {
+      // Its process stopped (crash, kill -9, power): say so instead of "running" forever.
+      const staleBefore = Date.now() - IMPORT_LEASE_MS;
+      if (job.updatedAt.getTime() < staleBefore && (await this.store.importJobs.failIfStale(tenantId, job.id, staleBefore, orphanMessage(job)))) {
+        return (await this.store.importJobs.byId(tenantId, jobId))!;
+      }
+    }
     return job;
   }
 
@@ -123,6 +145,11 @@ export class ImportService {
 
   private async execute(job: ImportJob, open: () => Readable, onProgress?: (p: ImportProgress) => void): Promise<void> {
     const { tenantId } = job;
+    this.runningHere.add(job.id);
+    // The job's heartbeat (updatedAt), written outside the import's transactions: other processes
+    // tell a live job from one whose process died by it (see get).
+    const heartbeat = setInterval(() => void this.store.importJobs.update(tenantId, job.id, {}).catch(() => {}), HEARTBEAT_MS);
+    heartbeat.unref();
     try {
       await this.store.importJobs.update(tenantId, job.id, { state: 'running' });
       let lastWrite = Date.now();
@@ -142,6 +169,9 @@ export class ImportService {
     } catch (e) {
       const message = e instanceof DomainError ? e.message : 'the import stopped on an internal error';
       await this.store.importJobs.update(tenantId, job.id, { state: 'failed', message, finished: true }).catch(() => {});
+    } finally {
+      clearInterval(heartbeat);
+      this.runningHere.delete(job.id);
     }
   }
 

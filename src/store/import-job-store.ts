@@ -43,6 +43,22 @@ export class ImportJobStore {
     return r ? toJob(r) : null;
   }
 
+  /**
+   * Ends a queued or running job whose heartbeat stopped before `staleBefore` (its process died):
+   * `failed` with `message`. Answers whether it did (a live process's heartbeat wins the race).
+   */
+  async failIfStale(tenantId: number, id: number, staleBefore: number, message: string, now = Date.now()): Promise<boolean> {
+    const r = await this.db
+      .updateTable('imports')
+      .set({ state: 'failed', message, finishedAt: now, updatedAt: now })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .where('state', 'in', ['queued', 'running'])
+      .where('updatedAt', '<', staleBefore)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Records progress (or the end, with `state` done/failed and `finished`). */
   async update(
     tenantId: number,
