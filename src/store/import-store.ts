@@ -167,6 +167,8 @@ export class ImportStore {
         for (const [name, value] of Object.entries(session.restore)) {
           if (Number.isFinite(value)) await sql`pragma ${sql.raw(name)} = ${sql.lit(value)}`.execute(this.db);
         }
+        // Hand the import's page cache back (SQLite frees what it no longer needs, memory allocator included).
+        await sql`pragma shrink_memory`.execute(this.db);
       }
     }
   }
