@@ -1,11 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../services/services.ts';
 import { validatorCompiler } from './validation.ts';
 import { toProblem } from './errors.ts';
-import { dialects } from './dialects/index.ts';
+import { dialectOf, dialects } from './dialects/index.ts';
+import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 
 export interface AppOptions {
@@ -91,6 +92,16 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: undefined,
+    // Errors found before routing (a URL that does not decode): answered in the envelope of the
+    // dialect the URL is under, like any other 400 of that API.
+    frameworkErrors: (err, req, reply) => {
+      const e = err.code === 'FST_ERR_BAD_URL'
+        ? new DomainError('invalid', 'request.bad_url', 'the URL is not valid: a %-escape does not decode to UTF-8 text')
+        : new DomainError('invalid', 'request.invalid', err.message);
+      const d = dialectOf(req.url);
+      if (d) return d.errorHandler(e, req, reply as FastifyReply);
+      return (reply as FastifyReply).status(400).send({ error: { code: e.code, message: e.message } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   const routes: RouteEntry[] = [];

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/services.ts';
 import { adminDialect } from './admin/plugin.ts';
 import { scimDialect } from './scim/plugin.ts';
@@ -12,6 +12,15 @@ export interface Dialect {
   name: string;
   prefix: string;
   plugin(services: Services): FastifyPluginAsync;
+  /** Renders an error in the dialect's envelope (its routes' error handler; also used for errors found before routing). */
+  errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): unknown;
+}
+
+/** The dialect whose prefix a URL is under (the longest prefix wins). */
+export function dialectOf(url: string): Dialect | undefined {
+  let best: Dialect | undefined;
+  for (const d of dialects) if ((url === d.prefix || url.startsWith(d.prefix + '/') || url.startsWith(d.prefix + '?')) && (!best || d.prefix.length > best.prefix.length)) best = d;
+  return best;
 }
 
 /** Every dialect Roster serves. Add a new one here. */

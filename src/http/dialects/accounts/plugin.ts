@@ -62,8 +62,17 @@ function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
+/** The Accounts error envelope (seed 001): `{ error: { status, message } }`. */
+export function accountsErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const p = toProblem(err);
+  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  return sendError(reply, p.status, messageOf(p, req));
+}
+
 /** The Accounts REST API (seed 001): accounts are the users of the key's tenant. */
 export const accountsDialect: Dialect = {
+  errorHandler: accountsErrors,
   name: 'accounts',
   prefix: ACCOUNTS_PREFIX,
   plugin: (services: Services): FastifyPluginAsync =>
@@ -72,12 +81,7 @@ export const accountsDialect: Dialect = {
       app.decorateRequest('accountScope', null);
       registerBodyParsers(app);
 
-      app.setErrorHandler((err, req, reply) => {
-        const p = toProblem(err);
-        if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        return sendError(reply, p.status, messageOf(p, req));
-      });
+      app.setErrorHandler(accountsErrors);
       app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
 
       app.addHook('onRequest', async (req, reply) => {

@@ -20,17 +20,21 @@ declare module 'fastify' {
 export const principalOf = (req: FastifyRequest): Principal => req.principal!;
 
 /** Roster's own management API: `{"error":{"code","message"}}` errors, key auth on every route. */
+/** The management API's error envelope: `{ error: { code, message } }`. */
+export function adminErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const p = toProblem(err);
+  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  return reply.status(p.status).send({ error: { code: p.code, message: p.message } });
+}
+
 export const adminDialect: Dialect = {
+  errorHandler: adminErrors,
   name: 'admin',
   prefix: '/admin/v1',
   plugin: (services: Services): FastifyPluginAsync =>
     async (app) => {
-      app.setErrorHandler((err, req, reply: FastifyReply) => {
-        const p = toProblem(err);
-        if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        return reply.status(p.status).send({ error: { code: p.code, message: p.message } });
-      });
+      app.setErrorHandler(adminErrors);
       app.setNotFoundHandler((req, reply) =>
         reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
       );

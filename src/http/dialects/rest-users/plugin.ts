@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import type { Dialect } from '../index.ts';
 import { toProblem } from '../../errors.ts';
@@ -13,7 +13,21 @@ const fail = (message: string) => ({ status: 0 as const, message });
  * The developer-portal API of seed 002 under /rest: self-service accounts (HTTP Basic), manager
  * keys, application keys with usage. Every answer, errors included, is the seed's envelope.
  */
+/** The /rest/users error envelope (seed 002). */
+export function restUsersErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const p = toProblem(err);
+  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  // Account routes sign in with HTTP Basic; sign-up and the key check take no password.
+  if (p.status === 401 && req.routeOptions.url?.startsWith('/rest/users/:username')) {
+    reply.header('www-authenticate', 'Basic realm="roster", charset="UTF-8"');
+  }
+  const message = p.status === 415 ? 'unsupported content type: send application/json or application/x-www-form-urlencoded' : p.message;
+  return reply.status(p.status).send(fail(message));
+}
+
 export const restUsersDialect: Dialect = {
+  errorHandler: restUsersErrors,
   name: 'rest-users',
   prefix: '/rest',
   plugin: (services: Services): FastifyPluginAsync =>
@@ -24,17 +38,7 @@ export const restUsersDialect: Dialect = {
         done(null, parseForm(body as string));
       });
 
-      app.setErrorHandler((err, req, reply) => {
-        const p = toProblem(err);
-        if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        // Account routes sign in with HTTP Basic; sign-up and the key check take no password.
-        if (p.status === 401 && req.routeOptions.url?.startsWith('/rest/users/:username')) {
-          reply.header('www-authenticate', 'Basic realm="roster", charset="UTF-8"');
-        }
-        const message = p.status === 415 ? 'unsupported content type: send application/json or application/x-www-form-urlencoded' : p.message;
-        return reply.status(p.status).send(fail(message));
-      });
+      app.setErrorHandler(restUsersErrors);
       app.setNotFoundHandler((req, reply) => reply.status(404).send(fail(`no route for ${req.method} ${req.url.split('?')[0]}`)));
 
       // Every request acts on one tenant: X-Roster-Tenant: <licenseCode>, or the default tenant.

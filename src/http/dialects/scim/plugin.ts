@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import type { Dialect } from '../index.ts';
 import { toProblem } from '../../errors.ts';
@@ -17,7 +17,21 @@ import { rootSearchRoutes } from './root-search.ts';
  * SCIM 2.0 (RFC 7643/7644) for identity providers such as Okta and Microsoft Entra ID: Users and
  * Groups of the key's tenant, application/scim+json both ways (application/json accepted too).
  */
+function sendError(reply: FastifyReply, err: unknown) {
+  const p = toProblem(err);
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="roster-scim"');
+  return reply.status(p.status).type(SCIM_CONTENT_TYPE).send(scimError(p));
+}
+
+/** SCIM's error envelope (RFC 7644 §3.12). */
+export function scimErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  if (toProblem(err).kind === 'internal') req.log.error({ err }, 'unhandled error');
+  return sendError(reply, err);
+}
+
 export const scimDialect: Dialect = {
+  errorHandler: scimErrors,
   name: 'scim',
   prefix: PREFIX,
   plugin: (services: Services): FastifyPluginAsync =>
@@ -25,16 +39,7 @@ export const scimDialect: Dialect = {
       // application/json is parsed by Fastify's default parser; SCIM's own type reads the same way.
       app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-      const sendError = (reply: FastifyReply, err: unknown) => {
-        const p = toProblem(err);
-        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="roster-scim"');
-        return reply.status(p.status).type(SCIM_CONTENT_TYPE).send(scimError(p));
-      };
-      app.setErrorHandler((err, req, reply) => {
-        if (toProblem(err).kind === 'internal') req.log.error({ err }, 'unhandled error');
-        return sendError(reply, err);
-      });
+      app.setErrorHandler(scimErrors);
       app.setNotFoundHandler((req, reply) =>
         reply.status(404).type(SCIM_CONTENT_TYPE).send(scimError({ status: 404, code: 'not_found', kind: 'not_found', message: `no SCIM endpoint ${req.method} ${req.url.split('?')[0]}` })),
       );

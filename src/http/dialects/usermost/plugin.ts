@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import type { IdempotentRequest } from '../../../services/idempotency-service.ts';
 import { invalid } from '../../../domain/errors.ts';
@@ -52,7 +52,20 @@ function registerBodyParser(app: FastifyInstance): void {
 }
 
 /** The Usermost REST API (seed 000): /v1/accounts/{licenseCode}/…, answers in the response container. */
+/** The Usermost error envelope (seed 004). */
+export function usermostErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const p = toProblem(err);
+  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  // The seed knows one code for a bad body: an oversized or non-JSON one is a 400 too.
+  const status = p.status === 413 || p.status === 415 ? 400 : p.status;
+  const limit = req.routeOptions.bodyLimit;
+  const message = p.status === 413 && limit ? `the request body is larger than the ${limit / (1024 * 1024)} MiB limit` : p.message;
+  return reply.status(status).send(failure(message));
+}
+
 export const usermostDialect: Dialect = {
+  errorHandler: usermostErrors,
   name: 'usermost',
   prefix: USERMOST_PREFIX,
   plugin: (services: Services): FastifyPluginAsync =>
@@ -60,16 +73,7 @@ export const usermostDialect: Dialect = {
       app.decorateRequest('usermost', null);
       registerBodyParser(app);
 
-      app.setErrorHandler((err, req, reply) => {
-        const p = toProblem(err);
-        if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-        if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-        // The seed knows one code for a bad body: an oversized or non-JSON one is a 400 too.
-        const status = p.status === 413 || p.status === 415 ? 400 : p.status;
-        const limit = req.routeOptions.bodyLimit;
-        const message = p.status === 413 && limit ? `the request body is larger than the ${limit / (1024 * 1024)} MiB limit` : p.message;
-        return reply.status(status).send(failure(message));
-      });
+      app.setErrorHandler(usermostErrors);
       app.setNotFoundHandler((req, reply) => reply.status(404).send(failure(`invalid URL: no route for ${req.method} ${req.url.split('?')[0]}`)));
 
       // Before the body is read: a request without access learns nothing about its body.

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import type { Principal } from '../../../domain/privileges.ts';
@@ -50,14 +50,17 @@ function registerBodyParsers(app: FastifyInstance): void {
 }
 
 /** One prefix's scope: parsers, the error envelope, the not-found answer and authentication. */
+/** The /usr error envelope (seed 003). */
+export function usrErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const p = toProblem(err);
+  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  return reply.status(p.status).send({ error: { code: p.code, message: messageOf(p) } });
+}
+
 function configureScope(app: FastifyInstance, services: Services): void {
   registerBodyParsers(app);
-  app.setErrorHandler((err, req, reply) => {
-    const p = toProblem(err);
-    if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-    if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-    return reply.status(p.status).send({ error: { code: p.code, message: messageOf(p) } });
-  });
+  app.setErrorHandler(usrErrors);
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
@@ -75,6 +78,7 @@ function configureScope(app: FastifyInstance, services: Services): void {
 
 /** One of the seed's two prefixes: its scope set up by configureScope, then its routes. */
 const usrScope = (name: string, prefix: string, routes: (s: Services) => FastifyPluginAsync[]): Dialect => ({
+  errorHandler: usrErrors,
   name,
   prefix,
   plugin: (services: Services): FastifyPluginAsync =>
