@@ -38,8 +38,10 @@ export class TenantStore {
   }
 
   async byLicenseCode(code: string): Promise<Tenant | null> {
-    const r = await this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', code).executeTakeFirst();
-    return r ? toTenant(r) : null;
+    // Every /rest and Usermost request names its tenant this way: compiled once.
+    const q = precompiled(this.db, 'tenants.byLicenseCode', () => this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', ''), [code]);
+    const r = (await rowsOf(this.db, q, this.readNow))[0];
+    return r ? toTenant(r as unknown as Selectable<TenantsTable>) : null;
   }
 
   async list(opts: { afterId: number; limit: number }): Promise<Tenant[]> {
