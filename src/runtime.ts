@@ -18,7 +18,11 @@ export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey
     const services = buildServices(db, config);
     await services.tenants.ensureDefault();
     const { generatedRootKey } = await services.auth.init();
-    return { db, services, generatedRootKey, close: () => db.close() };
+    const close = async () => {
+      await services.hasher.close();
+      await db.close();
+    };
+    return { db, services, generatedRootKey, close };
   } catch (e) {
     await db.close();
     throw e;

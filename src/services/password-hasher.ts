@@ -1,45 +1,28 @@
-import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
+import { Argon2Pool, type Argon2Cost } from './argon2-pool.ts';
 
-export interface Argon2Cost {
-  memoryCost: number;
-  timeCost: number;
-  parallelism: number;
-}
+export type { Argon2Cost } from './argon2-pool.ts';
 
 /**
- * Argon2id hashing on libuv's thread pool (never on the event loop). Verification of hashes
- * imported from other systems plugs in through `verifiers` (see the import feature).
+ * Argon2id hashing on worker threads (never on the event loop). Verification of hashes imported
+ * from other systems plugs in through `verifiers` (see the import feature).
  */
 export class PasswordHasher {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly pool: Argon2Pool;
 
   /**
-   * `concurrency`: hashes computed at once. Each argon2id hash keeps a core busy for ~15 ms; with
-   * libuv's 4 threads on a 2-core machine the event loop got a third of a core and GET p99 rose
-   * tenfold during sign-ups (bench). One core is left to the event loop; the rest queue here.
+   * `concurrency`: hashes computed at once. Each argon2id hash keeps a core busy for ~10 ms. The
+   * workers run at nice 19, so by default there is one per core: the event loop (nice 0) preempts
+   * them whenever it has work. Where they cannot be niced, one core is left to the event loop
+   * (with every core hashing at equal priority, GET p99 rose tenfold during sign-ups in the bench).
    */
-  constructor(
-    private readonly cost: Argon2Cost,
-    private readonly concurrency = Math.max(1, availableParallelism() - 1),
-  ) {}
-
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
-    try {
-      return await work();
-    } finally {
-      // Hand the slot straight to the next waiter (running stays the same), or free it.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
+  constructor(cost: Argon2Cost, concurrency?: number) {
+    const cores = availableParallelism();
+    this.pool = new Argon2Pool(cost, concurrency ?? cores, concurrency ?? Math.max(1, cores - 1));
   }
 
-  hash(password: string): Promise<string> {
-    return this.limited(() => argonHash(password, { algorithm: Algorithm.Argon2id, ...this.cost }));
+  async hash(password: string): Promise<string> {
+    return (await this.pool.run({ kind: 'hash', password })) as string;
   }
 
   /** Checks a password; `upgrade` says the stored hash should be replaced by a fresh argon2id one. */
@@ -47,7 +30,7 @@ export class PasswordHasher {
     if (stored.startsWith('$argon2')) {
       let ok = false;
       try {
-        ok = await this.limited(() => argonVerify(stored, password));
+        ok = (await this.pool.run({ kind: 'verify', stored, password })) === true;
       } catch {
         ok = false;
       }
@@ -60,6 +43,11 @@ export class PasswordHasher {
       }
     }
     return { ok: false, upgrade: false };
+  }
+
+  /** Stops the hashing workers (runtime shutdown). */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 
