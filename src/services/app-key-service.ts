@@ -42,8 +42,8 @@ export class AppKeyService {
   async use(tenantId: number, secret: string, cost = 1): Promise<AppKeyUse> {
     validateCost(cost);
     const digest = keyDigest(secret);
-    // A transaction of one statement: on SQLite, verifies arriving together share one commit.
-    const hit = await this.store.transaction((tx) => tx.appKeys.consume(tenantId, digest, cost));
+    // On SQLite, verifies arriving together share one commit.
+    const hit = await this.store.writeOne((s) => s.appKeys.consume(tenantId, digest, cost));
     if (!hit) throw unauthorized('the application key is not valid');
     const owner = await this.store.users.byId(tenantId, hit.userId);
     return { ...hit, username: owner?.username ?? null };

@@ -79,6 +79,15 @@ export class Store {
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.kind)));
   }
 
+  /**
+   * A write that is one statement (atomic by itself). On SQLite it joins the group commit of its
+   * event-loop turn (one commit for many); on PostgreSQL it runs alone (a transaction around it
+   * would only add BEGIN and COMMIT round trips).
+   */
+  writeOne<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    return this.kind === 'sqlite' ? this.transaction(fn) : fn(this);
+  }
+
   async ping(): Promise<void> {
     await this.db.selectFrom('tenants').select('id').limit(1).execute();
   }
