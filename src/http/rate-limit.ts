@@ -1,8 +1,8 @@
-import { hash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import { apiKeyOf } from './credentials.ts';
+import { keyDigest } from '../services/api-keys.ts';
 
 export interface RateLimitOptions {
   /** Requests per window per API key (ROSTER_RATE_LIMIT). */
@@ -120,7 +120,6 @@ export class RedisCounter implements Counter {
   }
 }
 
-const digest = (key: string) => hash('sha256', key, 'hex');
 
 function limited(resetMs: number, what: string): DomainError {
   const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
@@ -169,7 +168,7 @@ export function addRateLimit(app: FastifyInstance, opts: RateLimitOptions): void
     }
     return then(failOpen(req, () => counter.peek(`fail:${req.ip}`)), (failures) => {
       if (failures && failures.count >= opts.perIp) return limited(failures.resetMs, 'with invalid keys from this address');
-      return then(failOpen(req, () => counter.hit(`key:${digest(key)}`, windowMs)), (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null));
+      return then(failOpen(req, () => counter.hit(`key:${keyDigest(key)}`, windowMs)), (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null));
     });
   }
 

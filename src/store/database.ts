@@ -144,6 +144,16 @@ function cacheStatements(sqlite: SQLite.Database, max = 2000): void {
   }) as typeof sqlite.prepare;
 }
 
+/**
+ * A row fetched as an array (better-sqlite3 raw mode) → an object with these keys, built as one
+ * object literal by a function generated for the key list (a fixed shape, one allocation).
+ */
+function arrayToObject(keys: string[]): (r: unknown[]) => Record<string, unknown> {
+  // Keys come from SQLite (our SQL's names and aliases); JSON.stringify makes each a safe literal.
+  const fields = keys.map((k, i) => `${JSON.stringify(k)}: r[${i}]`);
+  return new Function('r', `return { ${fields.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
+}
+
 function readNow(reader: SQLite.Database, names: RowCamelCase, max = 200): ReadNow {
   const prepare = SQLite.prototype.prepare;
   const readers = new Map<string, (params: readonly unknown[]) => Record<string, unknown>[]>();
@@ -152,9 +162,7 @@ function readNow(reader: SQLite.Database, names: RowCamelCase, max = 200): ReadN
     if (!read) {
       const stmt = prepare.call(reader, q.sql).raw(true);
       if (!stmt.reader) throw new Error('readNow runs SELECTs only');
-      // Column names come from SQLite (our SQL's names and aliases); JSON.stringify makes each a safe literal.
-      const fields = stmt.columns().map((c, i) => `${JSON.stringify(names.keyOf(c.name))}: r[${i}]`);
-      const toObject = new Function('r', `return { ${fields.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
+      const toObject = arrayToObject(stmt.columns().map((c) => names.keyOf(c.name)));
       read = (params) => (stmt.all(params as unknown[]) as unknown[][]).map(toObject);
       if (readers.size < max) readers.set(q.sql, read);
     }
@@ -170,9 +178,7 @@ function readNow(reader: SQLite.Database, names: RowCamelCase, max = 200): ReadN
  */
 function rawReader(stmt: SQLite.Statement, prepareObjects: () => SQLite.Statement): SQLite.Statement {
   stmt.raw(true);
-  // Column names come from SQLite (our SQL's names and aliases); JSON.stringify makes each a safe literal.
-  const fields = stmt.columns().map((c, i) => `${JSON.stringify(c.name)}: r[${i}]`);
-  const toObject = new Function('r', `return { ${fields.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
+  const toObject = arrayToObject(stmt.columns().map((c) => c.name));
   let objects: SQLite.Statement | undefined;
   return {
     reader: true,

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { sqliteConnection, type DbKind } from './database.ts';
+import { compiledForShape } from './precompiled.ts';
 import { USER_COLUMNS, toUser, type UserRow, type UserValues } from './user-row.ts';
 import type { User } from '../domain/user.ts';
 import type { NewAuditEvent } from '../domain/audit.ts';
@@ -185,18 +186,14 @@ export class ImportStore {
     if (!conn) return null;
     let stmt: ReturnType<typeof conn.prepare> | undefined;
     return (row) => {
+      const values = Object.values(row);
       if (stmt === undefined) {
-        const key = `sqlite:${table}:1:${Object.keys(row).join(',')}`;
-        let text = compiledSql.get(key);
-        if (text === undefined) {
-          const compiled = this.db.insertInto(table).values(row as never).compile();
-          if (compiled.parameters.length !== Object.keys(row).length) throw new Error(`${table}: a one-row INSERT must bind every value`);
-          text = compiled.sql;
-          compiledSql.set(key, text);
-        }
-        stmt = conn.prepare(text);
+        const keys = Object.keys(row);
+        const q = compiledForShape(this.db, `import.${table}:${keys.join(',')}`, values, (v) => this.db.insertInto(table).values(Object.fromEntries(keys.map((k, i) => [k, v[i]])) as never));
+        if (q.parameters.length !== values.length) throw new Error(`${table}: a one-row INSERT must bind every value`);
+        stmt = conn.prepare(q.sql);
       }
-      return Number(stmt.run(Object.values(row)).lastInsertRowid);
+      return Number(stmt.run(values).lastInsertRowid);
     };
   }
 
