@@ -14,7 +14,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   settled: boolean;
-  /** Waited longer than RESCUE_AFTER_MS: may run on the normal-priority lane as well. */
+  /** Waited longer than rescueAfterMs(): may run on the normal-priority lane as well. */
   overdue: boolean;
   rescued: boolean;
   timer?: NodeJS.Timeout;
@@ -22,11 +22,15 @@ interface Pending {
 
 /**
  * Niced workers make progress only on idle CPU. When other processes keep every core busy, a job
- * not done after this long also runs on libuv's pool at normal priority (one per core); the first
- * answer wins. Bench sign-ups finish in ~0.1–0.5 s even while GETs saturate the event loop (at
- * 250 ms, rescues raised GET p99 8×); the SIGTERM test on a loaded machine needs the rescue.
+ * waiting ~100 hashes' worth of time also runs on libuv's pool at normal priority (one per core);
+ * the first answer wins. At OWASP's cost (~10 ms a hash) that is the 1 s the bench settled on:
+ * sign-ups finish in ~0.1–0.5 s even while GETs saturate the event loop (at 250 ms, rescues raised
+ * GET p99 8×). Cheap hashes (tests, low cost settings) are rescued sooner, down to 50 ms: with a
+ * fixed 1 s, every cheap hash on a busy machine waited the whole second.
  */
-const RESCUE_AFTER_MS = 1000;
+const RESCUE_AFTER_HASHES = 100;
+const RESCUE_MIN_MS = 50;
+const RESCUE_MAX_MS = 1000;
 
 interface Slot {
   worker: Worker;
@@ -34,7 +38,7 @@ interface Slot {
   current: Pending | null;
 }
 
-type WorkerMessage = { ready: true; niced: boolean } | { result: unknown } | { error: string };
+type WorkerMessage = { ready: true; niced: boolean } | { result: unknown; ms: number } | { error: string };
 
 const WORKER_URL = new URL('./argon2-worker.mjs', import.meta.url);
 
@@ -53,6 +57,8 @@ export class Argon2Pool {
   /** Unsettled jobs, oldest first. */
   private readonly pending = new Set<Pending>();
   private rescuing = 0;
+  /** The quickest hash seen (ms): what one costs here without contention. */
+  private hashMs = Infinity;
 
   constructor(
     private readonly cost: Argon2Cost,
@@ -70,7 +76,7 @@ export class Argon2Pool {
       p.timer = setTimeout(() => {
         p.overdue = true;
         this.rescue();
-      }, RESCUE_AFTER_MS).unref();
+      }, this.rescueAfterMs()).unref();
       this.pending.add(p);
       this.queue.push(p);
       this.pump();
@@ -91,6 +97,11 @@ export class Argon2Pool {
       s.worker.unref();
       s.worker.terminate().catch(() => {});
     }
+  }
+
+  private rescueAfterMs(): number {
+    if (!Number.isFinite(this.hashMs)) return RESCUE_MAX_MS;
+    return Math.min(RESCUE_MAX_MS, Math.max(RESCUE_MIN_MS, RESCUE_AFTER_HASHES * this.hashMs));
   }
 
   private pump(): void {
@@ -126,6 +137,7 @@ export class Argon2Pool {
       } else {
         const done = slot.current;
         slot.current = null;
+        if ('ms' in msg) this.hashMs = Math.min(this.hashMs, msg.ms);
         worker.unref();
         if (done) this.settle(done, 'error' in msg ? new Error(msg.error) : undefined, 'result' in msg ? msg.result : undefined);
       }
@@ -155,7 +167,7 @@ export class Argon2Pool {
     else p.resolve(result);
   }
 
-  /** Runs overdue jobs, oldest first, on libuv's pool at normal priority (see RESCUE_AFTER_MS). */
+  /** Runs overdue jobs, oldest first, on libuv's pool at normal priority (see RESCUE_AFTER_HASHES). */
   private rescue(): void {
     if (this.closed || !this.allNiced) return;
     for (const p of this.pending) {
@@ -165,12 +177,16 @@ export class Argon2Pool {
       const i = this.queue.indexOf(p);
       if (i >= 0) this.queue.splice(i, 1);
       this.rescuing++;
+      const started = performance.now();
       const work =
         p.job.kind === 'hash'
           ? argonHash(p.job.password, { algorithm: Algorithm.Argon2id, ...this.cost })
           : argonVerify(p.job.stored, p.job.password);
       work.then(
-        (result) => this.settle(p, undefined, result),
+        (result) => {
+          this.hashMs = Math.min(this.hashMs, performance.now() - started);
+          this.settle(p, undefined, result);
+        },
         (e: unknown) => this.settle(p, e instanceof Error ? e : new Error(String(e))),
       ).finally(() => {
         this.rescuing--;

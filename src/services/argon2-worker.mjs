@@ -27,11 +27,12 @@ parentPort.postMessage({ ready: true, niced: lowerOwnPriority() });
 // The sync calls on purpose: the async ones would run on libuv's pool, not on this (niced) thread.
 parentPort.on('message', (job) => {
   try {
+    const started = performance.now();
     const result =
       job.kind === 'hash'
         ? hashSync(job.password, { algorithm: Algorithm.Argon2id, ...cost })
         : verifySync(job.stored, job.password);
-    parentPort.postMessage({ result });
+    parentPort.postMessage({ result, ms: performance.now() - started });
   } catch (e) {
     parentPort.postMessage({ error: e instanceof Error ? e.message : String(e) });
   }
