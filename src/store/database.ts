@@ -94,7 +94,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     }
     const kysely = new Kysely<Database>({ dialect: new ReadWriteSqliteDialect({ writer, reader }), plugins });
     sqliteHandles.set(kysely.getExecutor().adapter, writer);
-    return { kind: 'sqlite', kysely, close: () => kysely.destroy() };
+    return { kind: 'sqlite', kysely, readNow: reader ? readNow(reader, plugins[0]) : undefined, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: url,
