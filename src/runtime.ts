@@ -18,6 +18,8 @@ export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey
     const services = buildServices(db, config);
     await services.tenants.ensureDefault();
     const { generatedRootKey } = await services.auth.init();
+    // Cached keys are trusted only while changes to them can be heard (PostgreSQL: LISTEN).
+    await db.keyChanges.start();
     const close = async () => {
       await services.hasher.close();
       await db.close();

@@ -100,7 +100,7 @@ export class TenantService {
 
   async delete(p: Principal, id: number): Promise<void> {
     this.requireRoot(p);
-    await this.store.transaction(async (tx) => {
+    await this.store.transactionChangingKeys(async (tx) => {
       const before = await tx.tenants.byId(id);
       if (!before || !(await tx.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
       // The tenant's trail is kept (no foreign key), ending with its deletion.

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
+import { neverCache, pgKeyWatch, sqliteKeyWatch, type KeyChangeWatch } from './key-change-watch.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -14,6 +15,8 @@ export interface Db {
   kysely: Kysely<Database>;
   /** SQLite with a reader connection: runs a SELECT there synchronously (see ReadNow). */
   readNow?: ReadNow;
+  /** When cached manager keys may be stale (key-change-watch.ts). */
+  keyChanges: KeyChangeWatch;
   close(): Promise<void>;
 }
 
@@ -94,7 +97,8 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     }
     const kysely = new Kysely<Database>({ dialect: new ReadWriteSqliteDialect({ writer, reader }), plugins });
     sqliteHandles.set(kysely.getExecutor().adapter, writer);
-    return { kind: 'sqlite', kysely, readNow: reader ? readNow(reader, plugins[0]) : undefined, close: () => kysely.destroy() };
+    const keyChanges = reader ? sqliteKeyWatch(reader) : neverCache;
+    return { kind: 'sqlite', kysely, readNow: reader ? readNow(reader, plugins[0]) : undefined, keyChanges, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -110,7 +114,16 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
-  return { kind: 'postgres', kysely, close: () => kysely.destroy() };
+  const keyChanges = pgKeyWatch(url);
+  return {
+    kind: 'postgres',
+    kysely,
+    keyChanges,
+    close: async () => {
+      await keyChanges.close();
+      await kysely.destroy();
+    },
+  };
 }
 
 /** The better-sqlite3 handle behind a Kysely instance, by its adapter (transactions share it). */

@@ -16,6 +16,7 @@ import { ImportJobStore } from './import-job-store.ts';
 import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
 import { GroupCommit } from './group-commit.ts';
+import { neverCache, type KeyChangeWatch } from './key-change-watch.ts';
 
 /** One group committer per SQLite database (PostgreSQL commits concurrently by itself). */
 const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
@@ -44,6 +45,8 @@ export class Store {
     readonly kind: DbKind,
     /** Synchronous reads on SQLite's reader; only for the root store (a transaction reads its own writes). */
     readNow?: ReadNow,
+    /** When cached manager keys may be stale; a transaction's store never caches. */
+    readonly keyChanges: KeyChangeWatch = neverCache,
   ) {
     this.tenants = new TenantStore(db, readNow);
     this.managers = new ManagerStore(db, readNow);
@@ -62,7 +65,15 @@ export class Store {
   }
 
   static of(db: Db): Store {
-    return new Store(db.kysely, db.kind, db.readNow);
+    return new Store(db.kysely, db.kind, db.readNow, db.keyChanges);
+  }
+
+  /**
+   * A transaction that may change a manager's key, role or tenant: once it has ended, no cached
+   * key read before it is trusted again (in this process at once; others hear it from the database).
+   */
+  transactionChangingKeys<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.transaction(fn).finally(() => this.keyChanges.changed());
   }
 
   /**

@@ -1,0 +1,41 @@
+import type { KeyChangeWatch } from '../store/key-change-watch.ts';
+
+interface Entry<T> {
+  value: T;
+  token: number;
+  at: number;
+}
+
+/**
+ * Manager keys already looked up, by digest, trusted only while the store's KeyChangeWatch token is
+ * the one taken before the look-up: a revoked or rotated key, a changed role or a deleted manager or
+ * tenant retires every entry at once, in this process at commit and in others when PostgreSQL's
+ * notification arrives (SQLite: at the next look-up). Unknown keys are not cached (a new key must
+ * work at once). Entries also expire after `ttlMs`, and at most `max` are kept.
+ */
+export class KeyCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+
+  constructor(
+    private readonly watch: KeyChangeWatch,
+    private readonly opts: { max: number; ttlMs: number } = { max: 10_000, ttlMs: 60_000 },
+  ) {}
+
+  async get(digest: string, load: () => Promise<T | null>): Promise<T | null> {
+    const token = this.watch.token();
+    if (token === null) return load();
+    const hit = this.entries.get(digest);
+    if (hit && hit.token === token && Date.now() - hit.at < this.opts.ttlMs) return hit.value;
+    const value = await load();
+    if (value === null) {
+      this.entries.delete(digest);
+      return null;
+    }
+    // Kept only if nothing changed while it was read (a token taken after the read would trust it).
+    if (this.watch.token() === token) {
+      if (this.entries.size >= this.opts.max && !this.entries.has(digest)) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(digest, { value, token, at: Date.now() });
+    }
+    return value;
+  }
+}
