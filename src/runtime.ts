@@ -19,7 +19,7 @@ export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey
     await services.tenants.ensureDefault();
     const { generatedRootKey } = await services.auth.init();
     // Cached keys are trusted only while changes to them can be heard (PostgreSQL: LISTEN).
-    await db.keyChanges.start();
+    await db.accessChanges.start();
     const close = async () => {
       await services.hasher.close();
       await db.close();

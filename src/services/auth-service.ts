@@ -2,20 +2,20 @@ import type { Store } from '../store/store.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { unauthorized } from '../domain/errors.ts';
 import { digestsEqual, keyDigest, newApiKey } from './api-keys.ts';
-import { KeyCache } from './key-cache.ts';
+import { AccessCache } from './access-cache.ts';
 
 const ROOT_DIGEST = 'root_key_digest';
 
 /** Turns an API key into a Principal. Only digests are compared or stored. */
 export class AuthService {
   private rootDigest: string | null = null;
-  private readonly managers: KeyCache<Principal>;
+  private readonly managers: AccessCache<Principal>;
 
   constructor(
     private readonly store: Store,
     private readonly configuredRootKey: string | null,
   ) {
-    this.managers = new KeyCache(store.keyChanges);
+    this.managers = new AccessCache(store.accessChanges);
   }
 
   /**
@@ -43,7 +43,7 @@ export class AuthService {
     if (!key) throw unauthorized('an API key is required (Authorization: Bearer <key> or admin_api_key: <key>)');
     const digest = keyDigest(key);
     if (this.rootDigest && digestsEqual(digest, this.rootDigest)) return { kind: 'root' };
-    // Cached: on PostgreSQL this saves a round trip per request; revocation stays immediate (KeyCache).
+    // Cached: on PostgreSQL this saves a round trip per request; revocation stays immediate (AccessCache).
     const p = await this.managers.get(digest, () => this.managerOf(digest));
     if (!p) throw unauthorized('the API key is not valid');
     return p;

@@ -82,7 +82,7 @@ export class ManagerService {
   async update(p: Principal, id: number, input: ManagerInput): Promise<Manager> {
     await this.reachable(p, id, 'managers:write');
     validate(input, false);
-    return this.store.transactionChangingKeys(async (tx) => {
+    return this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.managers.byId(id);
       const m = before && (await tx.managers.update(id, { name: input.name, email: input.email, role: input.role as Role | undefined }));
       if (!before || !m) throw notFound('manager.not_found', `manager ${id} not found`);
@@ -93,7 +93,7 @@ export class ManagerService {
 
   async delete(p: Principal, id: number): Promise<void> {
     await this.reachable(p, id, 'managers:write');
-    await this.store.transactionChangingKeys(async (tx) => {
+    await this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.managers.byId(id);
       if (!before || !(await tx.managers.delete(id))) throw notFound('manager.not_found', `manager ${id} not found`);
       const changes = { ...diffFields(before, null, AUDITED_FIELDS), apiKey: { before: 'issued', after: null } };
@@ -106,7 +106,7 @@ export class ManagerService {
     await this.reachable(p, id, 'managers:write');
     const apiKey = newApiKey();
     try {
-      const manager = await this.store.transactionChangingKeys(async (tx) => {
+      const manager = await this.store.transactionChangingAccess(async (tx) => {
         const m = await tx.managers.update(id, { keyDigest: keyDigest(apiKey) });
         if (!m) throw notFound('manager.not_found', `manager ${id} not found`);
         const changes = { apiKey: { before: 'issued', after: 'issued' } };

@@ -7,6 +7,7 @@ import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
 import { diffFields } from '../domain/audit.ts';
 import { actorName, recordAudit, type Actor } from './audit-service.ts';
+import { AccessCache } from './access-cache.ts';
 
 const AUDITED_FIELDS = ['name', 'licenseCode', 'settings'] as const;
 
@@ -22,8 +23,17 @@ function validateSettings(s: Partial<TenantSettings>): void {
   }
 }
 
+/** One cached tenant answers many requests: nobody may change it in place. */
+const frozen = (t: Tenant | null): Tenant | null => (t ? Object.freeze({ ...t, settings: Object.freeze({ ...t.settings }) }) : null);
+
 export class TenantService {
-  constructor(private readonly store: Store) {}
+  private readonly byCode: AccessCache<Tenant>;
+  private readonly byNumber: AccessCache<Tenant>;
+
+  constructor(private readonly store: Store) {
+    this.byCode = new AccessCache(store.accessChanges);
+    this.byNumber = new AccessCache(store.accessChanges);
+  }
 
   private requireRoot(p: Principal): void {
     if (p.kind !== 'root') throw forbidden('only the root key manages tenants');
@@ -63,17 +73,18 @@ export class TenantService {
   }
 
   async mustExist(id: number): Promise<Tenant> {
-    const t = await this.store.tenants.byId(id);
+    const t = await this.byId(id);
     if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
     return t;
   }
 
-  async byLicenseCode(code: string): Promise<Tenant | null> {
-    return this.store.tenants.byLicenseCode(code);
+  /** Every /rest/users and Usermost request names its tenant so: cached (AccessCache). */
+  byLicenseCode(code: string): Promise<Tenant | null> {
+    return this.byCode.get(code, async () => frozen(await this.store.tenants.byLicenseCode(code)));
   }
 
-  async byId(id: number): Promise<Tenant | null> {
-    return this.store.tenants.byId(id);
+  byId(id: number): Promise<Tenant | null> {
+    return this.byNumber.get(String(id), async () => frozen(await this.store.tenants.byId(id)));
   }
 
   async update(p: Principal, id: number, input: TenantInput): Promise<Tenant> {
@@ -82,7 +93,7 @@ export class TenantService {
     if (input.name !== undefined) validateTenantName(input.name);
     if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
     if (input.settings) validateSettings(input.settings);
-    return this.store.transaction(async (tx) => {
+    return this.store.transactionChangingAccess(async (tx) => {
       const current = await tx.tenants.byId(id);
       if (!current) throw notFound('tenant.not_found', `tenant ${id} not found`);
       const settings = input.settings ? { ...current.settings, ...input.settings } : undefined;
@@ -100,7 +111,7 @@ export class TenantService {
 
   async delete(p: Principal, id: number): Promise<void> {
     this.requireRoot(p);
-    await this.store.transactionChangingKeys(async (tx) => {
+    await this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.tenants.byId(id);
       if (!before || !(await tx.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
       // The tenant's trail is kept (no foreign key), ending with its deletion.

@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, type CompiledQuery, PostgresDialect, sql, type PluginTransformResultArgs, type QueryResult, type RawBuilder, type UnknownRow } from 'kysely';
+import { CamelCasePlugin, Kysely, type CompiledQuery, sql, type PluginTransformResultArgs, type QueryResult, type RawBuilder, type UnknownRow } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createHash } from 'node:crypto';
@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
-import { neverCache, pgKeyWatch, sqliteKeyWatch, type KeyChangeWatch } from './key-change-watch.ts';
+import { RosterPostgresDialect } from './postgres-dialect.ts';
+import { pgAccessWatch, sqliteAccessWatch, type AccessChangeWatch } from './access-change-watch.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -15,8 +16,8 @@ export interface Db {
   kysely: Kysely<Database>;
   /** SQLite with a reader connection: runs a SELECT there synchronously (see ReadNow). */
   readNow?: ReadNow;
-  /** When cached manager keys may be stale (key-change-watch.ts). */
-  keyChanges: KeyChangeWatch;
+  /** When cached manager keys and tenants may be stale (access-change-watch.ts). */
+  accessChanges: AccessChangeWatch;
   close(): Promise<void>;
 }
 
@@ -97,8 +98,8 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     }
     const kysely = new Kysely<Database>({ dialect: new ReadWriteSqliteDialect({ writer, reader }), plugins });
     sqliteHandles.set(kysely.getExecutor().adapter, writer);
-    const keyChanges = reader ? sqliteKeyWatch(reader) : neverCache;
-    return { kind: 'sqlite', kysely, readNow: reader ? readNow(reader, plugins[0]) : undefined, keyChanges, close: () => kysely.destroy() };
+    const accessChanges = sqliteAccessWatch(writer);
+    return { kind: 'sqlite', kysely, readNow: reader ? readNow(writer, reader, plugins[0]) : undefined, accessChanges, close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -113,14 +114,14 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
-  const keyChanges = pgKeyWatch(url);
+  const kysely = new Kysely<Database>({ dialect: new RosterPostgresDialect({ pool }), plugins });
+  const accessChanges = pgAccessWatch(url);
   return {
     kind: 'postgres',
     kysely,
-    keyChanges,
+    accessChanges,
     close: async () => {
-      await keyChanges.close();
+      await accessChanges.close();
       await kysely.destroy();
     },
   };
@@ -167,19 +168,37 @@ function arrayToObject(keys: string[]): (r: unknown[]) => Record<string, unknown
   return new Function('r', `return { ${fields.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
 }
 
-function readNow(reader: SQLite.Database, names: RowCamelCase, max = 200): ReadNow {
-  const prepare = SQLite.prototype.prepare;
-  const readers = new Map<string, (params: readonly unknown[]) => Record<string, unknown>[]>();
+/**
+ * Reads on the writer connection while it is between transactions, else on the reader. Both see
+ * only committed data then. Why: in WAL mode a connection drops its whole page cache whenever
+ * another connection has committed since its last read, so under a stream of writes (key verifies,
+ * creates) every read on the reader started cold (a tenant look-up by license code was ~18% of a
+ * verify's CPU); the writer's cache survives its own commits. The writer is busy while a stream
+ * iterates on it (exports): such a read goes to the reader.
+ */
+function readNow(writer: SQLite.Database, reader: SQLite.Database, names: RowCamelCase, max = 200): ReadNow {
+  type Read = (params: readonly unknown[]) => Record<string, unknown>[];
+  const compile = (db: SQLite.Database, sql: string): Read => {
+    const stmt = SQLite.prototype.prepare.call(db, sql).raw(true);
+    if (!stmt.reader) throw new Error('readNow runs SELECTs only');
+    const toObject = arrayToObject(stmt.columns().map((c) => names.keyOf(c.name)));
+    return (params) => (stmt.all(params as unknown[]) as unknown[][]).map(toObject);
+  };
+  const reads = new Map<string, { writer: Read; reader: Read }>();
   return (q) => {
-    let read = readers.get(q.sql);
+    let read = reads.get(q.sql);
     if (!read) {
-      const stmt = prepare.call(reader, q.sql).raw(true);
-      if (!stmt.reader) throw new Error('readNow runs SELECTs only');
-      const toObject = arrayToObject(stmt.columns().map((c) => names.keyOf(c.name)));
-      read = (params) => (stmt.all(params as unknown[]) as unknown[][]).map(toObject);
-      if (readers.size < max) readers.set(q.sql, read);
+      read = { writer: compile(writer, q.sql), reader: compile(reader, q.sql) };
+      if (reads.size < max) reads.set(q.sql, read);
     }
-    return read(q.parameters);
+    if (!writer.inTransaction) {
+      try {
+        return read.writer(q.parameters);
+      } catch (e) {
+        if (!(e instanceof TypeError && /busy/i.test(e.message))) throw e;
+      }
+    }
+    return read.reader(q.parameters);
   };
 }
 

@@ -1,9 +1,12 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { sqliteConnection } from './database.ts';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
 interface Job {
   work: Work<unknown>;
+  /** One statement: atomic by itself, so it needs no savepoint of its own. */
+  single: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -32,9 +35,9 @@ export class GroupCommit {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  run<T>(work: Work<T>): Promise<T> {
+  run<T>(work: Work<T>, opts: { single?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject } as Job);
+      this.queue.push({ work, single: opts.single ?? false, resolve, reject } as Job);
       this.schedule();
     });
   }
@@ -68,6 +71,17 @@ export class GroupCommit {
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const job of group) {
+          if (job.single) {
+            // A failing statement undoes only itself (SQLite's statement journal), unless the error
+            // rolled back the whole transaction (disk full, I/O): then the group must fail.
+            try {
+              outcomes.push({ ok: true, value: await job.work(trx) });
+            } catch (error) {
+              if (!sqliteConnection(trx)?.inTransaction) throw error;
+              outcomes.push({ ok: false, error });
+            }
+            continue;
+          }
           await trx.executeQuery(SAVEPOINT);
           try {
             const value = await job.work(trx);

@@ -16,7 +16,7 @@ import { ImportJobStore } from './import-job-store.ts';
 import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
 import { GroupCommit } from './group-commit.ts';
-import { neverCache, type KeyChangeWatch } from './key-change-watch.ts';
+import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
 
 /** One group committer per SQLite database (PostgreSQL commits concurrently by itself). */
 const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
@@ -46,7 +46,7 @@ export class Store {
     /** Synchronous reads on SQLite's reader; only for the root store (a transaction reads its own writes). */
     readNow?: ReadNow,
     /** When cached manager keys may be stale; a transaction's store never caches. */
-    readonly keyChanges: KeyChangeWatch = neverCache,
+    readonly accessChanges: AccessChangeWatch = neverCache,
   ) {
     this.tenants = new TenantStore(db, readNow);
     this.managers = new ManagerStore(db, readNow);
@@ -65,15 +65,15 @@ export class Store {
   }
 
   static of(db: Db): Store {
-    return new Store(db.kysely, db.kind, db.readNow, db.keyChanges);
+    return new Store(db.kysely, db.kind, db.readNow, db.accessChanges);
   }
 
   /**
    * A transaction that may change a manager's key, role or tenant: once it has ended, no cached
    * key read before it is trusted again (in this process at once; others hear it from the database).
    */
-  transactionChangingKeys<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    return this.transaction(fn).finally(() => this.keyChanges.changed());
+  transactionChangingAccess<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.transaction(fn).finally(() => this.accessChanges.changed());
   }
 
   /**
@@ -82,12 +82,14 @@ export class Store {
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    if (this.kind === 'sqlite') {
-      let group = groupCommits.get(this.db);
-      if (!group) groupCommits.set(this.db, (group = new GroupCommit(this.db)));
-      return group.run((trx) => fn(new Store(trx, this.kind)));
-    }
+    if (this.kind === 'sqlite') return this.groupCommit().run((trx) => fn(new Store(trx, this.kind)));
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.kind)));
+  }
+
+  private groupCommit(): GroupCommit {
+    let group = groupCommits.get(this.db);
+    if (!group) groupCommits.set(this.db, (group = new GroupCommit(this.db)));
+    return group;
   }
 
   /**
@@ -96,7 +98,8 @@ export class Store {
    * would only add BEGIN and COMMIT round trips).
    */
   writeOne<T>(fn: (s: Store) => Promise<T>): Promise<T> {
-    return this.kind === 'sqlite' ? this.transaction(fn) : fn(this);
+    if (this.kind !== 'sqlite' || this.db.isTransaction) return fn(this);
+    return this.groupCommit().run((trx) => fn(new Store(trx, this.kind)), { single: true });
   }
 
   async ping(): Promise<void> {

@@ -8,7 +8,7 @@ import { audit } from './20261123_0100_audit.ts';
 import { restUsers } from './20261123_0050_rest_users.ts';
 import { imports } from './20261123_0080_imports.ts';
 import { listIndexes } from './20261123_0090_list_indexes.ts';
-import { keyChanges } from './20261123_0110_key_changes.ts';
+import { accessChanges } from './20261123_0110_access_changes.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
@@ -19,7 +19,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261123_0030_events': events,
   '20261123_0080_imports': imports,
   '20261123_0090_list_indexes': listIndexes,
-  '20261123_0110_key_changes': keyChanges,
+  '20261123_0110_access_changes': accessChanges,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

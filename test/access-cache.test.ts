@@ -7,8 +7,8 @@ import { backends } from './support/backends.ts';
 import { makeTenant, ROOT_KEY, startTestApp, TEST_ARGON2, type Fixture, type TestApp } from './support/harness.ts';
 
 /**
- * Manager keys are cached per process (KeyCache); these check that no change to a key, its role, its
- * manager or its tenant is ever answered from a stale entry: not in the process that made the
+ * Manager keys and tenants are cached per process (AccessCache); these check that no change to a key,
+ * its role, its manager or a tenant is ever answered from a stale entry: not in the process that made the
  * change, not in another Roster process on the same database, not after a change made with plain
  * SQL, and not while PostgreSQL's change listener is down.
  */
@@ -25,17 +25,18 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
     expect(r.statusCode).toBe(201);
     return r.json() as { id: number; apiKey: string };
   };
-  /** Answers the status `app` gives `key` once it is `want`, retrying for up to 5 s (PostgreSQL notifications are asynchronous). */
-  const eventually = async (app: App, key: string, want: number) => {
+  /** Answers the status `request` gets once it is `want`, retrying for up to 5 s (PostgreSQL notifications are asynchronous). */
+  const settles = async (request: () => Promise<{ statusCode: number }>, want: number) => {
     const until = Date.now() + 5000;
     let status = 0;
     while (Date.now() < until) {
-      status = (await get(app, key)).statusCode;
+      status = (await request()).statusCode;
       if (status === want) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     return status;
   };
+  const eventually = (app: App, key: string, want: number) => settles(() => get(app, key), want);
   /** Runs SQL on the database directly, as an operator (or an older Roster) would. */
   const plainSql = async (text: string, params: unknown[]) => {
     if (backend.name === 'postgres') {
@@ -113,6 +114,28 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
     expect(await eventually(b.app, m.apiKey, 401)).toBe(401);
   });
 
+  it("a tenant's new settings and license code take effect at once here, and in another process that has it cached", async () => {
+    const code = `lc${Date.now()}`;
+    const tenant = (await a.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Portal', licenseCode: code, settings: { publicSignup: true } } })).json();
+    const signUp = (app: App, licenseCode: string) => () => {
+      const username = `u${Math.random()}`.replace('.', '');
+      return app.inject({ method: 'POST', url: '/rest/users', headers: { 'x-roster-tenant': licenseCode }, payload: { username, email: `${username}@example.com`, password: 'correct horse battery' } });
+    };
+    expect((await signUp(a.app, code)()).statusCode).toBe(201);
+    expect((await signUp(b.app, code)()).statusCode).toBe(201);
+
+    expect((await a.req({ method: 'PATCH', url: `/admin/v1/tenants/${tenant.id}`, payload: { settings: { publicSignup: false } } })).statusCode).toBe(200);
+    expect((await signUp(a.app, code)()).statusCode).toBe(401);
+    expect(await settles(signUp(b.app, code), 401)).toBe(401);
+
+    const renamed = `${code}x`;
+    expect((await a.req({ method: 'PATCH', url: `/admin/v1/tenants/${tenant.id}`, payload: { licenseCode: renamed, settings: { publicSignup: true } } })).statusCode).toBe(200);
+    expect((await signUp(a.app, code)()).statusCode).toBe(404);
+    expect((await signUp(a.app, renamed)()).statusCode).toBe(201);
+    expect(await settles(signUp(b.app, code), 404)).toBe(404);
+    expect((await signUp(b.app, renamed)()).statusCode).toBe(201);
+  });
+
   it.runIf(backend.name === 'postgres')('trusts no cached key while the change listener is disconnected, and caches again once it is back', async () => {
     const m = await newManager();
     expect((await get(b.app, m.apiKey)).statusCode).toBe(200);
@@ -120,7 +143,7 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
     await admin.connect();
     try {
       // Cut every listener (both processes'), then change the key while nobody listens.
-      const killed = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'roster-key-listener'`);
+      const killed = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'roster-access-listener'`);
       expect(killed.rowCount).toBeGreaterThan(0);
       await admin.query('update managers set key_digest = $1 where id = $2', ['revoked-while-deaf', m.id]);
     } finally {

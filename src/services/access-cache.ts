@@ -1,4 +1,4 @@
-import type { KeyChangeWatch } from '../store/key-change-watch.ts';
+import type { AccessChangeWatch } from '../store/access-change-watch.ts';
 
 interface Entry<T> {
   value: T;
@@ -7,17 +7,18 @@ interface Entry<T> {
 }
 
 /**
- * Manager keys already looked up, by digest, trusted only while the store's KeyChangeWatch token is
- * the one taken before the look-up: a revoked or rotated key, a changed role or a deleted manager or
- * tenant retires every entry at once, in this process at commit and in others when PostgreSQL's
- * notification arrives (SQLite: at the next look-up). Unknown keys are not cached (a new key must
- * work at once). Entries also expire after `ttlMs`, and at most `max` are kept.
+ * Look-ups that decide access (a manager by key digest, a tenant by license code or id), kept per
+ * process and trusted only while the store's AccessChangeWatch token is the one taken before the
+ * look-up: a revoked or rotated key, a changed role, a changed or deleted tenant or manager retires
+ * every entry at once, in this process at commit and in others when PostgreSQL's notification
+ * arrives (SQLite: at their next look-up). Misses are not cached (a new key or tenant must work at
+ * once). Entries also expire after `ttlMs`, and at most `max` are kept.
  */
-export class KeyCache<T> {
+export class AccessCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
 
   constructor(
-    private readonly watch: KeyChangeWatch,
+    private readonly watch: AccessChangeWatch,
     private readonly opts: { max: number; ttlMs: number } = { max: 10_000, ttlMs: 60_000 },
   ) {}
 

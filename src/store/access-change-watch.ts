@@ -2,13 +2,14 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 
 /**
- * Tells a cache of manager keys whether what it read may have changed since: `token()` answers a
- * number that differs from any earlier one once a manager key, role or tenant may have changed
- * (in this process or any other), or null when that cannot be known right now (then: do not cache).
- * A cache remembers the token taken *before* its read and trusts the entry only while the token is
- * the same, so a read racing a change is never kept.
+ * Tells the caches in front of access look-ups (manager keys, tenants by license code or id)
+ * whether what they read may have changed since: `token()` answers a number that differs from any
+ * earlier one once a manager's key, role or tenant, or a tenant, may have changed (in this process
+ * or any other), or null when that cannot be known right now (then: do not cache). A cache keeps the
+ * token taken *before* its read and trusts the entry only while the token is the same, so a read
+ * racing a change is never kept.
  */
-export interface KeyChangeWatch {
+export interface AccessChangeWatch {
   /** Begins watching (a server does at start-up); resolves once it can tell, or could not yet. Never throws. */
   start(): Promise<void>;
   token(): number | null;
@@ -17,30 +18,53 @@ export interface KeyChangeWatch {
   close(): Promise<void>;
 }
 
-/** No cache (in-memory SQLite, whose only connection never sees "another" commit). */
-export const neverCache: KeyChangeWatch = { start: async () => {}, token: () => null, changed() {}, close: async () => {} };
+/** Nothing is cached. */
+export const neverCache: AccessChangeWatch = { start: async () => {}, token: () => null, changed() {}, close: async () => {} };
 
 /**
- * SQLite: `pragma data_version` on the reader changes whenever any other connection commits (our
- * own writer, the CLI, another process), so any write at all retires every cached key. Costs one
- * ~1 µs statement per look-up against the key read it saves.
+ * SQLite: this process bumps the generation after each of its own such commits (`changed()`); the
+ * writer's `pragma data_version` changes whenever a connection other than the writer commits (the
+ * CLI, another process), which starts a new generation too. So our own writes of users, keys and
+ * events leave the caches alone, and anything written from outside retires them all. One ~1 µs
+ * statement per look-up. While a stream iterates on the writer the pragma cannot run: no caching.
  */
-export function sqliteKeyWatch(reader: SQLite.Database): KeyChangeWatch {
-  // The connection's own prepare (cacheStatements wraps reader.prepare for Kysely's row objects).
-  const version = SQLite.prototype.prepare.call(reader, 'pragma data_version').pluck();
-  return { start: async () => {}, token: () => version.get() as number, changed() {}, close: async () => {} };
+export function sqliteAccessWatch(writer: SQLite.Database): AccessChangeWatch {
+  // The connection's own prepare (cacheStatements wraps writer.prepare for Kysely's row objects).
+  const version = SQLite.prototype.prepare.call(writer, 'pragma data_version').pluck();
+  let generation = 0;
+  let seen: unknown = null;
+  return {
+    start: async () => {},
+    token() {
+      let v: unknown;
+      try {
+        v = version.get();
+      } catch {
+        return null;
+      }
+      if (v !== seen) {
+        seen = v;
+        generation++;
+      }
+      return generation;
+    },
+    changed() {
+      generation++;
+    },
+    close: async () => {},
+  };
 }
 
-const CHANNEL = 'roster_manager_keys';
+const CHANNEL = 'roster_access';
 
 /**
- * PostgreSQL: one connection LISTENs to `roster_manager_keys` (a trigger notifies at commit,
- * migration 0110). Each notification, and each (re)connection, starts a new generation. While the
+ * PostgreSQL: one connection LISTENs to `roster_access` (triggers on managers and tenants notify at
+ * commit, migration 0110). Each notification, and each (re)connection, starts a new generation. While the
  * listener is not connected, or has not answered its heartbeat, the token is null: nothing is cached
  * or trusted, so a lost notification cannot keep a revoked key alive. Connects at `start()` or on
  * first use.
  */
-export function pgKeyWatch(url: string, opts: { heartbeatMs?: number; retryMs?: number } = {}): KeyChangeWatch {
+export function pgAccessWatch(url: string, opts: { heartbeatMs?: number; retryMs?: number } = {}): AccessChangeWatch {
   const heartbeatMs = opts.heartbeatMs ?? 5_000;
   const retryMs = opts.retryMs ?? 1_000;
   let generation = 0;
@@ -65,7 +89,7 @@ export function pgKeyWatch(url: string, opts: { heartbeatMs?: number; retryMs?: 
 
   async function connect() {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'roster-key-listener' });
+    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'roster-access-listener' });
     client = c;
     c.on('error', () => drop(c));
     c.on('end', () => drop(c));
