@@ -25,23 +25,31 @@ export const neverCache: AccessChangeWatch = { start: async () => {}, token: () 
  * SQLite: this process bumps the generation after each of its own such commits (`changed()`); the
  * writer's `pragma data_version` changes whenever a connection other than the writer commits (the
  * CLI, another process), which starts a new generation too. So our own writes of users, keys and
- * events leave the caches alone, and anything written from outside retires them all. One ~1 µs
- * statement per look-up. While a stream iterates on the writer the pragma cannot run: no caching.
+ * events leave the caches alone, and anything written from outside retires them all. The pragma
+ * (~5 µs inside a busy server, as much as the look-up it saves) is read at most once per
+ * `lagMs`: another process's change is seen within that time, as PostgreSQL's notifications are.
+ * While a stream iterates on the writer the pragma cannot run: no caching until it can.
  */
-export function sqliteAccessWatch(writer: SQLite.Database): AccessChangeWatch {
+export function sqliteAccessWatch(writer: SQLite.Database, opts: { lagMs?: number } = {}): AccessChangeWatch {
+  const lagMs = opts.lagMs ?? 1;
   // The connection's own prepare (cacheStatements wraps writer.prepare for Kysely's row objects).
   const version = SQLite.prototype.prepare.call(writer, 'pragma data_version').pluck();
   let generation = 0;
   let seen: unknown = null;
+  let readAt = -Infinity;
   return {
     start: async () => {},
     token() {
+      const now = performance.now();
+      if (now - readAt < lagMs) return generation;
       let v: unknown;
       try {
         v = version.get();
       } catch {
+        readAt = -Infinity;
         return null;
       }
+      readAt = now;
       if (v !== seen) {
         seen = v;
         generation++;
