@@ -7,7 +7,6 @@ import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
 import { diffFields } from '../domain/audit.ts';
 import { actorName, recordAudit, type Actor } from './audit-service.ts';
-import { AccessCache } from './access-cache.ts';
 
 const AUDITED_FIELDS = ['name', 'licenseCode', 'settings'] as const;
 
@@ -23,17 +22,8 @@ function validateSettings(s: Partial<TenantSettings>): void {
   }
 }
 
-/** One cached tenant answers many requests: nobody may change it in place. */
-const frozen = (t: Tenant | null): Tenant | null => (t ? Object.freeze({ ...t, settings: Object.freeze({ ...t.settings }) }) : null);
-
 export class TenantService {
-  private readonly byCode: AccessCache<Tenant>;
-  private readonly byNumber: AccessCache<Tenant>;
-
-  constructor(private readonly store: Store) {
-    this.byCode = new AccessCache(store.accessChanges);
-    this.byNumber = new AccessCache(store.accessChanges);
-  }
+  constructor(private readonly store: Store) {}
 
   private requireRoot(p: Principal): void {
     if (p.kind !== 'root') throw forbidden('only the root key manages tenants');
@@ -73,18 +63,17 @@ export class TenantService {
   }
 
   async mustExist(id: number): Promise<Tenant> {
-    const t = await this.byId(id);
+    const t = await this.store.tenants.byId(id);
     if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
     return t;
   }
 
-  /** Every /rest/users and Usermost request names its tenant so: cached (AccessCache). */
   byLicenseCode(code: string): Promise<Tenant | null> {
-    return this.byCode.get(code, async () => frozen(await this.store.tenants.byLicenseCode(code)));
+    return this.store.tenants.byLicenseCode(code);
   }
 
   byId(id: number): Promise<Tenant | null> {
-    return this.byNumber.get(String(id), async () => frozen(await this.store.tenants.byId(id)));
+    return this.store.tenants.byId(id);
   }
 
   async update(p: Principal, id: number, input: TenantInput): Promise<Tenant> {

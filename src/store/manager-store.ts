@@ -4,6 +4,8 @@ import type { Manager } from '../domain/manager.ts';
 import type { Role } from '../domain/privileges.ts';
 import { precompiled, rowsOf } from './precompiled.ts';
 import type { ReadNow } from './database.ts';
+import type { AccessChangeWatch } from './access-change-watch.ts';
+import { AccessCache } from './access-cache.ts';
 
 function toManager(r: Selectable<ManagersTable>): Manager {
   return {
@@ -17,11 +19,20 @@ function toManager(r: Selectable<ManagersTable>): Manager {
   };
 }
 
+/** Who holds a key: what a principal needs. */
+export type KeyHolder = Readonly<{ id: number; tenantId: number; role: Role }>;
+
 export class ManagerStore {
+  /** Root store only: every authenticated request asks this (AccessCache). */
+  private readonly byKey?: AccessCache<KeyHolder>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readNow?: ReadNow,
-  ) {}
+    watch?: AccessChangeWatch,
+  ) {
+    if (watch) this.byKey = new AccessCache(watch);
+  }
 
   async insert(m: { tenantId: number; name: string; email: string; role: Role; keyDigest: string }, now = Date.now()): Promise<Manager> {
     const r = await this.db
@@ -38,10 +49,14 @@ export class ManagerStore {
   }
 
   /** Who holds a key: only what a principal needs (every authenticated request asks this). */
-  async byKeyDigest(digest: string): Promise<{ id: number; tenantId: number; role: Role } | null> {
+  byKeyDigest(digest: string): Promise<KeyHolder | null> {
+    return this.byKey ? this.byKey.get(digest, () => this.readByKeyDigest(digest)) : this.readByKeyDigest(digest);
+  }
+
+  private async readByKeyDigest(digest: string): Promise<KeyHolder | null> {
     const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').select(['id', 'tenantId', 'role']).where('keyDigest', '=', ''), [digest]);
     const r = (await rowsOf(this.db, q, this.readNow))[0] as { id: number; tenantId: number; role: string } | undefined;
-    return r ? { id: r.id, tenantId: r.tenantId, role: r.role as Role } : null;
+    return r ? Object.freeze({ id: r.id, tenantId: r.tenantId, role: r.role as Role }) : null;
   }
 
   async listByTenant(tenantId: number, opts: { afterId: number; limit: number }): Promise<Manager[]> {

@@ -48,8 +48,10 @@ export class Store {
     /** When cached manager keys may be stale; a transaction's store never caches. */
     readonly accessChanges: AccessChangeWatch = neverCache,
   ) {
-    this.tenants = new TenantStore(db, readNow);
-    this.managers = new ManagerStore(db, readNow);
+    // Caches only where changes can be heard (not in a transaction's store).
+    const watch = accessChanges === neverCache ? undefined : accessChanges;
+    this.tenants = new TenantStore(db, readNow, watch);
+    this.managers = new ManagerStore(db, readNow, watch);
     this.users = new UserStore(db, kind, readNow);
     this.meta = new MetaStore(db);
     this.groups = new GroupStore(db, kind, readNow);

@@ -1,5 +1,7 @@
 import { precompiled, rowsOf } from './precompiled.ts';
 import type { ReadNow } from './database.ts';
+import type { AccessChangeWatch } from './access-change-watch.ts';
+import { AccessCache } from './access-cache.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TenantsTable } from './schema.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantSettings } from '../domain/tenant.ts';
@@ -15,11 +17,20 @@ function toTenant(r: Selectable<TenantsTable>): Tenant {
   };
 }
 
+/** A cached tenant answers many requests: nobody may change it in place. */
+const frozen = (t: Tenant): Tenant => Object.freeze({ ...t, settings: Object.freeze({ ...t.settings }) });
+
 export class TenantStore {
+  /** Root store only: most requests look their tenant up (AccessCache; a transaction reads its own). */
+  private readonly cached?: { byId: AccessCache<Tenant>; byCode: AccessCache<Tenant> };
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readNow?: ReadNow,
-  ) {}
+    watch?: AccessChangeWatch,
+  ) {
+    if (watch) this.cached = { byId: new AccessCache(watch), byCode: new AccessCache(watch) };
+  }
 
   async insert(t: { name: string; licenseCode: string; settings: TenantSettings }, now = Date.now()): Promise<Tenant> {
     const row = await this.db
@@ -30,14 +41,22 @@ export class TenantStore {
     return toTenant(row);
   }
 
-  async byId(id: number): Promise<Tenant | null> {
+  byId(id: number): Promise<Tenant | null> {
+    return this.cached ? this.cached.byId.get(String(id), () => this.readById(id).then((t) => t && frozen(t))) : this.readById(id);
+  }
+
+  byLicenseCode(code: string): Promise<Tenant | null> {
+    return this.cached ? this.cached.byCode.get(code, () => this.readByLicenseCode(code).then((t) => t && frozen(t))) : this.readByLicenseCode(code);
+  }
+
+  private async readById(id: number): Promise<Tenant | null> {
     // Read by most requests (settings, existence): compiled once (see precompiled.ts).
     const q = precompiled(this.db, 'tenants.byId', () => this.db.selectFrom('tenants').selectAll().where('id', '=', 0), [id]);
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toTenant(r as unknown as Selectable<TenantsTable>) : null;
   }
 
-  async byLicenseCode(code: string): Promise<Tenant | null> {
+  private async readByLicenseCode(code: string): Promise<Tenant | null> {
     // Every /rest and Usermost request names its tenant this way: compiled once.
     const q = precompiled(this.db, 'tenants.byLicenseCode', () => this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', ''), [code]);
     const r = (await rowsOf(this.db, q, this.readNow))[0];

@@ -1,4 +1,4 @@
-import type { AccessChangeWatch } from '../store/access-change-watch.ts';
+import type { AccessChangeWatch } from './access-change-watch.ts';
 
 interface Entry<T> {
   value: T;
