@@ -45,8 +45,7 @@ export class AppKeyService {
     // On SQLite, verifies arriving together share one commit.
     const hit = await this.store.writeOne((s) => s.appKeys.consume(tenantId, digest, cost));
     if (!hit) throw unauthorized('the application key is not valid');
-    const owner = await this.store.users.byId(tenantId, hit.userId);
-    return { ...hit, username: owner?.username ?? null };
+    return hit;
   }
 
   usageOf(tenantId: number, userId: number): Promise<number> {

@@ -73,7 +73,8 @@ export class AppKeyStore {
    * calls from any number of processes never lose an increment. Keys of inactive users do not
    * count. Null when no such key.
    */
-  async consume(tenantId: number, digest: string, cost: number, now = Date.now()): Promise<Omit<AppKeyUse, 'username'> | null> {
+  /** Counts `cost` against an active key of an active user, answering the use with its owner's username (one statement). */
+  async consume(tenantId: number, digest: string, cost: number, now = Date.now()): Promise<AppKeyUse | null> {
     // Runs on every verify: compiled once (see precompiled.ts).
     const q = compiledForShape(this.db, 'appKeys.consume', [cost, now, tenantId, digest, tenantId], ([cost, now, tenantId, digest, ownerTenantId]) =>
       this.db
@@ -87,10 +88,12 @@ export class AppKeyStore {
         .where(({ exists, selectFrom }) =>
           exists(selectFrom('users').select('users.id').whereRef('users.id', '=', 'appKeys.userId').where('users.tenantId', '=', ownerTenantId as number).where('users.active', '=', sql<number>`1`)),
         )
-        .returning(['id', 'userId', 'usage']),
+        // The owner's name in the same statement: a verify answers it, and a second read cost as much
+        // as the update on SQLite (cold) and a round trip on PostgreSQL.
+        .returning((eb) => ['id', 'userId', 'usage', eb.selectFrom('users').select('users.username').whereRef('users.id', '=', 'appKeys.userId').as('username')]),
     );
-    const r = (await this.db.executeQuery(q)).rows[0] as { id: number; userId: number; usage: number } | undefined;
-    return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage) } : null;
+    const r = (await this.db.executeQuery(q)).rows[0] as { id: number; userId: number; usage: number; username: string | null } | undefined;
+    return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage), username: r.username ?? null } : null;
   }
 
   /** The sum of usage over all the user's keys, revoked ones included (usage that happened stays billed). */
