@@ -45,7 +45,7 @@ export class Store {
     readonly kind: DbKind,
     /** Synchronous reads on SQLite's reader; only for the root store (a transaction reads its own writes). */
     readNow?: ReadNow,
-    /** When cached manager keys may be stale; a transaction's store never caches. */
+    /** When cached manager keys and tenants may be stale; a transaction's store never caches. */
     readonly accessChanges: AccessChangeWatch = neverCache,
   ) {
     // Caches only where changes can be heard (not in a transaction's store).
@@ -71,8 +71,9 @@ export class Store {
   }
 
   /**
-   * A transaction that may change a manager's key, role or tenant: once it has ended, no cached
-   * key read before it is trusted again (in this process at once; others hear it from the database).
+   * A transaction that may change a manager's key, role or tenant, or a tenant: once it has ended,
+   * nothing cached before it is trusted again (in this process at once; others hear it from the
+   * database). Call it on the root store (a transaction's store has no caches to retire).
    */
   transactionChangingAccess<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     return this.transaction(fn).finally(() => this.accessChanges.changed());
