@@ -14,7 +14,7 @@ export type DbKind = 'sqlite' | 'postgres';
 export interface Db {
   kind: DbKind;
   kysely: Kysely<Database>;
-  /** SQLite with a reader connection: runs a SELECT there synchronously (see ReadNow). */
+  /** SQLite on a file: runs a SELECT synchronously (see ReadNow). */
   readNow?: ReadNow;
   /** When cached manager keys and tenants may be stale (access-change-watch.ts). */
   accessChanges: AccessChangeWatch;
@@ -22,8 +22,8 @@ export interface Db {
 }
 
 /**
- * Runs a compiled SELECT on SQLite's reader connection at once and answers its rows with camelCase
- * keys, as Kysely would. For the hottest look-ups outside transactions (an API key, a user by id):
+ * Runs a compiled SELECT on SQLite at once (the writer between transactions, else the reader) and
+ * answers its rows with camelCase keys, as Kysely would. For the hottest look-ups outside transactions (an API key, a user by id):
  * Kysely's asynchronous pipeline around a ~4 µs SQLite read cost as much again (bench).
  */
 export type ReadNow = (q: CompiledQuery) => Record<string, unknown>[];
@@ -42,7 +42,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
  */
 type RowMapper = (row: Record<string, unknown>) => Record<string, unknown>;
 class RowCamelCase extends CamelCasePlugin {
-  private readonly mappers = new Map<string, RowMapper>();
+  /** By column list; null: the rows already carry camelCase keys (PostgreSQL's, see rowsAsObjects). */
+  private readonly mappers = new Map<string, RowMapper | null>();
 
   /** A column name as result rows carry it. */
   keyOf(column: string): string {
@@ -55,13 +56,13 @@ class RowCamelCase extends CamelCasePlugin {
     const keys = Object.keys(rows[0]);
     const signature = keys.join(',');
     let map = this.mappers.get(signature);
-    if (!map) {
+    if (map === undefined) {
       // Keys are column names from our own SQL; JSON.stringify makes each a safe string literal.
       const fields = keys.map((k) => `${JSON.stringify(this.camelCase(k))}: r[${JSON.stringify(k)}]`);
-      map = new Function('r', `return { ${fields.join(', ')} };`) as RowMapper;
+      map = keys.every((k) => this.camelCase(k) === k) ? null : (new Function('r', `return { ${fields.join(', ')} };`) as RowMapper);
       if (this.mappers.size < 1000) this.mappers.set(signature, map);
     }
-    return { ...args.result, rows: rows.map(map) as UnknownRow[] };
+    return map === null ? args.result : { ...args.result, rows: rows.map(map) as UnknownRow[] };
   }
 }
 
@@ -110,7 +111,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
-  pool.on('connect', (client) => prepareStatements(client));
+  pool.on('connect', (client) => prepareStatements(client, plugins[0]));
   // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
@@ -234,7 +235,7 @@ function rawReader(stmt: SQLite.Statement, prepareObjects: () => SQLite.Statemen
  * the set of texts is small; past `max` distinct texts the rest run unnamed.
  */
 const statementNames = new Map<string, string>();
-function prepareStatements(client: pg.PoolClient, max = 2000): void {
+function prepareStatements(client: pg.PoolClient, names: RowCamelCase, max = 2000): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult<unknown[]>>;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
     if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values))) return query(text, values, ...rest);
@@ -247,23 +248,24 @@ function prepareStatements(client: pg.PoolClient, max = 2000): void {
         statementNames.set(text, name);
       }
     }
-    return query({ name, text, values: params, rowMode: 'array' }).then(rowsAsObjects);
+    return query({ name, text, values: params, rowMode: 'array' }).then((r) => rowsAsObjects(r, names));
   };
 }
 
 /**
  * pg builds each row object field by field (31 columns for a user: V8 falls back to slow
  * dictionary objects; `parseRow` was 13% of a PostgreSQL list page's CPU). Rows come as arrays
- * instead and become objects through a function generated once per column list, as on SQLite.
+ * instead and become objects through a function generated once per column list, as on SQLite,
+ * already with camelCase keys: RowCamelCase then passes them through instead of copying each row.
  */
 const pgRowMappers = new Map<string, (r: unknown[]) => Record<string, unknown>>();
-function rowsAsObjects(result: pg.QueryResult<unknown[]>): pg.QueryResult<unknown[]> {
+function rowsAsObjects(result: pg.QueryResult<unknown[]>, names: RowCamelCase): pg.QueryResult<unknown[]> {
   const fields = result.fields;
   if (!fields || fields.length === 0 || result.rows.length === 0) return result;
   const key = fields.map((f) => f.name).join('\u0000');
   let toObject = pgRowMappers.get(key);
   if (!toObject) {
-    toObject = arrayToObject(fields.map((f) => f.name));
+    toObject = arrayToObject(fields.map((f) => names.keyOf(f.name)));
     if (pgRowMappers.size < 2000) pgRowMappers.set(key, toObject);
   }
   (result as { rows: unknown[] }).rows = result.rows.map(toObject);

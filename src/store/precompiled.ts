@@ -51,8 +51,8 @@ export function compiledForShape<R>(db: Kysely<any>, shape: string, values: read
 }
 
 /**
- * The rows of a compiled SELECT: read at once on SQLite's reader when the store is not inside a
- * transaction (readNow given), else through Kysely (PostgreSQL, transactions, in-memory SQLite).
+ * The rows of a compiled SELECT: read at once on SQLite when the store is not inside a transaction
+ * (readNow given), else through Kysely (PostgreSQL, transactions, in-memory SQLite).
  */
 export function rowsOf(db: Kysely<any>, q: CompiledQuery<unknown>, readNow: ReadNow | undefined): Record<string, unknown>[] | Promise<Record<string, unknown>[]> {
   if (readNow) return readNow(q);

@@ -43,7 +43,7 @@ export class Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly kind: DbKind,
-    /** Synchronous reads on SQLite's reader; only for the root store (a transaction reads its own writes). */
+    /** Synchronous SQLite reads of committed data; only for the root store (a transaction reads its own writes). */
     readNow?: ReadNow,
     /** When cached manager keys and tenants may be stale; a transaction's store never caches. */
     readonly accessChanges: AccessChangeWatch = neverCache,
