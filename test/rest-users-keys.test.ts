@@ -71,6 +71,81 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/busy', key: null, headers: as('busy') })).allusage).toBe(N);
   });
 
+  it('answers each of many verifies arriving together by its own key: costs, revoked, unknown, other tenant, inactive owner', async () => {
+    // On PostgreSQL these share one statement and commit (app-key-use-batch.ts); each must still get its own answer.
+    await signUp(t, 'mix1');
+    await signUp(t, 'mix2');
+    await signUp(t, 'mixoff');
+    const a = await createKey('mix1', 'a');
+    const b = await createKey('mix2', 'b');
+    const revoked = await createKey('mix1', 'revoked');
+    const off = await createKey('mixoff', 'off');
+    expectSuccess(await t.req({ method: 'DELETE', url: `/rest/users/mix1/keys/${revoked.id}`, key: null, headers: as('mix1') }));
+    const offId = (await t.req({ method: 'GET', url: `/admin/v1/tenants/1/users?username=mixoff` })).json().items[0].id;
+    expect((await t.req({ method: 'PATCH', url: `/admin/v1/tenants/1/users/${offId}`, payload: { active: false } })).statusCode).toBe(200);
+
+    const calls: { payload: Record<string, unknown>; headers?: Record<string, string>; expect: 'a' | 'b' | 401 }[] = [];
+    for (let i = 0; i < 12; i++) {
+      calls.push({ payload: { key: a.key, cost: 0.5 }, expect: 'a' });
+      calls.push({ payload: { key: b.key, cost: 2 }, expect: 'b' });
+      calls.push({ payload: { key: revoked.key }, expect: 401 });
+      calls.push({ payload: { key: `rak_unknown${i}` }, expect: 401 });
+      calls.push({ payload: { key: a.key }, headers: { 'x-roster-tenant': 'acme' }, expect: 401 });
+      calls.push({ payload: { key: off.key }, expect: 401 });
+    }
+    const rs = await Promise.all(calls.map((c) => verify(c.payload, c.headers)));
+    const usages = { a: [] as number[], b: [] as number[] };
+    rs.forEach((r, i) => {
+      const want = calls[i].expect;
+      if (want === 401) return expectFailure(r, 401, /not valid/);
+      const body = expectSuccess(r);
+      expect(body).toMatchObject({ valid: true, username: want === 'a' ? 'mix1' : 'mix2', keyId: want === 'a' ? a.id : b.id });
+      usages[want].push(body.usage);
+    });
+    // Each answer saw exactly the uses before it: 0.5, 1, … for a; 2, 4, … for b.
+    expect(usages.a.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => (i + 1) * 0.5));
+    expect(usages.b.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => (i + 1) * 2));
+    const keysOf = async (u: string) => expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${u}/keys`, key: null, headers: as(u) }));
+    expect((await keysOf('mix1')).map((k: { usage: number }) => k.usage)).toEqual([6]);
+    expect((await keysOf('mix2')).map((k: { usage: number }) => k.usage)).toEqual([24]);
+    const offKeys = expectSuccess(await t.req({ method: 'GET', url: `/rest/users/mixoff/keys` }));
+    expect(offKeys.map((k: { usage: number }) => k.usage)).toEqual([0]);
+  });
+
+  it('counts parallel verifies of overlapping keys exactly across two processes (no deadlock, nothing lost)', async () => {
+    const names = ['lock1', 'lock2', 'lock3', 'lock4'];
+    const keys: { key: string }[] = [];
+    for (const n of names) {
+      await signUp(t, n);
+      keys.push(await createKey(n, 'k'));
+    }
+    const { startRuntime } = await import('../src/runtime.ts');
+    const { buildApp } = await import('../src/http/app.ts');
+    const { ROOT_KEY, TEST_ARGON2 } = await import('./support/harness.ts');
+    const runtime2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
+    const app2 = await buildApp(runtime2.services);
+    try {
+      // The two processes use the keys in opposite orders, in several waves, so their batches overlap.
+      for (let wave = 0; wave < 5; wave++) {
+        const rs = await Promise.all(
+          Array.from({ length: 32 }, (_, i) => {
+            const app = i % 2 ? app2 : t.app;
+            const key = keys[i % 2 ? 3 - (i >> 1) % 4 : (i >> 1) % 4].key;
+            return app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key } });
+          }),
+        );
+        for (const r of rs) expectSuccess(r);
+      }
+      for (const n of names) {
+        const [listed] = expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${n}/keys`, key: null, headers: as(n) }));
+        expect(listed.usage).toBe(40);
+      }
+    } finally {
+      await app2.close();
+      await runtime2.close();
+    }
+  });
+
   it('counts parallel verifies exactly across two Roster processes on one database', async () => {
     await signUp(t, 'shared');
     const k = await createKey('shared', 'two-procs');

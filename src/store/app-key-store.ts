@@ -2,6 +2,11 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppKeysTable, Database } from './schema.ts';
 import type { AppKey, AppKeyUse } from '../domain/app-key.ts';
 import { compiledForShape } from './precompiled.ts';
+import type { DbKind } from './database.ts';
+import { AppKeyUseBatch } from './app-key-use-batch.ts';
+
+/** One verify batcher per PostgreSQL pool (see app-key-use-batch.ts). */
+const useBatches = new WeakMap<Kysely<Database>, AppKeyUseBatch>();
 
 const ms = (v: number | null) => (v === null ? null : new Date(Number(v)));
 
@@ -20,7 +25,10 @@ function toAppKey(r: Selectable<AppKeysTable>): AppKey {
 
 /** Application keys (seed 002). Every query is scoped to one tenant; only digests are stored. */
 export class AppKeyStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: DbKind,
+  ) {}
 
   async insert(k: { tenantId: number; userId: number; name: string; keyDigest: string }, now = Date.now()): Promise<AppKey> {
     const r = await this.db
@@ -69,12 +77,17 @@ export class AppKeyStore {
   }
 
   /**
-   * Adds `cost` to an active key's usage in ONE statement (no read-modify-write), so parallel
-   * calls from any number of processes never lose an increment. Keys of inactive users do not
-   * count. Null when no such key.
+   * Counts `cost` against an active key of an active user in ONE statement (no read-modify-write,
+   * so parallel uses from any number of processes never lose an increment), answering the use with
+   * its owner's username. Null when no such key. On PostgreSQL outside a transaction, uses arriving
+   * together share one statement and one commit (app-key-use-batch.ts).
    */
-  /** Counts `cost` against an active key of an active user, answering the use with its owner's username (one statement). */
   async consume(tenantId: number, digest: string, cost: number, now = Date.now()): Promise<AppKeyUse | null> {
+    if (this.kind === 'postgres' && !this.db.isTransaction) {
+      let batch = useBatches.get(this.db);
+      if (!batch) useBatches.set(this.db, (batch = new AppKeyUseBatch(this.db)));
+      return batch.consume(tenantId, digest, cost);
+    }
     // Runs on every verify: compiled once (see precompiled.ts).
     const q = compiledForShape(this.db, 'appKeys.consume', [cost, now, tenantId, digest, tenantId], ([cost, now, tenantId, digest, ownerTenantId]) =>
       this.db

@@ -57,7 +57,7 @@ export class Store {
     this.groups = new GroupStore(db, kind, readNow);
     this.events = new EventStore(db);
     this.idempotency = new IdempotencyStore(db);
-    this.appKeys = new AppKeyStore(db);
+    this.appKeys = new AppKeyStore(db, kind);
     this.loginAttempts = new LoginAttemptStore(db);
     this.audit = new AuditStore(db);
     this.imports = new ImportStore(db, kind);
