@@ -67,6 +67,30 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect(ro.json()).toMatchObject({ status: '400', scimType: 'mutability' });
   });
 
+  it("reads a user's groups in id order with their current names, the same as a list shows them; attributes can leave them out", async () => {
+    const u = await scim.user('many-groups');
+    const g1 = await group('Zeta', [u]);
+    const g2 = await group('Alpha', [u]);
+    const g3 = await group('Mid', [u]);
+    await group('Not a member');
+    expect((await scim.patch(`/Groups/${g2}`, [{ op: 'replace', path: 'displayName', value: 'Alpha Renamed' }])).statusCode).toBe(200);
+    const read = await scim.get(`/Users/${u}`);
+    expect(read.statusCode).toBe(200);
+    const want = [g1, g2, g3].sort((a, b) => Number(a) - Number(b));
+    const names: Record<string, string> = { [g1]: 'Zeta', [g2]: 'Alpha Renamed', [g3]: 'Mid' };
+    expect(read.json().groups).toEqual(want.map((value) => ({ value, display: names[value], $ref: expect.stringMatching(new RegExp(`/Groups/${value}$`)), type: 'direct' })));
+    // A read of one user and a filtered list agree.
+    const listed = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "many-groups"')}`)).json().Resources[0];
+    expect(listed.groups).toEqual(read.json().groups);
+    expect((await scim.get(`/Users/${u}?excludedAttributes=groups`)).json().groups).toBeUndefined();
+    expect((await scim.get(`/Users/${u}?attributes=groups`)).json().groups).toHaveLength(3);
+    // Another tenant's user with the same id space sees none of these groups.
+    const otherScim = scimClient(t, other.keys.admin);
+    const stranger = await otherScim.user('many-groups-outsider');
+    expect((await otherScim.get(`/Users/${stranger}`)).json().groups).toEqual([]);
+    expect((await otherScim.get(`/Users/${u}`)).statusCode).toBe(404);
+  });
+
   it('removes members by value list (Entra) and by members[value eq "…"] (Okta); replaces them with path "members"', async () => {
     const a = await scim.user('m-a');
     const b = await scim.user('m-b');

@@ -19,6 +19,12 @@ export interface GroupMember {
   display: string | null;
 }
 
+/** A group a user belongs to, as a read of the user shows it (SCIM User.groups). */
+export interface UserGroupRef {
+  id: number;
+  displayName: string;
+}
+
 export interface GroupWithMembers extends Group {
   members: GroupMember[];
 }

@@ -3,6 +3,7 @@ import { uniqueViolation } from '../store/database.ts';
 import type { UserValues } from '../store/user-row.ts';
 import { conflict, DomainError, notFound, preconditionFailed } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
+import type { UserGroupRef } from '../domain/group.ts';
 import { PROFILE_FIELDS, USER_DEFAULTS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
 import { MAX_PAGE, type UserPage, type UserQuery } from '../domain/user-query.ts';
 import { invalid } from '../domain/errors.ts';
@@ -115,6 +116,14 @@ export class UserService {
   async get(p: Principal, tenantId: number, id: number): Promise<User> {
     authorize(p, tenantId, 'users:read');
     const u = await this.store.users.byId(tenantId, id);
+    if (!u) throw notFound('user.not_found', `user ${id} not found`);
+    return u;
+  }
+
+  /** A user with the groups it belongs to (SCIM's User.groups), read in one statement. */
+  async getWithGroups(p: Principal, tenantId: number, id: number): Promise<User & { groups: UserGroupRef[] }> {
+    authorize(p, tenantId, 'users:read');
+    const u = await this.store.users.byIdWithGroups(tenantId, id);
     if (!u) throw notFound('user.not_found', `user ${id} not found`);
     return u;
   }

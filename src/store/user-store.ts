@@ -7,6 +7,7 @@ import {
 } from './user-query-sql.ts';
 import { compiledForShape, precompiled, rowsOf } from './precompiled.ts';
 import type { User } from '../domain/user.ts';
+import type { UserGroupRef } from '../domain/group.ts';
 import type { UserPage, UserQuery } from '../domain/user-query.ts';
 
 const hasPassword = sql<number>`case when password_hash is null then 0 else 1 end`.as('hasPassword');
@@ -43,6 +44,25 @@ export class UserStore {
     const q = precompiled(this.db, 'users.byId', () => this.select().where('tenantId', '=', 0).where('id', '=', 0), [tenantId, id]);
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toUser(r as unknown as UserRow) : null;
+  }
+
+  /**
+   * A user with the groups it belongs to (id order), in one statement: a SCIM read of a user shows
+   * both, and two reads cost a second round trip on PostgreSQL.
+   */
+  async byIdWithGroups(tenantId: number, id: number): Promise<(User & { groups: UserGroupRef[] }) | null> {
+    const groups =
+      this.kind === 'postgres'
+        ? sql<unknown>`(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name) order by g.id), '[]'::json)
+            from group_members m join groups g on g.id = m.group_id where g.tenant_id = users.tenant_id and m.user_id = users.id)`
+        : sql<unknown>`(select json_group_array(json_object('id', g.id, 'displayName', g.display_name) order by g.id)
+            from group_members m join groups g on g.id = m.group_id where g.tenant_id = users.tenant_id and m.user_id = users.id)`;
+    const q = precompiled(this.db, 'users.byIdWithGroups', () => this.select().select(groups.as('groups')).where('tenantId', '=', 0).where('id', '=', 0), [tenantId, id]);
+    const r = (await rowsOf(this.db, q, this.readNow))[0];
+    if (!r) return null;
+    // PostgreSQL's driver parses json; SQLite answers text.
+    const refs = (typeof r.groups === 'string' ? JSON.parse(r.groups) : r.groups) as { id: number | string; displayName: string }[];
+    return Object.assign(toUser(r as unknown as UserRow), { groups: refs.map((g) => ({ id: Number(g.id), displayName: g.displayName })) });
   }
 
   /** A user by id in any tenant (for dialects whose URLs carry a bare user id). */

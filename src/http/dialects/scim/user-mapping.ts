@@ -1,3 +1,4 @@
+import type { UserGroupRef } from '../../../domain/group.ts';
 import type { Attributes, User, UserInput } from '../../../domain/user.ts';
 import { etagOf } from '../../credentials.ts';
 import { URN } from './constants.ts';
@@ -51,11 +52,6 @@ const attrText = (a: Attributes, k: string): string | null => {
   const v = a[k];
   return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
 };
-
-export interface UserGroupRef {
-  id: number;
-  displayName: string;
-}
 
 /** The core user as a SCIM User resource. `groups` is omitted when not loaded. */
 export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): ScimDoc {

@@ -21,8 +21,11 @@ export function userResource(s: Services): ResourceOps {
     schema: USER_RESOURCE,
 
     async get(ctx, id, projection) {
-      const u = await s.users.get(ctx.principal, ctx.tenantId, parseId(id, 'user'));
-      return (await render(ctx, [u], projection))[0];
+      const userId = parseId(id, 'user');
+      if (!wants(projection, 'groups')) return (await render(ctx, [await s.users.get(ctx.principal, ctx.tenantId, userId)], projection))[0];
+      // The user and its groups in one read.
+      const u = await s.users.getWithGroups(ctx.principal, ctx.tenantId, userId);
+      return { doc: toScimUser(u, ctx.base, u.groups), version: u.version };
     },
 
     async list(ctx, p: ListParams) {
