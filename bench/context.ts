@@ -1,6 +1,8 @@
 /** What every scenario knows about the running server and the seeded data. */
 export interface BenchContext {
   db: 'sqlite' | 'postgres';
+  /** The database Roster serves (the bare baseline reads the same one). */
+  databaseUrl: string;
   base: string;
   rootKey: string;
   tenantId: number;

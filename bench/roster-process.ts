@@ -54,14 +54,21 @@ export async function startServer(opts: { databaseUrl: string; rootKey: string; 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watchServer(child, `http://127.0.0.1:${port}`, 'roster');
+}
+
+/**
+ * A server process we started: waits until its /health answers, then reads its memory and CPU from
+ * /proc. Shared by Roster and the bare baseline (bare-process.ts), so both are measured the same way.
+ */
+export async function watchServer(child: ChildProcess, base: string, what: string): Promise<Server> {
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`roster exited early (${child.exitCode}): ${out}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited early (${child.exitCode}): ${out}`);
     try {
       if ((await fetch(`${base}/health`)).ok) break;
     } catch {
@@ -69,7 +76,7 @@ export async function startServer(opts: { databaseUrl: string; rootKey: string; 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`roster did not become healthy: ${out}`);
+      throw new Error(`${what} did not become healthy: ${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

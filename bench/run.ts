@@ -128,6 +128,7 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     const memStart = server.memory();
     const ctx: BenchContext = {
       db,
+      databaseUrl: database.url,
       base: server.base,
       rootKey,
       ...fixture,

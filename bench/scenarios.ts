@@ -1,6 +1,7 @@
 import { bearer, http, randomId, type BenchContext } from './context.ts';
 import { load, type LoadOptions, type Measured } from './load.ts';
 import { LIST_COMPANY, usernameOf } from './seed.ts';
+import { startBareServer } from './bare-process.ts';
 
 export interface Target {
   /** e.g. "≥ 0.55 × /health req/s" */
@@ -96,6 +97,28 @@ const getUsr = getById('get-usr', 'GET /usr/{userId} (/usr, Bearer)', (_c, id) =
 const getScim = getById('get-scim', 'GET /scim/v2/Users/{id} (SCIM, Bearer)', (_c, id) => `/scim/v2/Users/${id}`, (c) => bearer(c.keys.viewer));
 const getAdmin = getById('get-admin', 'GET /admin/v1/tenants/{t}/users/{id} (management API)', (c, id) => `/admin/v1/tenants/${c.tenantId}/users/${id}`, (c) => bearer(c.keys.viewer));
 
+/**
+ * The ceiling for GET by id on this machine: bare Fastify reading the same user row from the same
+ * database (bare-server.ts), with the same load. The GET targets are ratios to /health; this shows
+ * how much of that ratio the database read and the HTTP answer alone already take.
+ */
+const bareGet: Scenario = {
+  name: 'bare-get',
+  title: 'GET /tenants/{t}/users/{id} on bare Fastify + the same database (no auth; the ceiling, not Roster)',
+  async run(ctx, done) {
+    const bare = await startBareServer(ctx.databaseUrl);
+    try {
+      const on = { ...ctx, base: bare.base, serverCpu: () => bare.cpuSeconds() };
+      const why = await probe(on, 'GET', `/tenants/${ctx.tenantId}/users/${ctx.firstId}`);
+      if (why) return skip(this, why);
+      const m = await measure(on, { paths: randomPaths((id) => `/tenants/${ctx.tenantId}/users/${id}`, ctx) });
+      return { name: this.name, title: this.title, ...m, ratio: m.rps / healthRps(done) };
+    } finally {
+      await bare.stop();
+    }
+  },
+};
+
 function listTarget(ctx: BenchContext, r: ScenarioResult): ScenarioResult {
   return { ...r, target: { text: 'p99 ≤ 25 ms (1,000,000 users, 10 connections)', met: r.p99! <= 25 && r.errors === 0, informational: ctx.users < 1_000_000 } };
 }
@@ -148,21 +171,47 @@ const scimFilter: Scenario = {
   },
 };
 
+/** A new user per request (unique names per scenario and run). */
+function newUsers(ctx: BenchContext, prefix: string): () => string {
+  let n = 0;
+  return () => {
+    const u = `${prefix}${ctx.runTag}x${n++}`;
+    return JSON.stringify({ username: u, email: `${u}@example.org`, firstName: 'New', lastName: 'User', company: 'Acme 1', attributes: { tier: 'gold' } });
+  };
+}
+
 const create: Scenario = {
   name: 'create',
   title: 'POST /admin/v1/tenants/{t}/users (no password)',
   async run(ctx) {
-    let n = 0;
     const path = `/admin/v1/tenants/${ctx.tenantId}/users`;
-    const body = () => {
-      const u = `c${ctx.runTag}x${n++}`;
-      return JSON.stringify({ username: u, email: `${u}@example.org`, firstName: 'New', lastName: 'User', company: 'Acme 1', attributes: { tier: 'gold' } });
-    };
+    const body = newUsers(ctx, 'c');
     const headers = { ...bearer(ctx.keys.editor), 'content-type': 'application/json' };
     const why = await probe(ctx, 'POST', path, { headers, body: body() });
     if (why) return skip(this, why);
     const m = await measure(ctx, { method: 'POST', headers, next: () => ({ path, body: body() }) });
     return { name: this.name, title: this.title, ...m, target: { text: '≥ 5,000 /s', met: m.rps >= 5000 && m.errors === 0 } };
+  },
+};
+
+/** The ceiling for creation: bare Fastify inserting the same user rows, one transaction each (bare-server.ts). */
+const bareCreate: Scenario = {
+  name: 'bare-create',
+  title: 'POST /tenants/{t}/users on bare Fastify + the same database (one insert, no validation or audit; the ceiling, not Roster)',
+  async run(ctx) {
+    const bare = await startBareServer(ctx.databaseUrl);
+    try {
+      const on = { ...ctx, base: bare.base, serverCpu: () => bare.cpuSeconds() };
+      const path = `/tenants/${ctx.tenantId}/users`;
+      const body = newUsers(ctx, 'b');
+      const headers = { 'content-type': 'application/json' };
+      const why = await probe(on, 'POST', path, { headers, body: body() });
+      if (why) return skip(this, why);
+      const m = await measure(on, { method: 'POST', headers, next: () => ({ path, body: body() }) });
+      return { name: this.name, title: this.title, ...m };
+    } finally {
+      await bare.stop();
+    }
   },
 };
 
@@ -270,4 +319,4 @@ const keysVerify: Scenario = {
 };
 
 /** In run order: baselines first (health, idle GETs) so later scenarios can compare with them. */
-export const SCENARIOS: Scenario[] = [health, getAccounts, getUsr, getScim, getAdmin, listAccounts, listCursor, scimFilter, create, signup, getDuringSignup, keysVerify];
+export const SCENARIOS: Scenario[] = [health, getAccounts, getUsr, getScim, getAdmin, bareGet, listAccounts, listCursor, scimFilter, create, bareCreate, signup, getDuringSignup, keysVerify];

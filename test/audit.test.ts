@@ -65,6 +65,34 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     expect(all).not.toMatch(/\$argon2/);
   });
 
+  it('records a create with every field the created user has, as it reads back; a refused create records nothing', async () => {
+    // On PostgreSQL the event is written in the same statement as the user, from the values before the row exists.
+    const payload = {
+      username: 'Full.Name', email: 'Full@X.io', externalId: 'ext-full', firstName: 'Fu', lastName: 'Ll', company: 'Acme', title: 'Dr',
+      gender: 'female', active: false, verified: true, plan: 'pro', attributes: { zeta: 1, alpha: { nested: [1, 'x', null] }, mixedCase: true },
+    };
+    const c = await t.req({ method: 'POST', url: users(acme.tenantId), key: acme.keys.editor, payload });
+    expect(c.statusCode, c.body).toBe(201);
+    const user = c.json();
+    const { items } = await audit(acme.tenantId, `?target=user:${user.id}`);
+    expect(items).toHaveLength(1);
+    const [ev] = items;
+    expect(ev).toMatchObject({ tenantId: acme.tenantId, actor: `manager:${managerIds.editor}`, action: 'user.create', target: `user:${user.id}` });
+    const audited = ['externalId', 'username', 'email', 'firstName', 'middleName', 'lastName', 'displayName', 'company', 'title', 'department', 'website', 'phoneHome', 'phoneOffice', 'phoneMobile', 'phoneTollFree', 'phoneOther', 'pager', 'fax', 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'];
+    const read = (await t.req({ method: 'GET', url: `${users(acme.tenantId)}/${user.id}`, key: acme.keys.editor })).json();
+    // Exactly the fields the user has (not null), each with the value a read of the user shows.
+    expect(Object.keys(ev.changes).sort()).toEqual(audited.filter((f) => read[f] !== null && read[f] !== undefined).sort());
+    for (const [field, change] of Object.entries(ev.changes)) expect(change, field).toEqual({ before: null, after: read[field] });
+    expect(ev.changes.active.after).toBe(false);
+    expect(ev.changes.billingType.after).toBe('invoice');
+
+    // A create refused by a unique index writes neither the user nor an event.
+    const before = (await audit(acme.tenantId, '?action=user.create&limit=1000')).items.length;
+    const dup = await t.req({ method: 'POST', url: users(acme.tenantId), key: acme.keys.editor, payload: { username: 'full.name', email: 'other@x.io' } });
+    expect(dup.statusCode).toBe(409);
+    expect((await audit(acme.tenantId, '?action=user.create&limit=1000')).items.length).toBe(before);
+  });
+
   it('records tenant and manager changes and key rotations without any key', async () => {
     const tn = await t.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Temp', licenseCode: 'temp' } });
     const tid = tn.json().id as number;

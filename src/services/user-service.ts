@@ -11,7 +11,7 @@ import { authorize } from './access.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant.ts';
 import { diffFields, type AuditChanges } from '../domain/audit.ts';
-import { actorName, recordAudit, type Actor } from './audit-service.ts';
+import { actorName, recordAudit, redactChanges, type Actor } from './audit-service.ts';
 
 /** Maps a unique-index violation to the field it concerns. */
 export function userConflict(e: unknown): DomainError | null {
@@ -37,12 +37,30 @@ export interface WriteOptions {
 const AUDITED_FIELDS = [...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'] as const;
 
 /** before/after of every audited field that differs; `password` when one was sent or cleared. */
-function userChanges(before: User | null, after: User | null, input?: UserInput): AuditChanges {
-  const changes = diffFields<User>(before, after, AUDITED_FIELDS);
+function userChanges(before: AuditedView | null, after: AuditedView | null, input?: UserInput): AuditChanges {
+  const changes = diffFields<AuditedView>(before, after, AUDITED_FIELDS);
   const pwBefore = before?.hasPassword ? 'set' : null;
   const pwAfter = after?.hasPassword ? 'set' : null;
   if (input?.password !== undefined || pwBefore !== pwAfter) changes.password = { before: pwBefore, after: pwAfter };
   return changes; // recordAudit replaces the password values by [redacted]
+}
+
+type AuditedView = Pick<User, (typeof AUDITED_FIELDS)[number] | 'hasPassword'>;
+
+/** How a user created from these values reads (its audited fields), before its row is written. */
+function createdView(v: UserValues): AuditedView {
+  const view: Partial<AuditedView> = {};
+  for (const f of PROFILE_FIELDS) (view as Record<string, unknown>)[f] = v[f] ?? null;
+  return {
+    ...(view as AuditedView),
+    gender: (v.gender ?? null) as User['gender'],
+    active: Boolean(v.active),
+    verified: Boolean(v.verified),
+    plan: v.plan as string,
+    billingType: v.billingType as string,
+    attributes: v.attributes,
+    hasPassword: v.passwordHash != null,
+  };
 }
 
 /** Optimistic retries of a read-then-write when another writer changed the row in between. */
@@ -96,18 +114,12 @@ export class UserService {
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     // Hashing happens before the transaction: it must stay short (SQLite has one writer).
     const values = (await this.values(input, true)) as UserValues;
+    // The event is made from the values before the row exists, so it can be written with the row
+    // in one statement (PostgreSQL): a created user reads back exactly these values.
+    const changes = redactChanges(userChanges(null, createdView(values), input));
+    const actor = opts.actor !== undefined ? actorName(opts.actor) : null;
     try {
-      return await this.store.transaction(async (tx) => {
-        const u = await tx.users.insert(tenantId, values);
-        await recordAudit(tx, {
-          tenantId,
-          actor: opts.actor !== undefined ? actorName(opts.actor) : `user:${u.id}`,
-          action: 'user.create',
-          target: `user:${u.id}`,
-          changes: userChanges(null, u, input),
-        });
-        return u;
-      });
+      return await this.store.insertUserAudited(tenantId, values, { actor, action: 'user.create', changes });
     } catch (e) {
       throw userConflict(e) ?? e;
     }

@@ -8,6 +8,9 @@ function toEvent(r: Selectable<AuditEventsTable>): AuditEvent {
   return { id: r.id, tenantId: r.tenantId, at: new Date(r.at), actor: r.actor, action: r.action, target: r.target, changes };
 }
 
+/** The stored form of an event's changes: JSON, or null when nothing is listed. */
+export const changesJson = (changes: AuditChanges | undefined): string | null => (changes && Object.keys(changes).length > 0 ? JSON.stringify(changes) : null);
+
 /** Append-only: events are inserted and read, never updated or deleted. */
 export class AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -19,7 +22,7 @@ export class AuditStore {
       e.actor,
       e.action,
       e.target,
-      e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(e.changes) : null,
+      changesJson(e.changes),
     ];
     // Every write records one: compiled once (see precompiled.ts).
     const q = compiledForShape(this.db, 'audit.insert', values, ([tenantId, at, actor, action, target, changes]) =>

@@ -10,7 +10,10 @@ import { EventStore } from './event-store.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
 import { LoginAttemptStore } from './login-attempt-store.ts';
-import { AuditStore } from './audit-store.ts';
+import { AuditStore, changesJson } from './audit-store.ts';
+import type { UserValues } from './user-row.ts';
+import type { User } from '../domain/user.ts';
+import type { AuditChanges } from '../domain/audit.ts';
 import { ImportStore } from './import-store.ts';
 import { ImportJobStore } from './import-job-store.ts';
 import { ExportStore } from './export-store.ts';
@@ -103,6 +106,21 @@ export class Store {
   writeOne<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     if (this.kind !== 'sqlite' || this.db.isTransaction) return fn(this);
     return this.groupCommit().run((trx) => fn(new Store(trx, this.kind)), { single: true });
+  }
+
+  /**
+   * A new user and the audit event of its creation, atomically: one statement on PostgreSQL
+   * (UserStore.insertAudited), one transaction on SQLite (sharing its commit with others). The
+   * event's target is the new user, and so is its actor when `actor` is null (self sign-up).
+   * `changes` must already be redacted.
+   */
+  insertUserAudited(tenantId: number, values: UserValues, event: { actor: string | null; action: string; changes: AuditChanges }): Promise<User> {
+    if (this.kind === 'postgres') return this.users.insertAudited(tenantId, values, { actor: event.actor, action: event.action, changes: changesJson(event.changes) });
+    return this.transaction(async (tx) => {
+      const u = await tx.users.insert(tenantId, values);
+      await tx.audit.insert({ tenantId, actor: event.actor ?? `user:${u.id}`, action: event.action, target: `user:${u.id}`, changes: event.changes });
+      return u;
+    });
   }
 
   async ping(): Promise<void> {
