@@ -154,7 +154,7 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
       } finally {
         clearInterval(sampler);
       }
-      if (!r.skipped) r.rssMaxMiB = Math.round(rssMax);
+      if (!r.skipped && !r.baseline) r.rssMaxMiB = Math.round(rssMax);
       done.set(s.name, r);
       printLine(r);
     }

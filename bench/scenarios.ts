@@ -23,6 +23,8 @@ export interface ScenarioResult extends Partial<Measured> {
   ratioMin?: number;
   /** Highest RSS of the server sampled during the scenario. */
   rssMaxMiB?: number;
+  /** Measured on the bare baseline server, not Roster (its RSS is not Roster's). */
+  baseline?: boolean;
 }
 
 /** Results so far in this run (baselines for ratios and for the p99-under-load comparison). */
@@ -112,7 +114,7 @@ const bareGet: Scenario = {
       const why = await probe(on, 'GET', `/tenants/${ctx.tenantId}/users/${ctx.firstId}`);
       if (why) return skip(this, why);
       const m = await measure(on, { paths: randomPaths((id) => `/tenants/${ctx.tenantId}/users/${id}`, ctx) });
-      return { name: this.name, title: this.title, ...m, ratio: m.rps / healthRps(done) };
+      return { name: this.name, title: this.title, ...m, ratio: m.rps / healthRps(done), baseline: true };
     } finally {
       await bare.stop();
     }
@@ -208,7 +210,7 @@ const bareCreate: Scenario = {
       const why = await probe(on, 'POST', path, { headers, body: body() });
       if (why) return skip(this, why);
       const m = await measure(on, { method: 'POST', headers, next: () => ({ path, body: body() }) });
-      return { name: this.name, title: this.title, ...m };
+      return { name: this.name, title: this.title, ...m, baseline: true };
     } finally {
       await bare.stop();
     }
