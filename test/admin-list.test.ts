@@ -77,6 +77,32 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
     }
   });
 
+  it("answers lists of one shape by each request's own values (list SQL is compiled once per shape)", async () => {
+    const names = async (query: string) => (await all(query)).map((u) => u.username).sort();
+    const page = async (query: string) => (await t.req({ method: 'GET', url: `${url()}?${query}` })).json();
+    // The same shapes, alternating values, several times: a reused query must never keep old values.
+    for (let round = 0; round < 3; round++) {
+      expect(await names('company=Acme&sort=-lastName')).toEqual(['user1', 'user3', 'user5', 'user7', 'user9']);
+      expect(await names('company=Globex&sort=-lastName')).toEqual(['user0', 'user2', 'user4', 'user6', 'user8']);
+      expect(await names('attr.plan=gold&q=user')).toEqual(['user0', 'user1', 'user2', 'user3']);
+      expect(await names('attr.plan=basic&q=er9')).toEqual(['user9']);
+      const a = await page('company=Acme&total=exact&limit=2');
+      const g = await page('lastName=Smith&total=exact&limit=2');
+      expect([a.total, a.items.map((u: U) => u.username)]).toEqual([5, ['user1', 'user3']]);
+      expect([g.total, g.items.map((u: U) => u.username)]).toEqual([3, ['user0', 'user4']]);
+      // Offset pages (SCIM startIndex), and an empty page past the end, still counted by its own filter.
+      const scim = async (filter: string, startIndex: number) => {
+        const r = await t.req({ method: 'GET', url: `/scim/v2/Users?filter=${encodeURIComponent(filter)}&startIndex=${startIndex}&count=2`, key: acme.keys.admin });
+        expect(r.statusCode, r.body).toBe(200);
+        return [r.json().totalResults, r.json().Resources.map((x: { userName: string }) => x.userName)];
+      };
+      expect(await scim('active eq true', 2)).toEqual([6, ['user2', 'user4']]);
+      expect(await scim('active eq false', 3)).toEqual([4, ['user6', 'user9']]);
+      expect(await scim('active eq true', 20)).toEqual([6, []]);
+      expect(await scim('active eq false', 20)).toEqual([4, []]);
+    }
+  });
+
   it('filters on core fields and custom attributes, and searches with q', async () => {
     expect((await all('company=Acme')).length).toBe(5);
     expect((await all('company=Acme&active=true')).map((u) => u.username).sort()).toEqual(['user1', 'user5', 'user7']);

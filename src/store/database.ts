@@ -323,11 +323,12 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /** Case-sensitive substring / prefix / suffix tests (LIKE is case-insensitive on SQLite, so it is not used). */
-export function textMatch(kind: DbKind, op: 'co' | 'sw' | 'ew', col: RawBuilder<unknown>, value: string): RawBuilder<boolean> {
+/** `bound` is what goes into the SQL as the parameter for `value` (see Bind in user-query-sql.ts). */
+export function textMatch(kind: DbKind, op: 'co' | 'sw' | 'ew', col: RawBuilder<unknown>, value: string, bound: unknown = value): RawBuilder<boolean> {
   const n = value.length;
-  if (op === 'co') return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${value}) > 0` : sql<boolean>`instr(${col}, ${value}) > 0`;
-  if (op === 'sw') return sql<boolean>`substr(${col}, 1, ${sql.lit(n)}) = ${value}`;
-  return kind === 'postgres' ? sql<boolean>`right(${col}, ${sql.lit(n)}) = ${value}` : sql<boolean>`substr(${col}, ${sql.lit(-n)}) = ${value}`;
+  if (op === 'co') return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${bound}) > 0` : sql<boolean>`instr(${col}, ${bound}) > 0`;
+  if (op === 'sw') return sql<boolean>`substr(${col}, 1, ${sql.lit(n)}) = ${bound}`;
+  return kind === 'postgres' ? sql<boolean>`right(${col}, ${sql.lit(n)}) = ${bound}` : sql<boolean>`substr(${col}, ${sql.lit(-n)}) = ${bound}`;
 }
 
 /** Explicit NULL placement so both databases order alike: NULL is the smallest value (SQLite's own rule). */

@@ -38,17 +38,25 @@ export function storedValue(field: FieldRef, value: FilterValue): string | numbe
 
 const CMP: Record<string, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
 
+/**
+ * What a value becomes in the SQL: itself (a bound parameter), or a stand-in that a list query
+ * compiled once per shape replaces later (user-store.ts). Each value passes through it exactly once,
+ * in an order that depends only on the query's shape.
+ */
+export type Bind = (value: unknown) => unknown;
+const asIs: Bind = (v) => v;
+
 /** Compiles a condition to SQL. Every value is a bound parameter; field names come from a closed list. */
-export function conditionSql(kind: DbKind, c: UserCondition): RawBuilder<boolean> {
+export function conditionSql(kind: DbKind, c: UserCondition, bind: Bind = asIs): RawBuilder<boolean> {
   switch (c.op) {
     case 'and':
     case 'or': {
       if (c.items.length === 0) return c.op === 'and' ? sql<boolean>`1 = 1` : sql<boolean>`1 = 0`;
-      const parts = c.items.map((i) => conditionSql(kind, i));
+      const parts = c.items.map((i) => conditionSql(kind, i, bind));
       return sql<boolean>`(${sql.join(parts, sql.raw(c.op === 'and' ? ' and ' : ' or '))})`;
     }
     case 'not':
-      return sql<boolean>`(not coalesce(${conditionSql(kind, c.item)}, false))`;
+      return sql<boolean>`(not coalesce(${conditionSql(kind, c.item, bind)}, false))`;
     case 'pr': {
       const col = columnOf(kind, c.field);
       return sql<boolean>`(${col} is not null${isAttrRef(c.field) || TIME_FIELDS.has(c.field) || BOOL_FIELDS.has(c.field) || NUMBER_FIELDS.has(c.field) ? sql`` : sql` and ${col} <> ''`})`;
@@ -65,22 +73,22 @@ export function conditionSql(kind: DbKind, c: UserCondition): RawBuilder<boolean
       }
       if (c.op === 'co' || c.op === 'sw' || c.op === 'ew') {
         if (val === null) return sql<boolean>`1 = 0`;
-        return sql<boolean>`(${col} is not null and ${textMatch(kind, c.op, col, String(val))})`;
+        return sql<boolean>`(${col} is not null and ${textMatch(kind, c.op, col, String(val), bind(String(val)))})`;
       }
       if (val === null) {
         if (c.op === 'eq') return sql<boolean>`(${col} is null)`;
         if (c.op === 'ne') return sql<boolean>`(${col} is not null)`;
         return sql<boolean>`1 = 0`;
       }
-      if (c.op === 'ne') return sql<boolean>`(${col} is null or ${col} <> ${val})`;
-      return sql<boolean>`(${col} ${sql.raw(CMP[c.op])} ${val})`;
+      if (c.op === 'ne') return sql<boolean>`(${col} is null or ${col} <> ${bind(val)})`;
+      return sql<boolean>`(${col} ${sql.raw(CMP[c.op])} ${bind(val)})`;
     }
   }
 }
 
 /** Case-insensitive substring search over username, email and names. */
-export function searchSql(q: string): RawBuilder<boolean> {
-  const pattern = '%' + q.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+export function searchSql(q: string, bind: Bind = asIs): RawBuilder<boolean> {
+  const pattern = bind('%' + q.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m) + '%');
   const cols = ['usernameLower', 'emailLower'].map((c) => sql`${sql.ref(c)} like ${pattern} escape '\\'`);
   for (const c of ['firstName', 'lastName', 'displayName']) cols.push(sql`lower(${sql.ref(c)}) like ${pattern} escape '\\'`);
   return sql<boolean>`(${sql.join(cols, sql.raw(' or '))})`;
@@ -134,18 +142,19 @@ const nullable = (field: FieldRef) => isAttrRef(field) || !NOT_NULL.has(field);
  * descending sort (or the non-NULLs after a NULL cursor, ascending) lie past that range: they are
  * `tail`, read by a second query only when the head runs out.
  */
-export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues): { head: RawBuilder<boolean>; tail: RawBuilder<boolean> | null } {
+export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues, bind: Bind = asIs): { head: RawBuilder<boolean>; tail: RawBuilder<boolean> | null } {
   const [k0, ...restKeys] = keys;
   const [v0, ...restValues] = values;
   const col = columnOf(kind, k0.field);
-  const rest = restKeys.length ? afterCursorSql(kind, restKeys, restValues) : sql<boolean>`1 = 0`;
+  const b0 = v0 === null ? null : bind(v0);
+  const rest = restKeys.length ? afterCursorSql(kind, restKeys, restValues, bind) : sql<boolean>`1 = 0`;
   if (v0 === null) {
     // Within the NULL group; ascending, every non-NULL value comes after it.
     const head = sql<boolean>`(${col} is null and ${rest})`;
     return { head, tail: k0.desc ? null : sql<boolean>`(${col} is not null)` };
   }
   const [bound, strict] = k0.desc ? ['<=', '<'] : ['>=', '>'];
-  const head = sql<boolean>`(${col} ${sql.raw(bound)} ${v0} and (${col} ${sql.raw(strict)} ${v0} or (${col} = ${v0} and ${rest})))`;
+  const head = sql<boolean>`(${col} ${sql.raw(bound)} ${b0} and (${col} ${sql.raw(strict)} ${b0} or (${col} = ${b0} and ${rest})))`;
   return { head, tail: k0.desc && nullable(k0.field) ? sql<boolean>`(${col} is null)` : null };
 }
 
@@ -153,7 +162,9 @@ export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues): 
  * Rows strictly after the cursor row in the given order, with NULL as the smallest value.
  * Expanded as OR over "equal on the first i keys, strictly after on key i".
  */
-export function afterCursorSql(kind: DbKind, keys: SortKey[], values: CursorValues): RawBuilder<boolean> {
+export function afterCursorSql(kind: DbKind, keys: SortKey[], cursor: CursorValues, bind: Bind = asIs): RawBuilder<boolean> {
+  // Each value bound once, in key order (it appears in several of the ORs).
+  const values = cursor.map((v) => (v === null ? null : bind(v)));
   const ors: RawBuilder<boolean>[] = [];
   for (let i = 0; i < keys.length; i++) {
     const parts: RawBuilder<unknown>[] = [];

@@ -6,6 +6,7 @@ import {
   afterCursorSql, columnOf, conditionSql, decodeCursor, effectiveSort, encodeCursor, keysetSql, orderSql, searchSql,
 } from './user-query-sql.ts';
 import { compiledForShape, precompiled, rowsOf } from './precompiled.ts';
+import { ListValues, runShaped, shapeOf } from './list-shapes.ts';
 import type { User } from '../domain/user.ts';
 import type { UserGroupRef } from '../domain/group.ts';
 import type { UserPage, UserQuery } from '../domain/user-query.ts';
@@ -172,24 +173,34 @@ export class UserStore {
 
   async list(tenantId: number, query: UserQuery): Promise<UserPage<User>> {
     const keys = effectiveSort(query.sort);
-    let base = this.db.selectFrom('users').where('tenantId', '=', tenantId);
-    if (query.where) base = base.where(conditionSql(this.kind, query.where));
-    if (query.q) base = base.where(searchSql(query.q));
+    // Built with stand-ins for every value and compiled once per shape (list-shapes.ts).
+    const vals = new ListValues();
+    const bind = vals.bind;
+    const condition = query.where ? conditionSql(this.kind, query.where, bind) : null;
+    let base = this.db.selectFrom('users').where('tenantId', '=', bind(tenantId) as number);
+    if (condition) base = base.where(condition);
+    if (query.q) base = base.where(searchSql(query.q, bind));
 
     const cursor = query.cursor ? decodeCursor(query.cursor, keys.length) : null;
     // An offset counts from the cursor: it needs the after-cursor rows as one query.
-    const keyset = cursor && query.offset ? { head: afterCursorSql(this.kind, keys, cursor), tail: null } : cursor ? keysetSql(this.kind, keys, cursor) : null;
+    const keyset = cursor && query.offset ? { head: afterCursorSql(this.kind, keys, cursor, bind), tail: null } : cursor ? keysetSql(this.kind, keys, cursor, bind) : null;
+    const shape = [keys.map((k) => `${k.field}:${k.desc ? 1 : 0}`).join(','), query.q ? 'q' : '', shapeOf(this.db, condition)].join('\u0002');
     // The total rides on the page query as a scalar subquery (uncorrelated: both databases compute it
     // once): one statement to build, send and read instead of two.
     const count = () => base.select((eb) => eb.fn.countAll<number>().as('n'));
     const pageOf = (where: RawBuilder<boolean> | null, limit: number, withTotal = false) => {
-      let page = base.select([...USER_COLUMNS, hasPassword]).select(keys.map((k, i) => columnOf(this.kind, k.field).as(`s${i}`)));
-      if (withTotal) page = page.select(count().as('total'));
-      if (where) page = page.where(where);
-      for (const o of orderSql(this.kind, keys)) page = page.orderBy(o as never);
-      page = page.limit(limit);
-      if (query.offset) page = page.offset(query.offset);
-      return page.execute();
+      const key = [shape, shapeOf(this.db, where), withTotal ? 't' : '', query.offset ? 'o' : '', vals.values.length].join('\u0002');
+      const limitAt = bind(limit);
+      const offsetAt = query.offset ? bind(query.offset) : undefined;
+      return runShaped(this.db, key, () => {
+        let page = base.select([...USER_COLUMNS, hasPassword]).select(keys.map((k, i) => columnOf(this.kind, k.field).as(`s${i}`)));
+        if (withTotal) page = page.select(count().as('total'));
+        if (where) page = page.where(where);
+        for (const o of orderSql(this.kind, keys)) page = page.orderBy(o as never);
+        page = page.limit(limitAt as number);
+        if (offsetAt !== undefined) page = page.offset(offsetAt as number);
+        return page;
+      }, vals);
     };
 
     const head = await pageOf(keyset?.head ?? null, query.limit + 1, query.withTotal);
@@ -197,7 +208,7 @@ export class UserStore {
     if (query.withTotal) {
       const first = head[0] as { total?: number | string } | undefined;
       // No row to carry it: nothing matches at all, unless the page started past the first row.
-      total = first ? Number(first.total) : query.offset || cursor ? Number((await count().executeTakeFirstOrThrow()).n) : 0;
+      total = first ? Number(first.total) : query.offset || cursor ? Number((await runShaped(this.db, `${shape}\u0002count`, count, vals))[0].n) : 0;
     }
     // The cursor's range ran out before the page was full: go on past it (see keysetSql).
     const rows = keyset?.tail && head.length <= query.limit ? [...head, ...(await pageOf(keyset.tail, query.limit + 1 - head.length))] : head;
