@@ -104,20 +104,26 @@ const getAdmin = getById('get-admin', 'GET /admin/v1/tenants/{t}/users/{id} (man
  * database (bare-server.ts), with the same load. The GET targets are ratios to /health; this shows
  * how much of that ratio the database read and the HTTP answer alone already take.
  */
+/** Runs `fn` against the bare server (its base URL and its own CPU), started for it and stopped after. */
+async function onBareServer<T>(ctx: BenchContext, fn: (on: BenchContext) => Promise<T>): Promise<T> {
+  const bare = await startBareServer(ctx.databaseUrl);
+  try {
+    return await fn({ ...ctx, base: bare.base, serverCpu: () => bare.cpuSeconds() });
+  } finally {
+    await bare.stop();
+  }
+}
+
 const bareGet: Scenario = {
   name: 'bare-get',
   title: 'GET /tenants/{t}/users/{id} on bare Fastify + the same database (no auth; the ceiling, not Roster)',
-  async run(ctx, done) {
-    const bare = await startBareServer(ctx.databaseUrl);
-    try {
-      const on = { ...ctx, base: bare.base, serverCpu: () => bare.cpuSeconds() };
+  run(ctx, done) {
+    return onBareServer(ctx, async (on) => {
       const why = await probe(on, 'GET', `/tenants/${ctx.tenantId}/users/${ctx.firstId}`);
       if (why) return skip(this, why);
       const m = await measure(on, { paths: randomPaths((id) => `/tenants/${ctx.tenantId}/users/${id}`, ctx) });
       return { name: this.name, title: this.title, ...m, ratio: m.rps / healthRps(done), baseline: true };
-    } finally {
-      await bare.stop();
-    }
+    });
   },
 };
 
@@ -200,10 +206,8 @@ const create: Scenario = {
 const bareCreate: Scenario = {
   name: 'bare-create',
   title: 'POST /tenants/{t}/users on bare Fastify + the same database (one insert, no validation or audit; the ceiling, not Roster)',
-  async run(ctx) {
-    const bare = await startBareServer(ctx.databaseUrl);
-    try {
-      const on = { ...ctx, base: bare.base, serverCpu: () => bare.cpuSeconds() };
+  run(ctx) {
+    return onBareServer(ctx, async (on) => {
       const path = `/tenants/${ctx.tenantId}/users`;
       const body = newUsers(ctx, 'b');
       const headers = { 'content-type': 'application/json' };
@@ -211,9 +215,7 @@ const bareCreate: Scenario = {
       if (why) return skip(this, why);
       const m = await measure(on, { method: 'POST', headers, next: () => ({ path, body: body() }) });
       return { name: this.name, title: this.title, ...m, baseline: true };
-    } finally {
-      await bare.stop();
-    }
+    });
   },
 };
 

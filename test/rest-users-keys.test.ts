@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
+import { makeTenant, startTestApp, ROOT_KEY, TEST_ARGON2, type Fixture, type TestApp } from './support/harness.ts';
 import { ISO, PASSWORD, basic, expectFailure, expectSuccess, signUp } from './support/rest-users.ts';
 
 describe.each(backends())('/rest/users application keys ($name)', (backend) => {
@@ -17,6 +17,19 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     expectSuccess(await t.req({ method: 'POST', url: `/rest/users/${username}/keys`, key: null, headers: as(username), payload: { name } }), 201);
   const verify = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
     t.req({ method: 'POST', url: '/rest/keys/verify', key: null, headers, payload });
+  /** A second Roster process (runtime and app) on the same database, for as long as `fn` runs. */
+  const withSecondProcess = async (fn: (app2: TestApp['app']) => Promise<void>) => {
+    const { startRuntime } = await import('../src/runtime.ts');
+    const { buildApp } = await import('../src/http/app.ts');
+    const runtime2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
+    const app2 = await buildApp(runtime2.services);
+    try {
+      await fn(app2);
+    } finally {
+      await app2.close();
+      await runtime2.close();
+    }
+  };
 
   it('issues a key once, lists keys without secrets, counts usage and revokes', async () => {
     await signUp(t, 'alice');
@@ -119,12 +132,7 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
       await signUp(t, n);
       keys.push(await createKey(n, 'k'));
     }
-    const { startRuntime } = await import('../src/runtime.ts');
-    const { buildApp } = await import('../src/http/app.ts');
-    const { ROOT_KEY, TEST_ARGON2 } = await import('./support/harness.ts');
-    const runtime2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
-    const app2 = await buildApp(runtime2.services);
-    try {
+    await withSecondProcess(async (app2) => {
       // The two processes use the keys in opposite orders, in several waves, so their batches overlap.
       for (let wave = 0; wave < 5; wave++) {
         const rs = await Promise.all(
@@ -140,30 +148,19 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
         const [listed] = expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${n}/keys`, key: null, headers: as(n) }));
         expect(listed.usage).toBe(40);
       }
-    } finally {
-      await app2.close();
-      await runtime2.close();
-    }
+    });
   });
 
   it('counts parallel verifies exactly across two Roster processes on one database', async () => {
     await signUp(t, 'shared');
     const k = await createKey('shared', 'two-procs');
-    const { startRuntime } = await import('../src/runtime.ts');
-    const { buildApp } = await import('../src/http/app.ts');
-    const { ROOT_KEY, TEST_ARGON2 } = await import('./support/harness.ts');
-    const runtime2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
-    const app2 = await buildApp(runtime2.services);
-    try {
-      const one = (app: typeof app2) => app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key: k.key } });
+    await withSecondProcess(async (app2) => {
+      const one = (app: typeof t.app) => app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key: k.key } });
       const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => one(i % 2 ? app2 : t.app)));
       for (const r of rs) expectSuccess(r);
       const [listed] = expectSuccess(await t.req({ method: 'GET', url: '/rest/users/shared/keys', key: null, headers: as('shared') }));
       expect(listed.usage).toBe(40);
-    } finally {
-      await app2.close();
-      await runtime2.close();
-    }
+    });
   });
 
   it('rejects unknown keys and bad verify input', async () => {
