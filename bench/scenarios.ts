@@ -2,6 +2,8 @@ import { bearer, http, randomId, type BenchContext } from './context.ts';
 import { load, type LoadOptions, type Measured } from './load.ts';
 import { LIST_COMPANY, usernameOf } from './seed.ts';
 import { startBareServer } from './bare-process.ts';
+import { hashCeiling } from './bare-hash.ts';
+import { loadConfig } from '../src/config.ts';
 
 export interface Target {
   /** e.g. "≥ 0.55 × /health req/s" */
@@ -99,11 +101,6 @@ const getUsr = getById('get-usr', 'GET /usr/{userId} (/usr, Bearer)', (_c, id) =
 const getScim = getById('get-scim', 'GET /scim/v2/Users/{id} (SCIM, Bearer)', (_c, id) => `/scim/v2/Users/${id}`, (c) => bearer(c.keys.viewer));
 const getAdmin = getById('get-admin', 'GET /admin/v1/tenants/{t}/users/{id} (management API)', (c, id) => `/admin/v1/tenants/${c.tenantId}/users/${id}`, (c) => bearer(c.keys.viewer));
 
-/**
- * The ceiling for GET by id on this machine: bare Fastify reading the same user row from the same
- * database (bare-server.ts), with the same load. The GET targets are ratios to /health; this shows
- * how much of that ratio the database read and the HTTP answer alone already take.
- */
 /** Runs `fn` against the bare server (its base URL and its own CPU), started for it and stopped after. */
 async function onBareServer<T>(ctx: BenchContext, fn: (on: BenchContext) => Promise<T>): Promise<T> {
   const bare = await startBareServer(ctx.databaseUrl);
@@ -114,6 +111,11 @@ async function onBareServer<T>(ctx: BenchContext, fn: (on: BenchContext) => Prom
   }
 }
 
+/**
+ * The ceiling for GET by id on this machine: bare Fastify reading the same user row from the same
+ * database (bare-server.ts), with the same load. The GET targets are ratios to /health; this shows
+ * how much of that ratio the database read and the HTTP answer alone already take.
+ */
 const bareGet: Scenario = {
   name: 'bare-get',
   title: 'GET /tenants/{t}/users/{id} on bare Fastify + the same database (no auth; the ceiling, not Roster)',
@@ -245,6 +247,29 @@ const signup: Scenario = {
   },
 };
 
+/**
+ * The ceiling for sign-up: argon2id at Roster's cost on every core with nothing else running
+ * (bare-hash.ts). Each sign-up is one hash, so no server on this machine answers more per second.
+ */
+const bareHash: Scenario = {
+  name: 'bare-hash',
+  title: 'argon2id hashes on every core, same cost and binding, no HTTP or database (the sign-up ceiling, not Roster)',
+  async run(ctx) {
+    const c = await hashCeiling(loadConfig(process.env).argon2, Math.max(0.2, ctx.duration));
+    return {
+      name: this.name,
+      title: this.title,
+      rps: c.rps,
+      total: c.hashes,
+      ok: c.hashes,
+      errors: 0,
+      cpuUs: c.msPerHash * 1000,
+      baseline: true,
+      extra: { threads: c.threads, msPerHash: c.msPerHash },
+    };
+  },
+};
+
 const GET_SCENARIOS = [getAccounts, getUsr, getScim, getAdmin];
 
 /** The idle GET-by-id run again, while 20 connections sign up: hashing must not starve reads. */
@@ -323,4 +348,4 @@ const keysVerify: Scenario = {
 };
 
 /** In run order: baselines first (health, idle GETs) so later scenarios can compare with them. */
-export const SCENARIOS: Scenario[] = [health, getAccounts, getUsr, getScim, getAdmin, bareGet, listAccounts, listCursor, scimFilter, create, bareCreate, signup, getDuringSignup, keysVerify];
+export const SCENARIOS: Scenario[] = [health, getAccounts, getUsr, getScim, getAdmin, bareGet, listAccounts, listCursor, scimFilter, create, bareCreate, signup, bareHash, getDuringSignup, keysVerify];

@@ -45,7 +45,7 @@ describe('npm run bench (smoke)', () => {
     expect(report.db).toBe('sqlite');
     expect(report.users).toBe(300);
     const names = report.scenarios.map((s) => s.name);
-    for (const name of ['health', 'get-admin', 'bare-get', 'list-cursor', 'create', 'bare-create']) expect(names).toContain(name);
+    for (const name of ['health', 'get-admin', 'bare-get', 'list-cursor', 'create', 'bare-create', 'signup', 'bare-hash']) expect(names).toContain(name);
     for (const s of report.scenarios) {
       // Either it sent requests, or it says why it could not run (a dialect that is not there).
       if (s.skipped === undefined) expect(s.total, s.name).toBeGreaterThan(0);
