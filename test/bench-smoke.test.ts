@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT_DIR } from './support/roster-process.ts';
+import { ROOT_DIR } from './support/process.ts';
 
 /**
  * CI smoke of `npm run bench`: a tiny N and very short runs, checking only that every scenario

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { backends } from './support/backends.ts';
 import { makeTenant, ROOT_KEY, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 import { allUsers, importFile, ndjson } from './support/imports.ts';
-import { runCli } from './support/roster-process.ts';
+import { runCli } from './support/process.ts';
 
 /** Users with every field set in some way: nulls, unicode, commas, quotes, newlines, every attribute type. */
 const SOURCE = [

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
-import { runCli, startRoster, type RosterProcess } from './support/roster-process.ts';
+import { runCli, runToExit, spawnRoster, type Child } from './support/process.ts';
 
-const started: RosterProcess[] = [];
+const started: Child[] = [];
 afterAll(() => {
   for (const p of started) p.child.kill('SIGKILL');
 });
@@ -10,9 +10,9 @@ afterAll(() => {
 describe('start-up contract', () => {
   it('stops with one line naming a bad variable', async () => {
     for (const [name, value] of [['PORT', 'eighty'], ['DATABASE_URL', 'mysql://x'], ['LOG_LEVEL', 'loud'], ['ROSTER_ROOT_KEY', 'short']]) {
-      const p = await startRoster({ [name]: value, DATABASE_URL: name === 'DATABASE_URL' ? value : 'sqlite::memory:' }, { waitHealthy: false });
-      expect(await p.exited).toBe(1);
-      const lines = p.output().trim().split('\n');
+      const p = await runToExit('server', [], { [name]: value, DATABASE_URL: name === 'DATABASE_URL' ? value : 'sqlite::memory:' });
+      expect(p.code).toBe(1);
+      const lines = (p.stdout + p.stderr).trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(name);
     }
@@ -23,7 +23,7 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
   it('prints a generated root key once on a new database, and the key works', async () => {
     const db = await backend.fresh();
     try {
-      const a = await startRoster({ DATABASE_URL: db.url });
+      const a = await spawnRoster({ DATABASE_URL: db.url });
       started.push(a);
       const m = /root key \(shown once, store it now\): (\S+)/.exec(a.output());
       expect(m).not.toBeNull();
@@ -32,13 +32,13 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
       expect(r.status).toBe(200);
       expect(await r.json()).toMatchObject({ id: 1, name: 'Default', licenseCode: 'default' });
       a.child.kill('SIGTERM');
-      expect(await a.exited).toBe(0);
-      const b = await startRoster({ DATABASE_URL: db.url });
+      expect((await a.exited).code).toBe(0);
+      const b = await spawnRoster({ DATABASE_URL: db.url });
       started.push(b);
       expect(b.output()).not.toContain('root key');
       expect((await fetch(`${b.base}/admin/v1/tenants`, { headers: { admin_api_key: key } })).status).toBe(200);
       b.child.kill('SIGINT');
-      expect(await b.exited).toBe(0);
+      expect((await b.exited).code).toBe(0);
     } finally {
       await db.drop();
     }
@@ -64,7 +64,7 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
       const bad = await runCli(['manager', 'create', '--tenant', String(tenant.id), '--name', 'X', '--email', 'x@acme.test', '--role', 'boss'], env);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/role/);
-      const p = await startRoster(env);
+      const p = await spawnRoster(env);
       started.push(p);
       const r = await fetch(`${p.base}/admin/v1/tenants/${tenant.id}/users`, { headers: { authorization: `Bearer ${manager.apiKey}` } });
       expect(r.status).toBe(200);
@@ -82,7 +82,7 @@ describe.runIf(backends().some((b) => b.name === 'postgres'))('two Roster proces
     const db = await pg.fresh();
     const key = 'race-root-key-0123456789';
     try {
-      const [a, b] = await Promise.all([startRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key }), startRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key })]);
+      const [a, b] = await Promise.all([spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key }), spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key })]);
       started.push(a, b);
       const names = Array.from({ length: 20 }, (_, i) => `racer${i}`);
       const attempts = names.flatMap((n) => [a, b, a, b].map((p, i) => ({ p, body: { username: n.toUpperCase().slice(0, i) + n.slice(i), email: `${n}-${i}@x.io` } })));

@@ -22,8 +22,8 @@ interface Pending {
 
 /**
  * Niced workers make progress only on idle CPU. When other processes keep every core busy, a job
- * waiting ~100 hashes' worth of time also runs on libuv's pool at normal priority (one per core);
- * the first answer wins. At OWASP's cost (~10 ms a hash) that is the 1 s the bench settled on:
+ * waiting ~100 hashes' worth of time also runs on libuv's pool at normal priority (on at most half
+ * the cores, see rescueLanes); the first answer wins. At OWASP's cost (~10 ms a hash) that is the 1 s the bench settled on:
  * sign-ups finish in ~0.1–0.5 s even while GETs saturate the event loop (at 250 ms, rescues raised
  * GET p99 8×). Cheap hashes (tests, low cost settings) are rescued sooner, down to 50 ms: with a
  * fixed 1 s, every cheap hash on a busy machine waited the whole second.
@@ -59,6 +59,12 @@ export class Argon2Pool {
   private rescuing = 0;
   /** The quickest hash seen (ms): what one costs here without contention. */
   private hashMs = Infinity;
+  /**
+   * Rescued hashes at once: half the workers, at least one. Rescues run at normal priority, beside
+   * the niced workers still holding their jobs: one per core raised peak RSS by another 19 MiB per
+   * core (each hash holds its memory cost) and took the event loop's core too.
+   */
+  private readonly rescueLanes: number;
 
   constructor(
     private readonly cost: Argon2Cost,
@@ -67,6 +73,7 @@ export class Argon2Pool {
   ) {
     // Until the workers report their priority, run no more than the un-niced limit.
     this.limit = Math.min(size, unnicedLimit);
+    this.rescueLanes = Math.max(1, Math.floor(size / 2));
   }
 
   run(job: Argon2Job): Promise<unknown> {
@@ -171,7 +178,7 @@ export class Argon2Pool {
   private rescue(): void {
     if (this.closed || !this.allNiced) return;
     for (const p of this.pending) {
-      if (this.rescuing >= this.size) return;
+      if (this.rescuing >= this.rescueLanes) return;
       if (!p.overdue || p.rescued) continue;
       p.rescued = true;
       const i = this.queue.indexOf(p);

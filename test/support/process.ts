@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const ROOT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A Roster server running as a real child process (`node --import tsx src/main.ts`). */
 export interface Child {
@@ -105,6 +105,24 @@ export async function spawnRoster(env: Record<string, string>, timeoutMs = 30_00
   const port = Number(/:(\d+)$/.exec(String(listening.msg))![1]);
   return { child, base: `http://127.0.0.1:${port}`, port, output: () => out, logs: () => parsed, exited, waitForLog };
 }
+
+/**
+ * Runs a Roster command to its end: the server (`src/main.ts`, for start-ups that must fail) or the
+ * `roster` CLI (`bin/roster.js`) with arguments. Answers the exit code and what it wrote.
+ */
+export async function runToExit(command: 'server' | 'cli', args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = command === 'server' ? ['--import', 'tsx', 'src/main.ts', ...args] : ['bin/roster.js', ...args];
+  const child = spawn(process.execPath, argv, { cwd: ROOT_DIR, env: { ...process.env, LOG_LEVEL: 'warn', ...(command === 'server' ? { PORT: '0' } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** The `roster` CLI with arguments, to its end. */
+export const runCli = (args: string[], env: Record<string, string>) => runToExit('cli', args, env);
 
 export interface HttpResult {
   status: number;
