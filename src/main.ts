@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { startRuntime } from './runtime.ts';
 import { buildApp, REDACT } from './http/app.ts';
+
+limitHeapGrowth();
 
 let config: Config;
 try {

@@ -23,10 +23,11 @@ interface Pending {
 /**
  * Niced workers make progress only on idle CPU. When other processes keep every core busy, a job
  * waiting ~100 hashes' worth of time also runs on libuv's pool at normal priority (on at most half
- * the cores, see rescueLanes); the first answer wins. At OWASP's cost (~10 ms a hash) that is the 1 s the bench settled on:
- * sign-ups finish in ~0.1–0.5 s even while GETs saturate the event loop (at 250 ms, rescues raised
- * GET p99 8×). Cheap hashes (tests, low cost settings) are rescued sooner, down to 50 ms: with a
- * fixed 1 s, every cheap hash on a busy machine waited the whole second.
+ * the cores, see rescueLanes); the first answer wins. At OWASP's cost (~10 ms a hash) that is the
+ * 1 s the bench settled on: sign-ups finish in ~0.1–0.5 s even while GETs saturate the event loop
+ * (at 250 ms, rescues raised GET p99 8×). Cheap hashes (tests, low cost settings) are rescued
+ * sooner, down to 50 ms: with a fixed 1 s, every cheap hash on a busy machine waited the whole
+ * second.
  */
 const RESCUE_AFTER_HASHES = 100;
 const RESCUE_MIN_MS = 50;
