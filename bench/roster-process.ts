@@ -28,8 +28,16 @@ function build(): Promise<void> {
   }));
 }
 
+/** The arguments `npm start` gives node (package.json: `… && exec node <arguments>`): the bench runs the same. */
+function startArguments(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /exec node (.+)$/.exec(start);
+  if (!m) throw new Error(`package.json scripts.start does not end in "exec node <arguments>": ${start}`);
+  return m[1].trim().split(/\s+/);
+}
+
 /**
- * Roster as its own process (`node dist/main.js`, what `npm start` runs), so the server and
+ * Roster as its own process (`node … dist/main.js`, what `npm start` runs), so the server and
  * autocannon do not share an event loop. Rate limits are raised out of the way: the bench measures
  * throughput, not limits.
  */
@@ -38,7 +46,7 @@ export async function startServer(opts: { databaseUrl: string; rootKey: string; 
   const port = await freePort();
   const args: string[] = [];
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
-  args.push('dist/main.js');
+  args.push(...startArguments());
   const child = spawn(process.execPath, args, {
     cwd: ROOT_DIR,
     env: {

@@ -10,7 +10,9 @@ import { setFlagsFromString } from 'node:v8';
  * stayed at 138–147 MiB before sign-ups and peaked at 217–220 (BENCHMARKS.md, item 40).
  *
  * V8 reads this flag after every full collection, so setting it at start-up takes effect. A value
- * given on the command line (`node --heap-growing-percent=N`) wins.
+ * given on the command line (`node --heap-growing-percent=N`) wins. The young generation's size is
+ * fixed when V8 starts, so its limit is a launch flag instead: `npm start` runs node with
+ * `--max-semi-space-size=8` (package.json; item 41).
  */
 export const HEAP_GROWING_PERCENT = 50;
 
