@@ -322,8 +322,10 @@ export function isUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
 }
 
-/** Case-sensitive substring / prefix / suffix tests (LIKE is case-insensitive on SQLite, so it is not used). */
-/** `bound` is what goes into the SQL as the parameter for `value` (see Bind in user-query-sql.ts). */
+/**
+ * Case-sensitive substring / prefix / suffix tests (LIKE is case-insensitive on SQLite, so it is not
+ * used). `bound` is what goes into the SQL as the parameter for `value` (see Bind in user-query-sql.ts).
+ */
 export function textMatch(kind: DbKind, op: 'co' | 'sw' | 'ew', col: RawBuilder<unknown>, value: string, bound: unknown = value): RawBuilder<boolean> {
   const n = value.length;
   if (op === 'co') return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${bound}) > 0` : sql<boolean>`instr(${col}, ${bound}) > 0`;

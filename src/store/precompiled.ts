@@ -26,28 +26,48 @@ export function precompiled<R>(db: Kysely<any>, name: string, build: () => Compi
 }
 
 /**
- * Like `precompiled`, for queries whose SQL depends on their shape (e.g. which columns an insert
- * sets) rather than being fixed: compiled once per `shape`, by building it with unique placeholder
- * values and checking that the compiled parameters are exactly those placeholders, in order (so
- * the values given later map to the right placeholders). A shape whose SQL embeds a value is
- * never reused: it is built anew on every call.
+ * A value's stand-in in SQL built to be compiled once per shape: a parameter naming the value's
+ * position, replaced by the value itself when the compiled query runs.
  */
-const shapes = new WeakMap<object, Map<string, CompiledQuery<unknown> | null>>();
+export const standIn = (position: number): string => `\u0000v${position}\u0000`;
+const STAND_IN = /^\u0000v(\d+)\u0000$/;
+export function standInPosition(parameter: unknown): number | null {
+  const m = typeof parameter === 'string' ? STAND_IN.exec(parameter) : null;
+  return m ? Number(m[1]) : null;
+}
 
-export function compiledForShape<R>(db: Kysely<any>, shape: string, values: readonly unknown[], build: (values: readonly unknown[]) => Compilable<R>): CompiledQuery<R> {
+interface Shaped {
+  query: CompiledQuery<unknown>;
+  /** For each parameter of the query, the position of its value. */
+  slots: number[];
+}
+const shapes = new WeakMap<object, Map<string, Shaped>>();
+/** Distinct shapes kept per database (column sets of inserts, list filters from a closed set of fields). */
+const MAX_SHAPES = 1000;
+
+/**
+ * Like `precompiled`, for queries whose SQL depends on their shape (which columns an insert sets,
+ * which filters a list has) rather than being fixed: compiled once per `shape`. `build` puts each
+ * value in as its stand-in (it gets the stand-ins of `values`; SQL built with stand-ins already in
+ * may ignore them); a stand-in may appear any number of times. `shape` must name everything the
+ * SQL depends on besides those values. A query whose SQL holds a parameter that is not a stand-in
+ * (a value bound as itself) is never reused: it is built anew on every call.
+ */
+export function compiledForShape<R>(db: Kysely<any>, shape: string, values: readonly unknown[], build: (standIns: readonly unknown[]) => Compilable<R>): CompiledQuery<R> {
   const adapter = db.getExecutor().adapter;
   let byShape = shapes.get(adapter);
   if (!byShape) shapes.set(adapter, (byShape = new Map()));
-  let q = byShape.get(shape) as CompiledQuery<R> | null | undefined;
-  if (q === undefined) {
-    const placeholders = values.map((_, i) => `\u0000placeholder${i}\u0000`);
-    const probe = build(placeholders).compile();
-    const exact = probe.parameters.length === placeholders.length && probe.parameters.every((p, i) => p === placeholders[i]);
-    q = exact ? probe : null;
-    if (byShape.size < 500) byShape.set(shape, q);
+  let entry = byShape.get(shape);
+  if (!entry) {
+    const query = build(values.map((_, i) => standIn(i))).compile();
+    const slots = query.parameters.map(standInPosition);
+    if (slots.some((s) => s === null)) {
+      return { ...query, parameters: query.parameters.map((p, k) => (slots[k] === null ? p : values[slots[k]!])) } as CompiledQuery<R>;
+    }
+    entry = { query, slots: slots as number[] };
+    if (byShape.size < MAX_SHAPES) byShape.set(shape, entry);
   }
-  if (q === null) return build(values).compile();
-  return { ...q, parameters: values };
+  return { ...(entry.query as CompiledQuery<R>), parameters: entry.slots.map((i) => values[i]) };
 }
 
 /**

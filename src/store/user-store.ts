@@ -13,6 +13,9 @@ import type { UserPage, UserQuery } from '../domain/user-query.ts';
 
 const hasPassword = sql<number>`case when password_hash is null then 0 else 1 end`.as('hasPassword');
 
+/** The columns of a new user's row. */
+const newRow = (tenantId: number, values: UserValues, now: number): Record<string, unknown> => ({ ...toColumns(values), tenantId, createdAt: now, updatedAt: now, version: 1 });
+
 /** Every query here is scoped to one tenant. */
 export class UserStore {
   constructor(
@@ -26,7 +29,7 @@ export class UserStore {
   }
 
   async insert(tenantId: number, values: UserValues, now = Date.now()): Promise<User> {
-    const cols: Record<string, unknown> = { ...toColumns(values), tenantId, createdAt: now, updatedAt: now, version: 1 };
+    const cols = newRow(tenantId, values, now);
     const keys = Object.keys(cols);
     // Compiled once per column set (see precompiled.ts): building the insert was ~20% of a create.
     const q = compiledForShape(this.db, `users.insert:${keys.join(',')}`, Object.values(cols), (v) =>
@@ -48,7 +51,7 @@ export class UserStore {
    */
   async insertAudited(tenantId: number, values: UserValues, event: { actor: string | null; action: string; changes: string | null }, now = Date.now()): Promise<User> {
     if (this.kind !== 'postgres') throw new Error('insertAudited is PostgreSQL only (SQLite has no data-modifying CTE)');
-    const cols: Record<string, unknown> = { ...toColumns(values), tenantId, createdAt: now, updatedAt: now, version: 1 };
+    const cols = newRow(tenantId, values, now);
     const keys = Object.keys(cols);
     const all = [...Object.values(cols), event.actor, event.action, event.changes];
     const q = compiledForShape(this.db, `users.insertAudited:${keys.join(',')}`, all, (v) => {
