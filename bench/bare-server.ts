@@ -27,10 +27,23 @@ interface NewUser {
 let byId: (tenantId: number, id: number) => Row | undefined | Promise<Row | undefined>;
 let insert: (tenantId: number, u: NewUser) => Row | Promise<Row>;
 
-const COLUMNS = 'tenant_id, username, username_lower, email, email_lower, first_name, last_name, company, attributes, created_at, updated_at';
+const COLUMNS =
+  'tenant_id, username, username_lower, email, email_lower, first_name, last_name, company, attributes, created_at, updated_at';
 const valuesOf = (tenantId: number, u: NewUser) => {
   const now = Date.now();
-  return [tenantId, u.username, u.username.toLowerCase(), u.email, u.email.toLowerCase(), u.firstName ?? null, u.lastName ?? null, u.company ?? null, JSON.stringify(u.attributes ?? {}), now, now];
+  return [
+    tenantId,
+    u.username,
+    u.username.toLowerCase(),
+    u.email,
+    u.email.toLowerCase(),
+    u.firstName ?? null,
+    u.lastName ?? null,
+    u.company ?? null,
+    JSON.stringify(u.attributes ?? {}),
+    now,
+    now,
+  ];
 };
 
 if (url.startsWith('sqlite:')) {
@@ -46,9 +59,17 @@ if (url.startsWith('sqlite:')) {
 } else {
   // The bench puts its schema in the URL's `options` (search_path); pg reads it from there.
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  byId = async (tenantId, id) => (await pool.query<Row>({ name: 'bare_by_id', text: 'select * from users where tenant_id = $1 and id = $2', values: [tenantId, id] })).rows[0];
+  byId = async (tenantId, id) =>
+    (
+      await pool.query<Row>({
+        name: 'bare_by_id',
+        text: 'select * from users where tenant_id = $1 and id = $2',
+        values: [tenantId, id],
+      })
+    ).rows[0];
   const text = `insert into users (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`;
-  insert = async (tenantId, u) => (await pool.query<Row>({ name: 'bare_insert', text, values: valuesOf(tenantId, u) })).rows[0];
+  insert = async (tenantId, u) =>
+    (await pool.query<Row>({ name: 'bare_insert', text, values: valuesOf(tenantId, u) })).rows[0];
 }
 
 const answer = (row: Row) => {

@@ -25,7 +25,12 @@ export interface HttpAnswer {
   json(): any;
 }
 
-export async function http(base: string, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function http(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   let body: string | undefined;
   if (opts.body !== undefined) {

@@ -45,7 +45,13 @@ export async function load(o: LoadOptions): Promise<Measured> {
     const next = o.next;
     request.setupRequest = (req) => {
       const n = next();
-      return { ...req, path: n.path, method: n.method ?? req.method, body: n.body ?? req.body, headers: n.headers ? { ...req.headers, ...n.headers } : req.headers };
+      return {
+        ...req,
+        path: n.path,
+        method: n.method ?? req.method,
+        body: n.body ?? req.body,
+        headers: n.headers ? { ...req.headers, ...n.headers } : req.headers,
+      };
     };
   }
   const requests = o.paths ? o.paths.map((path) => ({ ...request, path })) : [request];

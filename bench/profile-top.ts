@@ -47,7 +47,8 @@ for (const n of prof.nodes) {
 
 const show = (title: string, m: Map<string, number>) => {
   console.log(`\n${title} (of ${total} samples)`);
-  for (const [l, c] of [...m].sort((a, b) => b[1] - a[1]).slice(0, rows)) console.log(`${((100 * c) / total).toFixed(1).padStart(5)}%  ${l}`);
+  for (const [l, c] of [...m].sort((a, b) => b[1] - a[1]).slice(0, rows))
+    console.log(`${((100 * c) / total).toFixed(1).padStart(5)}%  ${l}`);
 };
 show('self time', self);
 show('total time', incl);

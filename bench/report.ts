@@ -8,16 +8,33 @@ export interface RunReport {
   users: number;
   durationS: number;
   connections: number;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAvgStart: number[]; loadAvgEnd: number[] };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    node: string;
+    loadAvgStart: number[];
+    loadAvgEnd: number[];
+  };
   seedSeconds: number;
   healthEndRps?: number;
   /** The faster of the two /health runs: every ratio is against it. */
   healthBaselineRps?: number;
-  memory: { startMiB?: number; endMiB?: number; peakMiB?: number; target: string; met: boolean | null; informational: boolean };
+  memory: {
+    startMiB?: number;
+    endMiB?: number;
+    peakMiB?: number;
+    target: string;
+    met: boolean | null;
+    informational: boolean;
+  };
   scenarios: ScenarioResult[];
 }
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** CPU per request and how it compares with /health's (health ÷ this: comparable to the req/s ratio on an idle machine). */
 function cpuCell(us: number | undefined, health: number | undefined): string {
@@ -46,13 +63,20 @@ export function markdownTable(r: RunReport): string {
       lines.push(`| ${s.title} | | | | | | | | | skipped: ${s.skipped.replace(/\|/g, '\\|')} |`);
       continue;
     }
-    lines.push(`| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${fmt(s.rssMaxMiB)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`);
+    lines.push(
+      `| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${fmt(s.rssMaxMiB)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`,
+    );
   }
   const m = r.memory;
-  lines.push(`| RSS of the server (start → end, peak) | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`);
+  lines.push(
+    `| RSS of the server (start → end, peak) | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`,
+  );
   const start = r.scenarios.find((s) => s.name === 'health')?.rps;
   if (r.healthEndRps !== undefined) {
-    lines.push('', `/health: ${fmt(start)} req/s at the start, ${fmt(r.healthEndRps)} at the end; ratios are against the faster (${fmt(r.healthBaselineRps)}).`);
+    lines.push(
+      '',
+      `/health: ${fmt(start)} req/s at the start, ${fmt(r.healthEndRps)} at the end; ratios are against the faster (${fmt(r.healthBaselineRps)}).`,
+    );
   }
   return lines.join('\n');
 }

@@ -23,14 +23,21 @@ export interface Server {
 let built: Promise<void> | undefined;
 function build(): Promise<void> {
   return (built ??= new Promise<void>((resolve, reject) => {
-    const tsc = spawn(process.execPath, [join(ROOT_DIR, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck'], { cwd: ROOT_DIR, stdio: 'inherit' });
-    tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (${code})`))));
+    const tsc = spawn(
+      process.execPath,
+      [join(ROOT_DIR, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck'],
+      { cwd: ROOT_DIR, stdio: 'inherit' },
+    );
+    tsc.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`tsc -p tsconfig.build.json failed (${code})`)),
+    );
   }));
 }
 
 /** The arguments `npm start` gives node (package.json: `… && exec node <arguments>`): the bench runs the same. */
 function startArguments(): string[] {
-  const start = (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const start = (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
   const m = /exec node (.+)$/.exec(start);
   if (!m) throw new Error(`package.json scripts.start does not end in "exec node <arguments>": ${start}`);
   return m[1].trim().split(/\s+/);
@@ -41,7 +48,12 @@ function startArguments(): string[] {
  * autocannon do not share an event loop. Rate limits are raised out of the way: the bench measures
  * throughput, not limits.
  */
-export async function startServer(opts: { databaseUrl: string; rootKey: string; env?: Record<string, string>; cpuProfDir?: string }): Promise<Server> {
+export async function startServer(opts: {
+  databaseUrl: string;
+  rootKey: string;
+  env?: Record<string, string>;
+  cpuProfDir?: string;
+}): Promise<Server> {
   await build();
   const port = await freePort();
   const args: string[] = [];

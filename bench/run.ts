@@ -48,10 +48,22 @@ function positive(name: string, raw: string): number {
 const users = Math.floor(positive('users', args.users!));
 const duration = positive('duration', args.duration!);
 const connections = Math.floor(positive('connections', args.connections!));
-const only = args.only?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-for (const name of only ?? []) if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`--only: no scenario "${name}" (have ${SCENARIOS.map((s) => s.name).join(', ')})`);
+const only = args.only
+  ?.flatMap((s) => s.split(','))
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const name of only ?? [])
+  if (!SCENARIOS.some((s) => s.name === name))
+    throw new Error(`--only: no scenario "${name}" (have ${SCENARIOS.map((s) => s.name).join(', ')})`);
 const pgUrl = process.env.BENCH_DATABASE_URL;
-const dbs: ('sqlite' | 'postgres')[] = args.db === 'all' ? ['sqlite', 'postgres'] : args.db === 'sqlite' || args.db === 'postgres' ? [args.db] : pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+const dbs: ('sqlite' | 'postgres')[] =
+  args.db === 'all'
+    ? ['sqlite', 'postgres']
+    : args.db === 'sqlite' || args.db === 'postgres'
+      ? [args.db]
+      : pgUrl
+        ? ['sqlite', 'postgres']
+        : ['sqlite'];
 if (dbs.includes('postgres') && !pgUrl) throw new Error('--db postgres needs BENCH_DATABASE_URL=postgres://…');
 
 /** A fresh database for one run, and how to remove it. */
@@ -78,12 +90,18 @@ async function freshDatabase(db: 'sqlite' | 'postgres'): Promise<{ url: string; 
 }
 
 async function setUpTenant(base: string, rootKey: string) {
-  const t = await http(base, 'POST', '/admin/v1/tenants', { headers: bearer(rootKey), body: { name: 'Bench', licenseCode: 'bench' } });
+  const t = await http(base, 'POST', '/admin/v1/tenants', {
+    headers: bearer(rootKey),
+    body: { name: 'Bench', licenseCode: 'bench' },
+  });
   if (t.status !== 201) throw new Error(`tenant create failed: ${t.status} ${t.body}`);
   const tenant = t.json() as { id: number; licenseCode: string };
   const keys = {} as BenchContext['keys'];
   for (const role of ['owner', 'editor', 'viewer'] as const) {
-    const m = await http(base, 'POST', `/admin/v1/tenants/${tenant.id}/managers`, { headers: bearer(rootKey), body: { name: `bench ${role}`, email: `${role}@bench.test`, role } });
+    const m = await http(base, 'POST', `/admin/v1/tenants/${tenant.id}/managers`, {
+      headers: bearer(rootKey),
+      body: { name: `bench ${role}`, email: `${role}@bench.test`, role },
+    });
     if (m.status !== 201) throw new Error(`manager create failed: ${m.status} ${m.body}`);
     keys[role] = (m.json() as { apiKey: string }).apiKey;
   }
@@ -97,8 +115,12 @@ function printLine(r: ScenarioResult): void {
     console.log(`  ${r.name.padEnd(18)} skipped: ${r.skipped}`);
     return;
   }
-  const t = r.target ? `  [${r.target.text}: ${r.target.met ? 'met' : 'MISSED'}${r.target.informational ? ', informational' : ''}]` : '';
-  console.log(`  ${r.name.padEnd(18)} ${n0(r.rps).padStart(7)} req/s  p50 ${n0(r.p50).padStart(4)} ms  p99 ${n0(r.p99).padStart(4)} ms  errors ${r.errors}  cpu/req ${n0(r.cpuUs).padStart(5)} µs  ×health ${r.ratio === undefined ? '–' : r.ratio.toFixed(2)}${t}`);
+  const t = r.target
+    ? `  [${r.target.text}: ${r.target.met ? 'met' : 'MISSED'}${r.target.informational ? ', informational' : ''}]`
+    : '';
+  console.log(
+    `  ${r.name.padEnd(18)} ${n0(r.rps).padStart(7)} req/s  p50 ${n0(r.p50).padStart(4)} ms  p99 ${n0(r.p99).padStart(4)} ms  errors ${r.errors}  cpu/req ${n0(r.cpuUs).padStart(5)} µs  ×health ${r.ratio === undefined ? '–' : r.ratio.toFixed(2)}${t}`,
+  );
 }
 
 /** The issue's memory budget is 250 MB; RSS is read in MiB (/proc), so the budget is judged in MiB. */
@@ -110,7 +132,9 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
   const database = await freshDatabase(db);
   let server: Server | null = null;
   try {
-    console.log(`\n== ${db}: ${users.toLocaleString('en-US')} users, ${duration} s per scenario, ${connections} connections`);
+    console.log(
+      `\n== ${db}: ${users.toLocaleString('en-US')} users, ${duration} s per scenario, ${connections} connections`,
+    );
     server = await startServer({ databaseUrl: database.url, rootKey });
     const fixture = await setUpTenant(server.base, rootKey);
     // Seeded with the server stopped, so it starts on a database as it would be in production.
@@ -121,13 +145,19 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     const { firstId, lastId } = await seedUsers(database.url, fixture.tenantId, users, (done) => {
       if (done - shown >= 100_000 || done === users) {
         shown = done;
-        process.stdout.write(`  seeded ${done.toLocaleString('en-US')} users (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+        process.stdout.write(
+          `  seeded ${done.toLocaleString('en-US')} users (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+        );
       }
     });
     const seedSeconds = (Date.now() - t0) / 1000;
     const profDir = join(args.out!, 'profiles');
     if (args['cpu-prof']) mkdirSync(profDir, { recursive: true });
-    server = await startServer({ databaseUrl: database.url, rootKey, cpuProfDir: args['cpu-prof'] ? profDir : undefined });
+    server = await startServer({
+      databaseUrl: database.url,
+      rootKey,
+      cpuProfDir: args['cpu-prof'] ? profDir : undefined,
+    });
     const memStart = server.memory();
     const ctx: BenchContext = {
       db,
@@ -183,7 +213,14 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
       users,
       durationS: duration,
       connections,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAvgStart, loadAvgEnd: loadavg() },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? '?',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        loadAvgStart,
+        loadAvgEnd: loadavg(),
+      },
       seedSeconds,
       healthEndRps: healthEnd,
       healthBaselineRps: baseline,
@@ -197,8 +234,15 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
       },
       scenarios: [...done.values()],
     };
-    console.log(`  ratios against the faster /health run (${n0(baseline)} req/s): ${[...done.values()].filter((r) => r.ratio !== undefined && r.name !== 'health').map((r) => `${r.name} ${r.ratio!.toFixed(2)}`).join(', ')}`);
-    console.log(`  memory: RSS ${n0(memStart?.rssMiB)} MiB at start, ${n0(memEnd?.rssMiB)} MiB at end, peak ${n0(memEnd?.peakMiB)} MiB; /health at end ${n0(healthEnd)} req/s`);
+    console.log(
+      `  ratios against the faster /health run (${n0(baseline)} req/s): ${[...done.values()]
+        .filter((r) => r.ratio !== undefined && r.name !== 'health')
+        .map((r) => `${r.name} ${r.ratio!.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  memory: RSS ${n0(memStart?.rssMiB)} MiB at start, ${n0(memEnd?.rssMiB)} MiB at end, peak ${n0(memEnd?.peakMiB)} MiB; /health at end ${n0(healthEnd)} req/s`,
+    );
     return report;
   } finally {
     await server?.stop();

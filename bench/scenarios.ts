@@ -39,15 +39,26 @@ export interface Scenario {
 }
 
 /** 1,000 requests for random users, cycled through by every connection. */
-const randomPaths = (path: (id: number) => string, ctx: BenchContext) => Array.from({ length: 1000 }, () => path(randomId(ctx)));
+const randomPaths = (path: (id: number) => string, ctx: BenchContext) =>
+  Array.from({ length: 1000 }, () => path(randomId(ctx)));
 
 /** `n` picks from `items` in random order. */
-const shuffled = (items: string[], n: number) => Array.from({ length: n }, () => items[Math.floor(Math.random() * items.length)]);
+const shuffled = (items: string[], n: number) =>
+  Array.from({ length: n }, () => items[Math.floor(Math.random() * items.length)]);
 
-const skip = (s: { name: string; title: string }, why: string): ScenarioResult => ({ name: s.name, title: s.title, skipped: why });
+const skip = (s: { name: string; title: string }, why: string): ScenarioResult => ({
+  name: s.name,
+  title: s.title,
+  skipped: why,
+});
 
 /** Runs one request; answers null when it succeeded, else why the scenario cannot run. */
-async function probe(ctx: BenchContext, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<string | null> {
+async function probe(
+  ctx: BenchContext,
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<string | null> {
   const r = await http(ctx.base, method, path, opts);
   if (r.status >= 200 && r.status < 300) return null;
   const noRoute = r.status === 404 && /no route/i.test(r.body);
@@ -59,7 +70,10 @@ export function healthRps(done: Done): number {
 }
 
 /** Warm-up (discarded), then the measured run. */
-async function measure(ctx: BenchContext, o: Omit<LoadOptions, 'base' | 'connections' | 'duration'> & { connections?: number }): Promise<Measured> {
+async function measure(
+  ctx: BenchContext,
+  o: Omit<LoadOptions, 'base' | 'connections' | 'duration'> & { connections?: number },
+): Promise<Measured> {
   const base = { base: ctx.base, connections: o.connections ?? ctx.connections };
   // Sub-second runs are smoke checks: no warm-up.
   if (ctx.duration >= 1) await load({ ...o, ...base, duration: Math.min(2, ctx.duration / 5), amount: undefined });
@@ -83,7 +97,12 @@ const health: Scenario = {
 };
 
 /** GET one user by id with key auth, through a dialect. */
-function getById(name: string, title: string, path: (ctx: BenchContext, id: number) => string, headers: (ctx: BenchContext) => Record<string, string>): Scenario {
+function getById(
+  name: string,
+  title: string,
+  path: (ctx: BenchContext, id: number) => string,
+  headers: (ctx: BenchContext) => Record<string, string>,
+): Scenario {
   return {
     name,
     title,
@@ -96,10 +115,30 @@ function getById(name: string, title: string, path: (ctx: BenchContext, id: numb
   };
 }
 
-const getAccounts = getById('get-accounts', 'GET /api/v1/account/accounts/{id} (Accounts, admin_api_key)', (_c, id) => `/api/v1/account/accounts/${id}`, (c) => ({ admin_api_key: c.keys.viewer, accept: 'application/json' }));
-const getUsr = getById('get-usr', 'GET /usr/{userId} (/usr, Bearer)', (_c, id) => `/usr/${id}`, (c) => bearer(c.keys.viewer));
-const getScim = getById('get-scim', 'GET /scim/v2/Users/{id} (SCIM, Bearer)', (_c, id) => `/scim/v2/Users/${id}`, (c) => bearer(c.keys.viewer));
-const getAdmin = getById('get-admin', 'GET /admin/v1/tenants/{t}/users/{id} (management API)', (c, id) => `/admin/v1/tenants/${c.tenantId}/users/${id}`, (c) => bearer(c.keys.viewer));
+const getAccounts = getById(
+  'get-accounts',
+  'GET /api/v1/account/accounts/{id} (Accounts, admin_api_key)',
+  (_c, id) => `/api/v1/account/accounts/${id}`,
+  (c) => ({ admin_api_key: c.keys.viewer, accept: 'application/json' }),
+);
+const getUsr = getById(
+  'get-usr',
+  'GET /usr/{userId} (/usr, Bearer)',
+  (_c, id) => `/usr/${id}`,
+  (c) => bearer(c.keys.viewer),
+);
+const getScim = getById(
+  'get-scim',
+  'GET /scim/v2/Users/{id} (SCIM, Bearer)',
+  (_c, id) => `/scim/v2/Users/${id}`,
+  (c) => bearer(c.keys.viewer),
+);
+const getAdmin = getById(
+  'get-admin',
+  'GET /admin/v1/tenants/{t}/users/{id} (management API)',
+  (c, id) => `/admin/v1/tenants/${c.tenantId}/users/${id}`,
+  (c) => bearer(c.keys.viewer),
+);
 
 /** Runs `fn` against the bare server (its base URL and its own CPU), started for it and stopped after. */
 async function onBareServer<T>(ctx: BenchContext, fn: (on: BenchContext) => Promise<T>): Promise<T> {
@@ -130,7 +169,14 @@ const bareGet: Scenario = {
 };
 
 function listTarget(ctx: BenchContext, r: ScenarioResult): ScenarioResult {
-  return { ...r, target: { text: 'p99 ≤ 25 ms (1,000,000 users, 10 connections)', met: r.p99! <= 25 && r.errors === 0, informational: ctx.users < 1_000_000 } };
+  return {
+    ...r,
+    target: {
+      text: 'p99 ≤ 25 ms (1,000,000 users, 10 connections)',
+      met: r.p99! <= 25 && r.errors === 0,
+      informational: ctx.users < 1_000_000,
+    },
+  };
 }
 
 const company = encodeURIComponent(LIST_COMPANY);
@@ -157,7 +203,9 @@ const listCursor: Scenario = {
     const headers = bearer(ctx.keys.viewer);
     const paths = [first];
     for (let cursor: string | null = null, i = 0; i < 200; i++) {
-      const r = await http(ctx.base, 'GET', cursor ? `${first}&cursor=${encodeURIComponent(cursor)}` : first, { headers });
+      const r = await http(ctx.base, 'GET', cursor ? `${first}&cursor=${encodeURIComponent(cursor)}` : first, {
+        headers,
+      });
       if (r.status !== 200) return skip(this, `GET ${first} answered ${r.status}: ${r.body.slice(0, 160)}`);
       cursor = (r.json() as { nextCursor: string | null }).nextCursor;
       if (!cursor) break;
@@ -176,7 +224,10 @@ const scimFilter: Scenario = {
     const headers = bearer(ctx.keys.viewer);
     const why = await probe(ctx, 'GET', path(1), { headers });
     if (why) return skip(this, why);
-    const m = await measure(ctx, { headers, paths: Array.from({ length: 1000 }, () => path(1 + Math.floor(Math.random() * ctx.users))) });
+    const m = await measure(ctx, {
+      headers,
+      paths: Array.from({ length: 1000 }, () => path(1 + Math.floor(Math.random() * ctx.users))),
+    });
     return { name: this.name, title: this.title, ...m, ratio: m.rps / healthRps(done) };
   },
 };
@@ -186,7 +237,14 @@ function newUsers(ctx: BenchContext, prefix: string): () => string {
   let n = 0;
   return () => {
     const u = `${prefix}${ctx.runTag}x${n++}`;
-    return JSON.stringify({ username: u, email: `${u}@example.org`, firstName: 'New', lastName: 'User', company: 'Acme 1', attributes: { tier: 'gold' } });
+    return JSON.stringify({
+      username: u,
+      email: `${u}@example.org`,
+      firstName: 'New',
+      lastName: 'User',
+      company: 'Acme 1',
+      attributes: { tier: 'gold' },
+    });
   };
 }
 
@@ -200,14 +258,20 @@ const create: Scenario = {
     const why = await probe(ctx, 'POST', path, { headers, body: body() });
     if (why) return skip(this, why);
     const m = await measure(ctx, { method: 'POST', headers, next: () => ({ path, body: body() }) });
-    return { name: this.name, title: this.title, ...m, target: { text: '≥ 5,000 /s', met: m.rps >= 5000 && m.errors === 0 } };
+    return {
+      name: this.name,
+      title: this.title,
+      ...m,
+      target: { text: '≥ 5,000 /s', met: m.rps >= 5000 && m.errors === 0 },
+    };
   },
 };
 
 /** The ceiling for creation: bare Fastify inserting the same user rows, one transaction each (bare-server.ts). */
 const bareCreate: Scenario = {
   name: 'bare-create',
-  title: 'POST /tenants/{t}/users on bare Fastify + the same database (one insert, no validation or audit; the ceiling, not Roster)',
+  title:
+    'POST /tenants/{t}/users on bare Fastify + the same database (one insert, no validation or audit; the ceiling, not Roster)',
   run(ctx) {
     return onBareServer(ctx, async (on) => {
       const path = `/tenants/${ctx.tenantId}/users`;
@@ -227,7 +291,10 @@ function signupRequests(ctx: BenchContext, prefix: string) {
     headers: { 'content-type': 'application/json', 'x-roster-tenant': ctx.licenseCode },
     next: () => {
       const u = `${prefix}${ctx.runTag}x${n++}`;
-      return { path: '/rest/users', body: JSON.stringify({ username: u, email: `${u}@example.org`, password: 'correct horse battery staple' }) };
+      return {
+        path: '/rest/users',
+        body: JSON.stringify({ username: u, email: `${u}@example.org`, password: 'correct horse battery staple' }),
+      };
     },
   };
 }
@@ -243,7 +310,13 @@ const signup: Scenario = {
     const why = await probe(ctx, 'POST', first.path, { headers: s.headers, body: first.body });
     if (why) return skip(this, why);
     const m = await measure(ctx, { method: 'POST', connections: SIGNUP_CONNECTIONS, headers: s.headers, next: s.next });
-    return { name: this.name, title: this.title, ...m, target: { text: '≥ 200 /s', met: m.rps >= 200 && m.errors === 0 }, extra: { connections: SIGNUP_CONNECTIONS } };
+    return {
+      name: this.name,
+      title: this.title,
+      ...m,
+      target: { text: '≥ 200 /s', met: m.rps >= 200 && m.errors === 0 },
+      extra: { connections: SIGNUP_CONNECTIONS },
+    };
   },
 };
 
@@ -280,14 +353,35 @@ const getDuringSignup: Scenario = {
     const idle = GET_SCENARIOS.map((s) => done.get(s.name)).find((r) => r && !r.skipped && r.p99 !== undefined);
     if (!idle) return skip(this, 'no GET-by-id scenario ran in this run (nothing to compare with)');
     const signupRan = done.get('signup');
-    if (!signupRan || signupRan.skipped) return skip(this, `sign-up did not run: ${signupRan?.skipped ?? 'not selected'}`);
+    if (!signupRan || signupRan.skipped)
+      return skip(this, `sign-up did not run: ${signupRan?.skipped ?? 'not selected'}`);
     const get = GET_SCENARIOS.find((s) => s.name === idle.name)!;
     const s = signupRequests(ctx, 'g');
-    const signups = load({ base: ctx.base, connections: SIGNUP_CONNECTIONS, duration: ctx.duration + 1, method: 'POST', headers: s.headers, next: s.next });
+    const signups = load({
+      base: ctx.base,
+      connections: SIGNUP_CONNECTIONS,
+      duration: ctx.duration + 1,
+      method: 'POST',
+      headers: s.headers,
+      next: s.next,
+    });
     await new Promise((r) => setTimeout(r, 500)); // let the hashing queue fill before measuring reads
     const headers = get === getAccounts ? { admin_api_key: ctx.keys.viewer } : bearer(ctx.keys.viewer);
-    const path = (id: number) => (get === getAccounts ? `/api/v1/account/accounts/${id}` : get === getUsr ? `/usr/${id}` : get === getScim ? `/scim/v2/Users/${id}` : `/admin/v1/tenants/${ctx.tenantId}/users/${id}`);
-    const m = await load({ base: ctx.base, connections: ctx.connections, duration: ctx.duration, headers, paths: randomPaths(path, ctx) });
+    const path = (id: number) =>
+      get === getAccounts
+        ? `/api/v1/account/accounts/${id}`
+        : get === getUsr
+          ? `/usr/${id}`
+          : get === getScim
+            ? `/scim/v2/Users/${id}`
+            : `/admin/v1/tenants/${ctx.tenantId}/users/${id}`;
+    const m = await load({
+      base: ctx.base,
+      connections: ctx.connections,
+      duration: ctx.duration,
+      headers,
+      paths: randomPaths(path, ctx),
+    });
     const su = await signups;
     const limit = 3 * idle.p99!;
     return {
@@ -295,30 +389,51 @@ const getDuringSignup: Scenario = {
       title: `${this.title} (${get.name})`,
       ...m,
       target: { text: `p99 ≤ 3 × idle p99 (${idle.p99} ms)`, met: m.p99 <= limit && m.errors === 0 },
-      extra: { idleScenario: idle.name, idleP99: idle.p99, signupRps: su.rps, signupP99: su.p99, signupErrors: su.errors },
+      extra: {
+        idleScenario: idle.name,
+        idleP99: idle.p99,
+        signupRps: su.rps,
+        signupP99: su.p99,
+        signupErrors: su.errors,
+      },
     };
   },
 };
 
-async function newAppKey(ctx: BenchContext, prefix: string): Promise<{ key: string; keyId: unknown; username: string; basic: string } | string> {
+async function newAppKey(
+  ctx: BenchContext,
+  prefix: string,
+): Promise<{ key: string; keyId: unknown; username: string; basic: string } | string> {
   const username = `${prefix}${ctx.runTag}`;
   const password = 'correct horse battery staple';
   const tenant = { 'x-roster-tenant': ctx.licenseCode };
-  const su = await http(ctx.base, 'POST', '/rest/users', { headers: tenant, body: { username, email: `${username}@example.org`, password } });
-  if (su.status !== 201) return `POST /rest/users answered ${su.status}${su.status === 404 && /no route/i.test(su.body) ? ' (route not registered: dialect not landed)' : `: ${su.body.slice(0, 160)}`}`;
+  const su = await http(ctx.base, 'POST', '/rest/users', {
+    headers: tenant,
+    body: { username, email: `${username}@example.org`, password },
+  });
+  if (su.status !== 201)
+    return `POST /rest/users answered ${su.status}${su.status === 404 && /no route/i.test(su.body) ? ' (route not registered: dialect not landed)' : `: ${su.body.slice(0, 160)}`}`;
   const basic = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const k = await http(ctx.base, 'POST', `/rest/users/${username}/keys`, { headers: { ...tenant, authorization: basic }, body: { name: 'bench' } });
+  const k = await http(ctx.base, 'POST', `/rest/users/${username}/keys`, {
+    headers: { ...tenant, authorization: basic },
+    body: { name: 'bench' },
+  });
   if (k.status !== 201) return `POST /rest/users/{username}/keys answered ${k.status}: ${k.body.slice(0, 160)}`;
   const c = (k.json() as { content: { key: string; id: unknown } }).content;
   return { key: c.key, keyId: c.id, username, basic };
 }
 
 /** The usage the key listing reports for one key. */
-async function usageOf(ctx: BenchContext, k: { keyId: unknown; username: string; basic: string }): Promise<number | null> {
-  const r = await http(ctx.base, 'GET', `/rest/users/${k.username}/keys`, { headers: { 'x-roster-tenant': ctx.licenseCode, authorization: k.basic } });
+async function usageOf(
+  ctx: BenchContext,
+  k: { keyId: unknown; username: string; basic: string },
+): Promise<number | null> {
+  const r = await http(ctx.base, 'GET', `/rest/users/${k.username}/keys`, {
+    headers: { 'x-roster-tenant': ctx.licenseCode, authorization: k.basic },
+  });
   if (r.status !== 200) return null;
   const content = (r.json() as { content: unknown }).content;
-  const list = Array.isArray(content) ? content : Object.values(content as object).find(Array.isArray) ?? [];
+  const list = Array.isArray(content) ? content : (Object.values(content as object).find(Array.isArray) ?? []);
   const item = (list as { id: unknown; usage: unknown }[]).find((x) => String(x.id) === String(k.keyId));
   return typeof item?.usage === 'number' ? item.usage : null;
 }
@@ -330,12 +445,26 @@ const keysVerify: Scenario = {
     const a = await newAppKey(ctx, 'kva');
     if (typeof a === 'string') return skip(this, a);
     const headers = { 'content-type': 'application/json', 'x-roster-tenant': ctx.licenseCode };
-    const m = await measure(ctx, { method: 'POST', path: '/rest/keys/verify', headers, body: JSON.stringify({ key: a.key }) });
+    const m = await measure(ctx, {
+      method: 'POST',
+      path: '/rest/keys/verify',
+      headers,
+      body: JSON.stringify({ key: a.key }),
+    });
     // Exactness: a fixed number of verifies on a fresh key (every request answered), then its usage.
     const b = await newAppKey(ctx, 'kvb');
     if (typeof b === 'string') return skip(this, b);
     const amount = Math.max(100, Math.min(5000, Math.round(m.rps * 2)));
-    const exact = await load({ base: ctx.base, connections: ctx.connections, duration: 60, amount, method: 'POST', path: '/rest/keys/verify', headers, body: JSON.stringify({ key: b.key }) });
+    const exact = await load({
+      base: ctx.base,
+      connections: ctx.connections,
+      duration: 60,
+      amount,
+      method: 'POST',
+      path: '/rest/keys/verify',
+      headers,
+      body: JSON.stringify({ key: b.key }),
+    });
     const usage = await usageOf(ctx, b);
     const exactOk = usage === exact.ok && exact.ok === amount;
     const r = ratioTarget({ name: this.name, title: this.title, ...m }, done, 0.4);
@@ -348,4 +477,20 @@ const keysVerify: Scenario = {
 };
 
 /** In run order: baselines first (health, idle GETs) so later scenarios can compare with them. */
-export const SCENARIOS: Scenario[] = [health, getAccounts, getUsr, getScim, getAdmin, bareGet, listAccounts, listCursor, scimFilter, create, bareCreate, signup, bareHash, getDuringSignup, keysVerify];
+export const SCENARIOS: Scenario[] = [
+  health,
+  getAccounts,
+  getUsr,
+  getScim,
+  getAdmin,
+  bareGet,
+  listAccounts,
+  listCursor,
+  scimFilter,
+  create,
+  bareCreate,
+  signup,
+  bareHash,
+  getDuringSignup,
+  keysVerify,
+];

@@ -7,9 +7,64 @@ import pg from 'pg';
  * same data and the scenarios can name users without reading them back.
  */
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Barbara', 'Dennis', 'Ken', 'Margaret', 'Edsger', 'Donald', 'Frances', 'John', 'Radia', 'Tim', 'Sophie', 'Guido'];
-const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke'];
-const SUFFIX = ['', 'son', 'er', 'ley', 'ford', 'wood', 'ham', 'ton', 'field', 'by', 'well', 'more', 'stone', 'bridge', 'worth', 'man'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Barbara',
+  'Dennis',
+  'Ken',
+  'Margaret',
+  'Edsger',
+  'Donald',
+  'Frances',
+  'John',
+  'Radia',
+  'Tim',
+  'Sophie',
+  'Guido',
+];
+const LAST = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+];
+const SUFFIX = [
+  '',
+  'son',
+  'er',
+  'ley',
+  'ford',
+  'wood',
+  'ham',
+  'ton',
+  'field',
+  'by',
+  'well',
+  'more',
+  'stone',
+  'bridge',
+  'worth',
+  'man',
+];
 const COMPANY = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Wonka', 'Tyrell', 'Cyberdyne'];
 const TITLE = ['Engineer', 'Manager', 'Analyst', 'Director', 'Designer', 'Consultant'];
 const DEPARTMENT = ['R&D', 'Sales', 'Support', 'Finance', 'Legal', 'Operations'];
@@ -54,15 +109,26 @@ export function seedUser(i: number): SeedUser {
     title: TITLE[i % TITLE.length],
     department: DEPARTMENT[(h >>> 13) % DEPARTMENT.length],
     active: i % 50 === 0 ? 0 : 1,
-    attributes: JSON.stringify({ tier: TIER[i % 3], employeeNumber: `E${String(i).padStart(7, '0')}`, costCenter: `CC${i % 50}` }),
+    attributes: JSON.stringify({
+      tier: TIER[i % 3],
+      employeeNumber: `E${String(i).padStart(7, '0')}`,
+      costCenter: `CC${i % 50}`,
+    }),
     createdAt: EPOCH + i * 1000,
   };
 }
 
 const BATCH = 5000;
 
-export async function seedUsers(databaseUrl: string, tenantId: number, n: number, progress?: (done: number) => void): Promise<{ firstId: number; lastId: number }> {
-  return databaseUrl.startsWith('sqlite:') ? seedSqlite(databaseUrl.slice('sqlite:'.length), tenantId, n, progress) : seedPostgres(databaseUrl, tenantId, n, progress);
+export async function seedUsers(
+  databaseUrl: string,
+  tenantId: number,
+  n: number,
+  progress?: (done: number) => void,
+): Promise<{ firstId: number; lastId: number }> {
+  return databaseUrl.startsWith('sqlite:')
+    ? seedSqlite(databaseUrl.slice('sqlite:'.length), tenantId, n, progress)
+    : seedPostgres(databaseUrl, tenantId, n, progress);
 }
 
 async function seedSqlite(path: string, tenantId: number, n: number, progress?: (done: number) => void) {
@@ -71,14 +137,33 @@ async function seedSqlite(path: string, tenantId: number, n: number, progress?: 
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF'); // seeding only; Roster itself keeps FULL
     db.pragma('cache_size = -262144');
-    const insert = db.prepare(`insert into users (tenant_id, username, username_lower, email, email_lower, first_name, last_name,
+    const insert =
+      db.prepare(`insert into users (tenant_id, username, username_lower, email, email_lower, first_name, last_name,
       display_name, company, title, department, active, verified, plan, billing_type, attributes, created_at, updated_at, version)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'free', 'invoice', ?, ?, ?, 1)`);
     const batch = db.transaction((from: number, to: number) => {
       let id = 0;
       for (let i = from; i < to; i++) {
         const u = seedUser(i);
-        id = Number(insert.run(tenantId, u.username, u.username, u.email, u.email, u.firstName, u.lastName, u.displayName, u.company, u.title, u.department, u.active, u.attributes, u.createdAt, u.createdAt).lastInsertRowid);
+        id = Number(
+          insert.run(
+            tenantId,
+            u.username,
+            u.username,
+            u.email,
+            u.email,
+            u.firstName,
+            u.lastName,
+            u.displayName,
+            u.company,
+            u.title,
+            u.department,
+            u.active,
+            u.attributes,
+            u.createdAt,
+            u.createdAt,
+          ).lastInsertRowid,
+        );
       }
       return id;
     });
@@ -111,7 +196,19 @@ async function seedPostgres(url: string, tenantId: number, n: number, progress?:
       const cols: unknown[][] = Array.from({ length: 11 }, () => []);
       for (let i = from; i < to; i++) {
         const u = seedUser(i);
-        [u.username, u.email, u.firstName, u.lastName, u.displayName, u.company, u.title, u.department, u.active, u.attributes, u.createdAt].forEach((v, k) => cols[k].push(v));
+        [
+          u.username,
+          u.email,
+          u.firstName,
+          u.lastName,
+          u.displayName,
+          u.company,
+          u.title,
+          u.department,
+          u.active,
+          u.attributes,
+          u.createdAt,
+        ].forEach((v, k) => cols[k].push(v));
       }
       const r = await client.query(
         `insert into users (tenant_id, username, username_lower, email, email_lower, first_name, last_name, display_name,

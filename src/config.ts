@@ -33,13 +33,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${databaseUrl}")`);
   }
   const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const rootKey = env.ROSTER_ROOT_KEY || null;
   if (rootKey !== null && rootKey.length < 16) throw new ConfigError('ROSTER_ROOT_KEY must be at least 16 characters');
   const host = env.HOST || '127.0.0.1';
   if (/\s/.test(host)) throw new ConfigError(`HOST must be a host name or address (got "${host}")`);
   const redisUrl = env.REDIS_URL || null;
-  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) throw new ConfigError(`REDIS_URL must be redis://… (got "${redisUrl}")`);
+  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl))
+    throw new ConfigError(`REDIS_URL must be redis://… (got "${redisUrl}")`);
   return Object.freeze({
     port: int(env, 'PORT', 8080, 0, 65535),
     host,

@@ -19,9 +19,17 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
   let acme: Fixture;
 
   const get = (app: App, key: string, tenantId = acme.tenantId) =>
-    app.inject({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users?limit=1`, headers: { authorization: `Bearer ${key}` } });
+    app.inject({
+      method: 'GET',
+      url: `/admin/v1/tenants/${tenantId}/users?limit=1`,
+      headers: { authorization: `Bearer ${key}` },
+    });
   const newManager = async (role = 'viewer') => {
-    const r = await a.req({ method: 'POST', url: `/admin/v1/tenants/${acme.tenantId}/managers`, payload: { name: 'M', email: `m${Math.random()}@acme.test`, role } });
+    const r = await a.req({
+      method: 'POST',
+      url: `/admin/v1/tenants/${acme.tenantId}/managers`,
+      payload: { name: 'M', email: `m${Math.random()}@acme.test`, role },
+    });
     expect(r.statusCode).toBe(201);
     return r.json() as { id: number; apiKey: string };
   };
@@ -43,7 +51,10 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
       const c = new pg.Client({ connectionString: a.url });
       await c.connect();
       try {
-        await c.query(text.replace(/\?/g, (_, i: number) => `$${text.slice(0, i).split('?').length}`), params);
+        await c.query(
+          text.replace(/\?/g, (_, i: number) => `$${text.slice(0, i).split('?').length}`),
+          params,
+        );
       } finally {
         await c.end();
       }
@@ -82,9 +93,17 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
 
   it('a deleted manager, a lowered role and a deleted tenant take effect at once', async () => {
     const m = await newManager('admin');
-    const create = (key: string) => a.app.inject({ method: 'POST', url: `/admin/v1/tenants/${acme.tenantId}/users`, headers: { authorization: `Bearer ${key}` }, payload: { username: `u${Math.random()}` } });
+    const create = (key: string) =>
+      a.app.inject({
+        method: 'POST',
+        url: `/admin/v1/tenants/${acme.tenantId}/users`,
+        headers: { authorization: `Bearer ${key}` },
+        payload: { username: `u${Math.random()}` },
+      });
     expect((await create(m.apiKey)).statusCode).toBe(201);
-    expect((await a.req({ method: 'PATCH', url: `/admin/v1/managers/${m.id}`, payload: { role: 'viewer' } })).statusCode).toBe(200);
+    expect(
+      (await a.req({ method: 'PATCH', url: `/admin/v1/managers/${m.id}`, payload: { role: 'viewer' } })).statusCode,
+    ).toBe(200);
     expect((await create(m.apiKey)).statusCode).toBe(403);
     expect((await get(a.app, m.apiKey)).statusCode).toBe(200);
     expect((await a.req({ method: 'DELETE', url: `/admin/v1/managers/${m.id}` })).statusCode).toBe(204);
@@ -114,44 +133,76 @@ describe.each(backends())('cached manager keys ($name)', (backend) => {
 
   it("a tenant's new settings and license code take effect at once here, and in another process that has it cached", async () => {
     const code = `lc${Date.now()}`;
-    const tenant = (await a.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Portal', licenseCode: code, settings: { publicSignup: true } } })).json();
+    const tenant = (
+      await a.req({
+        method: 'POST',
+        url: '/admin/v1/tenants',
+        payload: { name: 'Portal', licenseCode: code, settings: { publicSignup: true } },
+      })
+    ).json();
     const signUp = (app: App, licenseCode: string) => () => {
       const username = `u${Math.random()}`.replace('.', '');
-      return app.inject({ method: 'POST', url: '/rest/users', headers: { 'x-roster-tenant': licenseCode }, payload: { username, email: `${username}@example.com`, password: 'correct horse battery' } });
+      return app.inject({
+        method: 'POST',
+        url: '/rest/users',
+        headers: { 'x-roster-tenant': licenseCode },
+        payload: { username, email: `${username}@example.com`, password: 'correct horse battery' },
+      });
     };
     expect((await signUp(a.app, code)()).statusCode).toBe(201);
     expect((await signUp(b.app, code)()).statusCode).toBe(201);
 
-    expect((await a.req({ method: 'PATCH', url: `/admin/v1/tenants/${tenant.id}`, payload: { settings: { publicSignup: false } } })).statusCode).toBe(200);
+    expect(
+      (
+        await a.req({
+          method: 'PATCH',
+          url: `/admin/v1/tenants/${tenant.id}`,
+          payload: { settings: { publicSignup: false } },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await signUp(a.app, code)()).statusCode).toBe(401);
     expect(await settles(signUp(b.app, code), 401)).toBe(401);
 
     const renamed = `${code}x`;
-    expect((await a.req({ method: 'PATCH', url: `/admin/v1/tenants/${tenant.id}`, payload: { licenseCode: renamed, settings: { publicSignup: true } } })).statusCode).toBe(200);
+    expect(
+      (
+        await a.req({
+          method: 'PATCH',
+          url: `/admin/v1/tenants/${tenant.id}`,
+          payload: { licenseCode: renamed, settings: { publicSignup: true } },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect((await signUp(a.app, code)()).statusCode).toBe(404);
     expect((await signUp(a.app, renamed)()).statusCode).toBe(201);
     expect(await settles(signUp(b.app, code), 404)).toBe(404);
     expect((await signUp(b.app, renamed)()).statusCode).toBe(201);
   });
 
-  it.runIf(backend.name === 'postgres')('trusts no cached key while the change listener is disconnected, and caches again once it is back', async () => {
-    const m = await newManager();
-    expect((await get(b.app, m.apiKey)).statusCode).toBe(200);
-    const admin = new pg.Client({ connectionString: a.url });
-    await admin.connect();
-    try {
-      // Cut every listener (both processes'), then change the key while nobody listens.
-      const killed = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'roster-access-listener'`);
-      expect(killed.rowCount).toBeGreaterThan(0);
-      await admin.query('update managers set key_digest = $1 where id = $2', ['revoked-while-deaf', m.id]);
-    } finally {
-      await admin.end();
-    }
-    expect(await eventually(b.app, m.apiKey, 401)).toBe(401);
-    // The listener reconnects by itself; a new key is then cached and still revoked at once.
-    const n = await newManager();
-    expect((await get(b.app, n.apiKey)).statusCode).toBe(200);
-    expect((await a.req({ method: 'POST', url: `/admin/v1/managers/${n.id}/key` })).statusCode).toBe(200);
-    expect(await eventually(b.app, n.apiKey, 401)).toBe(401);
-  });
+  it.runIf(backend.name === 'postgres')(
+    'trusts no cached key while the change listener is disconnected, and caches again once it is back',
+    async () => {
+      const m = await newManager();
+      expect((await get(b.app, m.apiKey)).statusCode).toBe(200);
+      const admin = new pg.Client({ connectionString: a.url });
+      await admin.connect();
+      try {
+        // Cut every listener (both processes'), then change the key while nobody listens.
+        const killed = await admin.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'roster-access-listener'`,
+        );
+        expect(killed.rowCount).toBeGreaterThan(0);
+        await admin.query('update managers set key_digest = $1 where id = $2', ['revoked-while-deaf', m.id]);
+      } finally {
+        await admin.end();
+      }
+      expect(await eventually(b.app, m.apiKey, 401)).toBe(401);
+      // The listener reconnects by itself; a new key is then cached and still revoked at once.
+      const n = await newManager();
+      expect((await get(b.app, n.apiKey)).statusCode).toBe(200);
+      expect((await a.req({ method: 'POST', url: `/admin/v1/managers/${n.id}/key` })).statusCode).toBe(200);
+      expect(await eventually(b.app, n.apiKey, 401)).toBe(401);
+    },
+  );
 });

@@ -10,17 +10,68 @@ interface Wire {
 }
 interface List {
   data: Wire[];
-  pagination: { currentPage: number; perPage: number; count: number; totalPages: number; total: number; links: { next?: string; previous?: string } };
+  pagination: {
+    currentPage: number;
+    perPage: number;
+    count: number;
+    totalPages: number;
+    total: number;
+    links: { next?: string; previous?: string };
+  };
   totalItems: number;
 }
 
 // 13 accounts: enough for first/middle/last pages at limit 5.
 const PEOPLE: Record<string, unknown>[] = [
-  { username: 'ann', email: 'Ann@Acme.test', firstName: 'Ann', lastName: 'Smith', company: 'Acme', gender: 'female', tier: 'gold', level: 3 },
-  { username: 'Bob', email: 'bob@acme.test', firstName: 'Bob', lastName: 'Jones', company: 'Acme', gender: 'male', tier: 'silver', level: 1 },
-  { username: 'cat', email: 'cat@other.test', firstName: 'Cat', lastName: 'Smith', company: 'Other', gender: 'female', tier: 'bronze', level: 2 },
-  { username: 'dan', email: 'dan@acme.test', firstName: 'Dan', lastName: 'Adams', company: 'Acme', tier: 'gold', level: 5, vip: true },
-  { username: 'eve', email: 'eve@acme.test', firstName: 'Eve', lastName: 'Young', company: 'acme', gender: 'other', tier: 'silver' },
+  {
+    username: 'ann',
+    email: 'Ann@Acme.test',
+    firstName: 'Ann',
+    lastName: 'Smith',
+    company: 'Acme',
+    gender: 'female',
+    tier: 'gold',
+    level: 3,
+  },
+  {
+    username: 'Bob',
+    email: 'bob@acme.test',
+    firstName: 'Bob',
+    lastName: 'Jones',
+    company: 'Acme',
+    gender: 'male',
+    tier: 'silver',
+    level: 1,
+  },
+  {
+    username: 'cat',
+    email: 'cat@other.test',
+    firstName: 'Cat',
+    lastName: 'Smith',
+    company: 'Other',
+    gender: 'female',
+    tier: 'bronze',
+    level: 2,
+  },
+  {
+    username: 'dan',
+    email: 'dan@acme.test',
+    firstName: 'Dan',
+    lastName: 'Adams',
+    company: 'Acme',
+    tier: 'gold',
+    level: 5,
+    vip: true,
+  },
+  {
+    username: 'eve',
+    email: 'eve@acme.test',
+    firstName: 'Eve',
+    lastName: 'Young',
+    company: 'acme',
+    gender: 'other',
+    tier: 'silver',
+  },
   { username: 'fay', firstName: 'Fay', lastName: 'Baker', company: 'Initech', tier: 'gold', level: 4 },
   { username: 'gus', firstName: 'Gus', lastName: 'Clark', company: 'Initech', gender: 'male' },
   { username: 'hal', firstName: 'Hal', lastName: 'Smith', company: 'Acme', gender: 'male', tier: 'silver', level: 7 },
@@ -46,36 +97,75 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
       ids.push(r.json().id);
     }
     // Another tenant's accounts never show up.
-    await t.req({ method: 'POST', url: BASE, key: other.keys.editor, payload: { username: 'zed', lastName: 'Smith', tier: 'gold' } });
+    await t.req({
+      method: 'POST',
+      url: BASE,
+      key: other.keys.editor,
+      payload: { username: 'zed', lastName: 'Smith', tier: 'gold' },
+    });
   });
   afterAll(() => t.close());
 
   const get = async (query: string): Promise<List> => {
-    const r = await t.req({ method: 'GET', url: `${BASE}${query}`, key: null, headers: { accept: 'application/json', admin_api_key: acme.keys.viewer } });
+    const r = await t.req({
+      method: 'GET',
+      url: `${BASE}${query}`,
+      key: null,
+      headers: { accept: 'application/json', admin_api_key: acme.keys.viewer },
+    });
     expect(r.statusCode, r.body).toBe(200);
     return r.json() as List;
   };
   const status = async (query: string) =>
-    (await t.req({ method: 'GET', url: `${BASE}${query}`, key: null, headers: { admin_api_key: acme.keys.viewer } })).statusCode;
+    (await t.req({ method: 'GET', url: `${BASE}${query}`, key: null, headers: { admin_api_key: acme.keys.viewer } }))
+      .statusCode;
   const names = (l: List) => l.data.map((a) => a.username);
 
   it('pages by page and limit: count, totalPages, next and previous on first, middle, last and past-the-end pages', async () => {
     const first = await get('?limit=5');
-    expect(first.pagination).toEqual({ currentPage: 1, perPage: 5, count: 5, totalPages: 3, total: 13, links: { next: '?page=2&limit=5' } });
+    expect(first.pagination).toEqual({
+      currentPage: 1,
+      perPage: 5,
+      count: 5,
+      totalPages: 3,
+      total: 13,
+      links: { next: '?page=2&limit=5' },
+    });
     expect(first.totalItems).toBe(13);
     expect(first.data.map((a) => a.id)).toEqual(ids.slice(0, 5));
 
     const middle = await get('?page=2&limit=5');
-    expect(middle.pagination).toEqual({ currentPage: 2, perPage: 5, count: 5, totalPages: 3, total: 13, links: { next: '?page=3&limit=5', previous: '?page=1&limit=5' } });
+    expect(middle.pagination).toEqual({
+      currentPage: 2,
+      perPage: 5,
+      count: 5,
+      totalPages: 3,
+      total: 13,
+      links: { next: '?page=3&limit=5', previous: '?page=1&limit=5' },
+    });
     expect(middle.data.map((a) => a.id)).toEqual(ids.slice(5, 10));
 
     const last = await get('?page=3&limit=5');
-    expect(last.pagination).toEqual({ currentPage: 3, perPage: 5, count: 3, totalPages: 3, total: 13, links: { previous: '?page=2&limit=5' } });
+    expect(last.pagination).toEqual({
+      currentPage: 3,
+      perPage: 5,
+      count: 3,
+      totalPages: 3,
+      total: 13,
+      links: { previous: '?page=2&limit=5' },
+    });
     expect(last.data.map((a) => a.id)).toEqual(ids.slice(10));
 
     const past = await get('?page=9&limit=5');
     expect(past.data).toEqual([]);
-    expect(past.pagination).toEqual({ currentPage: 9, perPage: 5, count: 0, totalPages: 3, total: 13, links: { previous: '?page=3&limit=5' } });
+    expect(past.pagination).toEqual({
+      currentPage: 9,
+      perPage: 5,
+      count: 0,
+      totalPages: 3,
+      total: 13,
+      links: { previous: '?page=3&limit=5' },
+    });
 
     const exact = await get('?limit=13');
     expect(exact.pagination).toMatchObject({ count: 13, totalPages: 1, links: {} });
@@ -97,7 +187,7 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
     expect(seen.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
   });
 
-  it('carries the request\'s other parameters in the links, as the seed shows', async () => {
+  it("carries the request's other parameters in the links, as the seed shows", async () => {
     const seedLike = await get('?limit=6&sort=-lastName');
     expect(seedLike.pagination.links).toEqual({ next: '?page=2&limit=6&sort=-lastName' });
     const filtered = await get('?sort=lastName,-firstName&attributes[company]=Acme&limit=2&page=2');
@@ -117,7 +207,21 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
 
   it('sorts on default attributes, ascending and descending, ties broken by id', async () => {
     const byLast = await get('?sort=lastName');
-    expect(byLast.data.map((a) => a.lastName)).toEqual(['Adams', 'Baker', 'Clark', 'Diaz', 'Evans', 'Frank', 'Green', 'Hill', 'Jones', 'Smith', 'Smith', 'Smith', 'Young']);
+    expect(byLast.data.map((a) => a.lastName)).toEqual([
+      'Adams',
+      'Baker',
+      'Clark',
+      'Diaz',
+      'Evans',
+      'Frank',
+      'Green',
+      'Hill',
+      'Jones',
+      'Smith',
+      'Smith',
+      'Smith',
+      'Young',
+    ]);
     expect(byLast.data.filter((a) => a.lastName === 'Smith').map((a) => a.username)).toEqual(['ann', 'cat', 'hal']);
 
     const desc = await get('?sort=-lastName,firstName');
@@ -135,7 +239,21 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
 
   it('sorts on custom attributes like default ones', async () => {
     const byTier = await get('?sort=tier,username');
-    expect(byTier.data.map((a) => a.tier ?? null)).toEqual([null, null, 'bronze', 'bronze', 'bronze', 'gold', 'gold', 'gold', 'gold', 'silver', 'silver', 'silver', 'silver']);
+    expect(byTier.data.map((a) => a.tier ?? null)).toEqual([
+      null,
+      null,
+      'bronze',
+      'bronze',
+      'bronze',
+      'gold',
+      'gold',
+      'gold',
+      'gold',
+      'silver',
+      'silver',
+      'silver',
+      'silver',
+    ]);
     expect(names(byTier).slice(0, 5)).toEqual(['gus', 'kim', 'cat', 'ivy', 'max']);
     const byLevel = await get('?sort=-level&attributes[company]=Acme');
     expect(byLevel.data.map((a) => a.level ?? null)).toEqual([7, 6, 5, 3, 1, null]);
@@ -152,7 +270,12 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
     expect(names(await get('?attributes[username]=bob'))).toEqual(['Bob']);
     expect(names(await get('?attributes[company]=acme'))).toEqual(['eve']);
     expect(names(await get('?attributes[lastName]=Smith&attributes[company]=Acme'))).toEqual(['ann', 'hal']);
-    expect(names(await get('?attributes[lastName]=Smith&attributes[lastName]=Jones'))).toEqual(['ann', 'Bob', 'cat', 'hal']);
+    expect(names(await get('?attributes[lastName]=Smith&attributes[lastName]=Jones'))).toEqual([
+      'ann',
+      'Bob',
+      'cat',
+      'hal',
+    ]);
     expect(names(await get(`?attributes[id]=${ids[3]}`))).toEqual(['dan']);
     // An unset gender reads as "unknown", so it filters as one.
     expect(names(await get('?attributes[gender]=unknown'))).toEqual(['dan', 'fay', 'ivy', 'jon', 'lee']);
@@ -178,10 +301,21 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
 
   it('rejects bad list parameters with 400', async () => {
     for (const query of [
-      '?limit=0', '?limit=201', '?limit=abc', '?page=0', '?page=-1', '?page=x',
-      '?sort=password', '?sort=bad-name', '?sort=a,b,c,d,e,f',
-      '?attributes=notjson', '?attributes=[1]', `?attributes=${encodeURIComponent('{"tier":{"a":1}}')}`,
-      '?attributes[1bad]=x', '?attributes[password]=x', '?attributes[id]=abc',
+      '?limit=0',
+      '?limit=201',
+      '?limit=abc',
+      '?page=0',
+      '?page=-1',
+      '?page=x',
+      '?sort=password',
+      '?sort=bad-name',
+      '?sort=a,b,c,d,e,f',
+      '?attributes=notjson',
+      '?attributes=[1]',
+      `?attributes=${encodeURIComponent('{"tier":{"a":1}}')}`,
+      '?attributes[1bad]=x',
+      '?attributes[password]=x',
+      '?attributes[id]=abc',
     ]) {
       expect(await status(query), query).toBe(400);
     }

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 
-interface U { id: number; username: string; lastName: string | null; firstName: string | null }
+interface U {
+  id: number;
+  username: string;
+  lastName: string | null;
+  firstName: string | null;
+}
 
 describe.each(backends())('management API user lists ($name)', (backend) => {
   let t: TestApp;
@@ -15,10 +20,16 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
     acme = await makeTenant(t, 'Acme', 'acme');
     for (let i = 0; i < lastNames.length; i++) {
       const r = await t.req({
-        method: 'POST', url: url(),
+        method: 'POST',
+        url: url(),
         payload: {
-          username: `user${i}`, email: `User${i}@Example.com`, lastName: lastNames[i], firstName: `F${9 - i}`,
-          company: i % 2 ? 'Acme' : 'Globex', active: i % 3 !== 0, attributes: { plan: i < 4 ? 'gold' : 'basic', seats: i },
+          username: `user${i}`,
+          email: `User${i}@Example.com`,
+          lastName: lastNames[i],
+          firstName: `F${9 - i}`,
+          company: i % 2 ? 'Acme' : 'Globex',
+          active: i % 3 !== 0,
+          attributes: { plan: i < 4 ? 'gold' : 'basic', seats: i },
         },
       });
       expect(r.statusCode).toBe(201);
@@ -57,18 +68,34 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
     const smiths = desc.filter((u) => u.lastName === 'Smith').map((u) => u.firstName);
     expect(smiths).toEqual([...smiths].sort());
     const asc = await all('sort=lastName');
-    expect(asc.map((u) => u.lastName)).toEqual([null, null, 'Baker', 'Baker', 'Clark', 'Smith', 'Smith', 'Smith', 'Young', 'adams']);
+    expect(asc.map((u) => u.lastName)).toEqual([
+      null,
+      null,
+      'Baker',
+      'Baker',
+      'Clark',
+      'Smith',
+      'Smith',
+      'Smith',
+      'Young',
+      'adams',
+    ]);
     const ties = asc.filter((u) => u.lastName === 'Smith').map((u) => u.id);
     expect(ties).toEqual([...ties].sort((a, b) => a - b));
   });
 
   it('walks one-row cursor pages across the NULL group in both directions, as one big page orders them', async () => {
     for (const sort of ['-lastName', 'lastName', '-lastName,firstName', 'lastName,-id', '-attr.plan,lastName']) {
-      const whole = (await t.req({ method: 'GET', url: `${url()}?sort=${sort}&limit=100` })).json().items.map((u: U) => u.id);
+      const whole = (await t.req({ method: 'GET', url: `${url()}?sort=${sort}&limit=100` }))
+        .json()
+        .items.map((u: U) => u.id);
       const walked: number[] = [];
       let cursor: string | null = null;
       do {
-        const r = await t.req({ method: 'GET', url: `${url()}?sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}` });
+        const r = await t.req({
+          method: 'GET',
+          url: `${url()}?sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        });
         expect(r.statusCode, r.body).toBe(200);
         walked.push(...r.json().items.map((u: U) => u.id));
         cursor = r.json().nextCursor;
@@ -92,7 +119,11 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
       expect([g.total, g.items.map((u: U) => u.username)]).toEqual([3, ['user0', 'user4']]);
       // Offset pages (SCIM startIndex), and an empty page past the end, still counted by its own filter.
       const scim = async (filter: string, startIndex: number) => {
-        const r = await t.req({ method: 'GET', url: `/scim/v2/Users?filter=${encodeURIComponent(filter)}&startIndex=${startIndex}&count=2`, key: acme.keys.admin });
+        const r = await t.req({
+          method: 'GET',
+          url: `/scim/v2/Users?filter=${encodeURIComponent(filter)}&startIndex=${startIndex}&count=2`,
+          key: acme.keys.admin,
+        });
         expect(r.statusCode, r.body).toBe(200);
         return [r.json().totalResults, r.json().Resources.map((x: { userName: string }) => x.userName)];
       };
@@ -108,7 +139,12 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
     expect((await all('company=Acme&active=true')).map((u) => u.username).sort()).toEqual(['user1', 'user5', 'user7']);
     expect((await all('email=user3@example.COM')).map((u) => u.username)).toEqual(['user3']);
     expect((await all('attr.plan=gold')).length).toBe(4);
-    expect((await all('attr.plan=gold&sort=-lastName')).map((u) => u.lastName)).toEqual(['adams', 'Smith', 'Baker', null]);
+    expect((await all('attr.plan=gold&sort=-lastName')).map((u) => u.lastName)).toEqual([
+      'adams',
+      'Smith',
+      'Baker',
+      null,
+    ]);
     expect((await all('attr.seats=7')).map((u) => u.username)).toEqual(['user7']);
     expect((await all('q=USER1')).map((u) => u.username)).toEqual(['user1']);
     expect((await all('q=bak')).length).toBe(2);
@@ -118,7 +154,11 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
 
   it('keeps cursor pages stable while users are inserted concurrently', async () => {
     const r1 = (await t.req({ method: 'GET', url: `${url()}?limit=5&sort=lastName` })).json();
-    await Promise.all(['Aaron', 'Zed', null].map((ln, i) => t.req({ method: 'POST', url: url(), payload: { username: `late${i}`, lastName: ln } })));
+    await Promise.all(
+      ['Aaron', 'Zed', null].map((ln, i) =>
+        t.req({ method: 'POST', url: url(), payload: { username: `late${i}`, lastName: ln } }),
+      ),
+    );
     const rest: U[] = [];
     let cursor = r1.nextCursor;
     while (cursor) {
@@ -138,6 +178,13 @@ describe.each(backends())('management API user lists ($name)', (backend) => {
     expect((await t.req({ method: 'GET', url: `${url()}?active=maybe` })).json().error.message).toMatch(/active/);
     expect((await t.req({ method: 'GET', url: `${url()}?attr.bad-name=1` })).statusCode).toBe(400);
     expect((await t.req({ method: 'GET', url: `${url()}?createdAt=yesterday` })).statusCode).toBe(400);
-    expect((await t.req({ method: 'GET', url: `${url()}?sort=-lastName&cursor=${Buffer.from('[1]').toString('base64url')}` })).statusCode).toBe(400);
+    expect(
+      (
+        await t.req({
+          method: 'GET',
+          url: `${url()}?sort=-lastName&cursor=${Buffer.from('[1]').toString('base64url')}`,
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 });

@@ -22,42 +22,77 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     t = await startTestApp(backend);
     acme = await makeTenant(t, 'Acme', 'acme');
     other = await makeTenant(t, 'Other', 'other');
-    const ms = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/managers` })).json().items as { id: number; role: string }[];
+    const ms = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/managers` })).json().items as {
+      id: number;
+      role: string;
+    }[];
     managerIds = Object.fromEntries(ms.map((m) => [m.role, m.id]));
   });
   afterAll(() => t.close());
 
   const users = (id: number) => `/admin/v1/tenants/${id}/users`;
-  const audit = async (tenantId: number, query = '', key: string = ROOT_KEY): Promise<{ items: Ev[]; nextCursor: string | null }> => {
+  const audit = async (
+    tenantId: number,
+    query = '',
+    key: string = ROOT_KEY,
+  ): Promise<{ items: Ev[]; nextCursor: string | null }> => {
     const r = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit${query}`, key });
     expect(r.statusCode, r.body).toBe(200);
     return r.json();
   };
 
   it('records user create, patch, replace and delete with actor, target and before/after', async () => {
-    const c = await t.req({ method: 'POST', url: users(acme.tenantId), key: acme.keys.editor, payload: { username: 'ann', email: 'ann@x.io', company: 'Acme', password: 'first-secret-pw' } });
+    const c = await t.req({
+      method: 'POST',
+      url: users(acme.tenantId),
+      key: acme.keys.editor,
+      payload: { username: 'ann', email: 'ann@x.io', company: 'Acme', password: 'first-secret-pw' },
+    });
     expect(c.statusCode).toBe(201);
     const id = c.json().id as number;
-    await t.req({ method: 'PATCH', url: `${users(acme.tenantId)}/${id}`, key: acme.keys.editor, payload: { title: 'CTO', password: 'second-secret-pw' } });
-    await t.req({ method: 'PUT', url: `${users(acme.tenantId)}/${id}`, key: acme.keys.owner, payload: { username: 'ann', email: 'ann@x.io' } });
-    expect((await t.req({ method: 'DELETE', url: `${users(acme.tenantId)}/${id}`, key: acme.keys.admin })).statusCode).toBe(204);
+    await t.req({
+      method: 'PATCH',
+      url: `${users(acme.tenantId)}/${id}`,
+      key: acme.keys.editor,
+      payload: { title: 'CTO', password: 'second-secret-pw' },
+    });
+    await t.req({
+      method: 'PUT',
+      url: `${users(acme.tenantId)}/${id}`,
+      key: acme.keys.owner,
+      payload: { username: 'ann', email: 'ann@x.io' },
+    });
+    expect(
+      (await t.req({ method: 'DELETE', url: `${users(acme.tenantId)}/${id}`, key: acme.keys.admin })).statusCode,
+    ).toBe(204);
 
     const { items } = await audit(acme.tenantId, `?target=user:${id}`);
     expect(items.map((e) => e.action)).toEqual(['user.delete', 'user.update', 'user.update', 'user.create']);
     const [del, put, patch, create] = items;
-    expect(create).toMatchObject({ tenantId: acme.tenantId, actor: `manager:${managerIds.editor}`, target: `user:${id}` });
+    expect(create).toMatchObject({
+      tenantId: acme.tenantId,
+      actor: `manager:${managerIds.editor}`,
+      target: `user:${id}`,
+    });
     expect(create.changes).toMatchObject({
       username: { before: null, after: 'ann' },
       company: { before: null, after: 'Acme' },
       password: { before: null, after: '[redacted]' },
     });
     expect(patch.actor).toBe(`manager:${managerIds.editor}`);
-    expect(patch.changes).toEqual({ title: { before: null, after: 'CTO' }, password: { before: '[redacted]', after: '[redacted]' } });
+    expect(patch.changes).toEqual({
+      title: { before: null, after: 'CTO' },
+      password: { before: '[redacted]', after: '[redacted]' },
+    });
     expect(put.actor).toBe(`manager:${managerIds.owner}`);
     // PUT clears what was not sent; the password stays (not part of the change)
     expect(put.changes).toEqual({ company: { before: 'Acme', after: null }, title: { before: 'CTO', after: null } });
     expect(del.actor).toBe(`manager:${managerIds.admin}`);
-    expect(del.changes).toMatchObject({ username: { before: 'ann', after: null }, email: { before: 'ann@x.io', after: null }, password: { before: '[redacted]', after: null } });
+    expect(del.changes).toMatchObject({
+      username: { before: 'ann', after: null },
+      email: { before: 'ann@x.io', after: null },
+      password: { before: '[redacted]', after: null },
+    });
     expect(Date.parse(create.at)).toBeLessThanOrEqual(Date.parse(del.at));
     const all = JSON.stringify(items);
     expect(all).not.toContain('first-secret-pw');
@@ -68,8 +103,18 @@ describe.each(backends())('audit trail ($name)', (backend) => {
   it('records a create with every field the created user has, as it reads back; a refused create records nothing', async () => {
     // On PostgreSQL the event is written in the same statement as the user, from the values before the row exists.
     const payload = {
-      username: 'Full.Name', email: 'Full@X.io', externalId: 'ext-full', firstName: 'Fu', lastName: 'Ll', company: 'Acme', title: 'Dr',
-      gender: 'female', active: false, verified: true, plan: 'pro', attributes: { zeta: 1, alpha: { nested: [1, 'x', null] }, mixedCase: true },
+      username: 'Full.Name',
+      email: 'Full@X.io',
+      externalId: 'ext-full',
+      firstName: 'Fu',
+      lastName: 'Ll',
+      company: 'Acme',
+      title: 'Dr',
+      gender: 'female',
+      active: false,
+      verified: true,
+      plan: 'pro',
+      attributes: { zeta: 1, alpha: { nested: [1, 'x', null] }, mixedCase: true },
     };
     const c = await t.req({ method: 'POST', url: users(acme.tenantId), key: acme.keys.editor, payload });
     expect(c.statusCode, c.body).toBe(201);
@@ -77,27 +122,79 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     const { items } = await audit(acme.tenantId, `?target=user:${user.id}`);
     expect(items).toHaveLength(1);
     const [ev] = items;
-    expect(ev).toMatchObject({ tenantId: acme.tenantId, actor: `manager:${managerIds.editor}`, action: 'user.create', target: `user:${user.id}` });
-    const audited = ['externalId', 'username', 'email', 'firstName', 'middleName', 'lastName', 'displayName', 'company', 'title', 'department', 'website', 'phoneHome', 'phoneOffice', 'phoneMobile', 'phoneTollFree', 'phoneOther', 'pager', 'fax', 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'];
-    const read = (await t.req({ method: 'GET', url: `${users(acme.tenantId)}/${user.id}`, key: acme.keys.editor })).json();
+    expect(ev).toMatchObject({
+      tenantId: acme.tenantId,
+      actor: `manager:${managerIds.editor}`,
+      action: 'user.create',
+      target: `user:${user.id}`,
+    });
+    const audited = [
+      'externalId',
+      'username',
+      'email',
+      'firstName',
+      'middleName',
+      'lastName',
+      'displayName',
+      'company',
+      'title',
+      'department',
+      'website',
+      'phoneHome',
+      'phoneOffice',
+      'phoneMobile',
+      'phoneTollFree',
+      'phoneOther',
+      'pager',
+      'fax',
+      'gender',
+      'active',
+      'verified',
+      'plan',
+      'billingType',
+      'attributes',
+    ];
+    const read = (
+      await t.req({ method: 'GET', url: `${users(acme.tenantId)}/${user.id}`, key: acme.keys.editor })
+    ).json();
     // Exactly the fields the user has (not null), each with the value a read of the user shows.
-    expect(Object.keys(ev.changes).sort()).toEqual(audited.filter((f) => read[f] !== null && read[f] !== undefined).sort());
-    for (const [field, change] of Object.entries(ev.changes)) expect(change, field).toEqual({ before: null, after: read[field] });
+    expect(Object.keys(ev.changes).sort()).toEqual(
+      audited.filter((f) => read[f] !== null && read[f] !== undefined).sort(),
+    );
+    for (const [field, change] of Object.entries(ev.changes))
+      expect(change, field).toEqual({ before: null, after: read[field] });
     expect(ev.changes.active.after).toBe(false);
     expect(ev.changes.billingType.after).toBe('invoice');
 
     // A create refused by a unique index writes neither the user nor an event.
     const before = (await audit(acme.tenantId, '?action=user.create&limit=1000')).items.length;
-    const dup = await t.req({ method: 'POST', url: users(acme.tenantId), key: acme.keys.editor, payload: { username: 'full.name', email: 'other@x.io' } });
+    const dup = await t.req({
+      method: 'POST',
+      url: users(acme.tenantId),
+      key: acme.keys.editor,
+      payload: { username: 'full.name', email: 'other@x.io' },
+    });
     expect(dup.statusCode).toBe(409);
     expect((await audit(acme.tenantId, '?action=user.create&limit=1000')).items.length).toBe(before);
   });
 
   it('records tenant and manager changes and key rotations without any key', async () => {
-    const tn = await t.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Temp', licenseCode: 'temp' } });
+    const tn = await t.req({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      payload: { name: 'Temp', licenseCode: 'temp' },
+    });
     const tid = tn.json().id as number;
-    await t.req({ method: 'PATCH', url: `/admin/v1/tenants/${tid}`, payload: { name: 'Temp 2', settings: { passwordMinLength: 12 } } });
-    const m = await t.req({ method: 'POST', url: `/admin/v1/tenants/${tid}/managers`, payload: { name: 'Mo', email: 'mo@temp.test', role: 'editor' } });
+    await t.req({
+      method: 'PATCH',
+      url: `/admin/v1/tenants/${tid}`,
+      payload: { name: 'Temp 2', settings: { passwordMinLength: 12 } },
+    });
+    const m = await t.req({
+      method: 'POST',
+      url: `/admin/v1/tenants/${tid}/managers`,
+      payload: { name: 'Mo', email: 'mo@temp.test', role: 'editor' },
+    });
     const mid = m.json().id as number;
     const firstKey = m.json().apiKey as string;
     await t.req({ method: 'PATCH', url: `/admin/v1/managers/${mid}`, payload: { role: 'admin' } });
@@ -114,10 +211,17 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     ]);
     expect(seen.items[0].changes).toEqual({ apiKey: { before: '[redacted]', after: '[redacted]' } });
     expect(seen.items[1].changes).toEqual({ role: { before: 'editor', after: 'admin' } });
-    expect(seen.items[2].changes).toMatchObject({ name: { before: null, after: 'Mo' }, role: { before: null, after: 'editor' }, apiKey: { before: null, after: '[redacted]' } });
+    expect(seen.items[2].changes).toMatchObject({
+      name: { before: null, after: 'Mo' },
+      role: { before: null, after: 'editor' },
+      apiKey: { before: null, after: '[redacted]' },
+    });
     expect(seen.items[3].changes).toEqual({
       name: { before: 'Temp', after: 'Temp 2' },
-      settings: { before: { publicSignup: true, passwordMinLength: 8 }, after: { publicSignup: true, passwordMinLength: 12 } },
+      settings: {
+        before: { publicSignup: true, passwordMinLength: 8 },
+        after: { publicSignup: true, passwordMinLength: 12 },
+      },
     });
     await t.req({ method: 'DELETE', url: `/admin/v1/managers/${mid}` });
     expect((await t.req({ method: 'DELETE', url: `/admin/v1/tenants/${tid}` })).statusCode).toBe(204);
@@ -145,13 +249,30 @@ describe.each(backends())('audit trail ($name)', (backend) => {
   it('pages newest first with a cursor and filters by actor, target and action', async () => {
     const ids: number[] = [];
     for (let i = 0; i < 7; i++) {
-      ids.push((await t.req({ method: 'POST', url: users(other.tenantId), key: other.keys.editor, payload: { username: `p${i}` } })).json().id);
+      ids.push(
+        (
+          await t.req({
+            method: 'POST',
+            url: users(other.tenantId),
+            key: other.keys.editor,
+            payload: { username: `p${i}` },
+          })
+        ).json().id,
+      );
     }
-    await t.req({ method: 'PATCH', url: `${users(other.tenantId)}/${ids[0]}`, key: other.keys.owner, payload: { title: 'x' } });
+    await t.req({
+      method: 'PATCH',
+      url: `${users(other.tenantId)}/${ids[0]}`,
+      key: other.keys.owner,
+      payload: { title: 'x' },
+    });
     const seen: Ev[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Ev[]; nextCursor: string | null } = await audit(other.tenantId, `?action=user.create&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: Ev[]; nextCursor: string | null } = await audit(
+        other.tenantId,
+        `?action=user.create&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items);
       cursor = page.nextCursor;
@@ -185,9 +306,15 @@ describe.each(backends())('audit trail ($name)', (backend) => {
   it('writes no event for a rejected change, and no change without its event (one transaction)', async () => {
     const before = (await audit(acme.tenantId, '?limit=1000')).items.length;
     await t.req({ method: 'POST', url: users(acme.tenantId), payload: { username: 'dupe' } });
-    expect((await t.req({ method: 'POST', url: users(acme.tenantId), payload: { username: 'DUPE' } })).statusCode).toBe(409);
-    expect((await t.req({ method: 'PATCH', url: `${users(acme.tenantId)}/999999`, payload: { title: 'x' } })).statusCode).toBe(404);
-    expect((await t.req({ method: 'POST', url: users(acme.tenantId), payload: { email: 'bad' } })).statusCode).toBe(400);
+    expect((await t.req({ method: 'POST', url: users(acme.tenantId), payload: { username: 'DUPE' } })).statusCode).toBe(
+      409,
+    );
+    expect(
+      (await t.req({ method: 'PATCH', url: `${users(acme.tenantId)}/999999`, payload: { title: 'x' } })).statusCode,
+    ).toBe(404);
+    expect((await t.req({ method: 'POST', url: users(acme.tenantId), payload: { email: 'bad' } })).statusCode).toBe(
+      400,
+    );
     expect((await audit(acme.tenantId, '?limit=1000')).items.length).toBe(before + 1);
 
     // With the audit table unwritable, the change itself must not happen.
@@ -196,14 +323,20 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     try {
       const r = await t.req({ method: 'POST', url: users(acme.tenantId), payload: { username: 'no-trail' } });
       expect(r.statusCode).toBeGreaterThanOrEqual(500);
-      const m = await t.req({ method: 'POST', url: `/admin/v1/tenants/${acme.tenantId}/managers`, payload: { name: 'x', email: 'x@acme.test', role: 'viewer' } });
+      const m = await t.req({
+        method: 'POST',
+        url: `/admin/v1/tenants/${acme.tenantId}/managers`,
+        payload: { name: 'x', email: 'x@acme.test', role: 'viewer' },
+      });
       expect(m.statusCode).toBeGreaterThanOrEqual(500);
     } finally {
       await sql`alter table audit_events_off rename to audit_events`.execute(db);
     }
     const found = await t.req({ method: 'GET', url: `${users(acme.tenantId)}?username=no-trail` });
     expect(found.json().items).toEqual([]);
-    const ms = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/managers` })).json().items as { email: string }[];
+    const ms = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/managers` })).json().items as {
+      email: string;
+    }[];
     expect(ms.some((x) => x.email === 'x@acme.test')).toBe(false);
   });
 });

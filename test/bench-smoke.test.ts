@@ -32,7 +32,18 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 
 describe('npm run bench (smoke)', () => {
   it('runs every scenario on a tiny database and writes its results', async () => {
-    const { code, output } = await runBench(['--users', '300', '--duration', '0.3', '--connections', '2', '--db', 'sqlite', '--out', out]);
+    const { code, output } = await runBench([
+      '--users',
+      '300',
+      '--duration',
+      '0.3',
+      '--connections',
+      '2',
+      '--db',
+      'sqlite',
+      '--out',
+      out,
+    ]);
     expect(code, output).toBe(0);
     const files = readdirSync(out).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
@@ -45,7 +56,17 @@ describe('npm run bench (smoke)', () => {
     expect(report.db).toBe('sqlite');
     expect(report.users).toBe(300);
     const names = report.scenarios.map((s) => s.name);
-    for (const name of ['health', 'get-admin', 'bare-get', 'list-cursor', 'create', 'bare-create', 'signup', 'bare-hash']) expect(names).toContain(name);
+    for (const name of [
+      'health',
+      'get-admin',
+      'bare-get',
+      'list-cursor',
+      'create',
+      'bare-create',
+      'signup',
+      'bare-hash',
+    ])
+      expect(names).toContain(name);
     for (const s of report.scenarios) {
       // Either it sent requests, or it says why it could not run (a dialect that is not there).
       if (s.skipped === undefined) expect(s.total, s.name).toBeGreaterThan(0);

@@ -45,32 +45,173 @@ interface Req {
 // ---- generators
 
 const NASTY_TEXT = [
-  '', ' ', '0', '-1', '1.5', '1e3', '1e309', '-0', 'NaN', 'Infinity', 'null', 'true', '[]', '{}',
-  '99999999999999999999999', '9007199254740993', '18446744073709551616', '__proto__', 'constructor',
-  "'; drop table users; --", '" OR 1=1 --', '${jndi:ldap://x}', '\u0000', '\u202e\u0301', '😀'.repeat(10), 'ß'.repeat(300),
-  'x'.repeat(5000), 'a@b', 'a@@b.c', '<script>', '../../etc/passwd', 'userName eq "x"', 'userName eq', '((((((((',
-  'name.givenName pr and (title sw "a" or not (x gt 1))', 'emails[type eq "work" and value co "@"].value', 'active eq tru',
+  '',
+  ' ',
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  '1e309',
+  '-0',
+  'NaN',
+  'Infinity',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '99999999999999999999999',
+  '9007199254740993',
+  '18446744073709551616',
+  '__proto__',
+  'constructor',
+  "'; drop table users; --",
+  '" OR 1=1 --',
+  '${jndi:ldap://x}',
+  '\u0000',
+  '\u202e\u0301',
+  '😀'.repeat(10),
+  'ß'.repeat(300),
+  'x'.repeat(5000),
+  'a@b',
+  'a@@b.c',
+  '<script>',
+  '../../etc/passwd',
+  'userName eq "x"',
+  'userName eq',
+  '((((((((',
+  'name.givenName pr and (title sw "a" or not (x gt 1))',
+  'emails[type eq "work" and value co "@"].value',
+  'active eq tru',
 ];
 const NASTY_PARAM = [
-  '0', '-1', '1.5', '1e3', '99999999999999999999999', '9007199254740993', 'NaN', 'null', '%00', '%2e%2e%2f', '..',
-  '%E0%A4%A', '%ZZ', '%', '%F0%9F%98%80', 'a'.repeat(600), '__proto__', 'constructor', '%20', '%27%3B--', '%C3%28', '%FF%FE',
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  '99999999999999999999999',
+  '9007199254740993',
+  'NaN',
+  'null',
+  '%00',
+  '%2e%2e%2f',
+  '..',
+  '%E0%A4%A',
+  '%ZZ',
+  '%',
+  '%F0%9F%98%80',
+  'a'.repeat(600),
+  '__proto__',
+  'constructor',
+  '%20',
+  '%27%3B--',
+  '%C3%28',
+  '%FF%FE',
 ];
 const QUERY_NAMES = [
-  'limit', 'count', 'startIndex', 'offset', 'page', 'pageSize', 'per_page', 'cursor', 'after', 'sort', 'sortBy', 'sortOrder',
-  'filter', 'q', 'total', 'attributes', 'excludedAttributes', 'username', 'email', 'externalId', 'attr.plan', 'attr.', 'a[b]',
-  '__proto__', 'actor', 'target', 'action', 'format', 'includePasswords', 'secrets', 'mode', 'dryRun', 'type', 'from', 'to', 'userId',
+  'limit',
+  'count',
+  'startIndex',
+  'offset',
+  'page',
+  'pageSize',
+  'per_page',
+  'cursor',
+  'after',
+  'sort',
+  'sortBy',
+  'sortOrder',
+  'filter',
+  'q',
+  'total',
+  'attributes',
+  'excludedAttributes',
+  'username',
+  'email',
+  'externalId',
+  'attr.plan',
+  'attr.',
+  'a[b]',
+  '__proto__',
+  'actor',
+  'target',
+  'action',
+  'format',
+  'includePasswords',
+  'secrets',
+  'mode',
+  'dryRun',
+  'type',
+  'from',
+  'to',
+  'userId',
 ];
 const FIELD_NAMES = [
-  'username', 'userName', 'email', 'emails', 'emailAddress', 'password', 'firstName', 'lastName', 'name', 'displayName',
-  'contactName', 'defaultAccountId', 'active', 'verified', 'attributes', 'externalId', 'userId', 'id', 'schemas', 'Operations',
-  'op', 'path', 'value', 'members', 'groups', 'events', 'eventName', 'eventTime', 'params', 'key', 'cost', 'role', 'settings',
-  'licenseCode', 'gender', 'phoneNumbers', 'meta', 'title', 'company', 'plan', 'type', 'status', 'Resources', 'bulkId', 'method',
-  '__proto__', 'constructor', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+  'username',
+  'userName',
+  'email',
+  'emails',
+  'emailAddress',
+  'password',
+  'firstName',
+  'lastName',
+  'name',
+  'displayName',
+  'contactName',
+  'defaultAccountId',
+  'active',
+  'verified',
+  'attributes',
+  'externalId',
+  'userId',
+  'id',
+  'schemas',
+  'Operations',
+  'op',
+  'path',
+  'value',
+  'members',
+  'groups',
+  'events',
+  'eventName',
+  'eventTime',
+  'params',
+  'key',
+  'cost',
+  'role',
+  'settings',
+  'licenseCode',
+  'gender',
+  'phoneNumbers',
+  'meta',
+  'title',
+  'company',
+  'plan',
+  'type',
+  'status',
+  'Resources',
+  'bulkId',
+  'method',
+  '__proto__',
+  'constructor',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
 ];
 const CONTENT_TYPES = [
-  'application/json', 'application/json', 'application/scim+json', 'text/plain', 'application/x-www-form-urlencoded',
-  'text/javascript', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/x-ndjson',
-  'text/csv', '', ';;;', 'application/json, text/plain', 'application/*', 'APPLICATION/JSON',
+  'application/json',
+  'application/json',
+  'application/scim+json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'text/javascript',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  'application/x-ndjson',
+  'text/csv',
+  '',
+  ';;;',
+  'application/json, text/plain',
+  'application/*',
+  'APPLICATION/JSON',
 ];
 
 const number = fc.oneof(
@@ -78,7 +219,11 @@ const number = fc.oneof(
   fc.double(),
   fc.constantFrom(0, -1, 1e308, -1e308, 2 ** 53 + 1, 2 ** 64, Number.MIN_VALUE, 1e-320, 1.5),
 );
-const nastyString = fc.oneof(fc.constantFrom(...NASTY_TEXT), fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
+const nastyString = fc.oneof(
+  fc.constantFrom(...NASTY_TEXT),
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+);
 const leaf = fc.oneof(nastyString, number, fc.boolean(), fc.constant(null));
 const fieldValue = fc.oneof(
   { weight: 4, arbitrary: leaf },
@@ -87,15 +232,48 @@ const fieldValue = fc.oneof(
   { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELD_NAMES), leaf, { maxKeys: 4 }) },
 );
 const shaped = fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValue, { minKeys: 1, maxKeys: 8 });
-const scimOps = fc.record({
-  schemas: fc.constantFrom(['urn:ietf:params:scim:api:messages:2.0:PatchOp'], ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], 'x', []),
-  Operations: fc.array(fc.record({ op: fc.oneof(fc.constantFrom('add', 'replace', 'remove', 'Replace', 'POST', 'PUT', 'DELETE'), nastyString), path: nastyString, value: fieldValue, method: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'x'), bulkId: nastyString, data: shaped }, { requiredKeys: [] }), { maxLength: 4 }),
-}, { requiredKeys: [] });
+const scimOps = fc.record(
+  {
+    schemas: fc.constantFrom(
+      ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      'x',
+      [],
+    ),
+    Operations: fc.array(
+      fc.record(
+        {
+          op: fc.oneof(fc.constantFrom('add', 'replace', 'remove', 'Replace', 'POST', 'PUT', 'DELETE'), nastyString),
+          path: nastyString,
+          value: fieldValue,
+          method: fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'x'),
+          bulkId: nastyString,
+          data: shaped,
+        },
+        { requiredKeys: [] },
+      ),
+      { maxLength: 4 },
+    ),
+  },
+  { requiredKeys: [] },
+);
 /** Requests that are almost right: each dialect's create shape with one or two fields made wrong. */
 const TEMPLATES: Record<string, unknown>[] = [
   { username: 'nearly', email: 'nearly@fuzz.test', password: 'long enough pw' },
-  { contactName: 'Near Ly', emailAddress: 'nearly@fuzz.test', defaultAccountId: 2, username: 'nearly', password: 'long enough pw', active: '1' },
-  { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'nearly', emails: [{ value: 'nearly@fuzz.test', primary: true }], name: { givenName: 'N' } },
+  {
+    contactName: 'Near Ly',
+    emailAddress: 'nearly@fuzz.test',
+    defaultAccountId: 2,
+    username: 'nearly',
+    password: 'long enough pw',
+    active: '1',
+  },
+  {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'nearly',
+    emails: [{ value: 'nearly@fuzz.test', primary: true }],
+    name: { givenName: 'N' },
+  },
   { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'near group', members: [{ value: '1' }] },
   { userId: 'nearly', firstName: 'Near', lastName: 'Ly', plan: 'gold' },
   { userId: 'nearly', eventName: 'purchase', eventTime: '2013-01-26T07:31:05+0000', params: { amount: 1 } },
@@ -105,11 +283,14 @@ const TEMPLATES: Record<string, unknown>[] = [
   { key: 'rk_nearly', cost: 1 },
 ];
 const nearly = fc
-  .tuple(fc.constantFrom(...TEMPLATES), fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValue, { minKeys: 1, maxKeys: 2 }))
+  .tuple(
+    fc.constantFrom(...TEMPLATES),
+    fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValue, { minKeys: 1, maxKeys: 2 }),
+  )
   .map(([base, wrong]) => JSON.stringify({ ...base, ...wrong }));
-const deep = fc.tuple(fc.constantFrom(200, 5000, 50_000), fc.constantFrom('array', 'object')).map(([n, kind]) =>
-  kind === 'array' ? '['.repeat(n) + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n),
-);
+const deep = fc
+  .tuple(fc.constantFrom(200, 5000, 50_000), fc.constantFrom('array', 'object'))
+  .map(([n, kind]) => (kind === 'array' ? '['.repeat(n) + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n)));
 const body: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 4, arbitrary: shaped.map((o) => JSON.stringify(o)) },
@@ -118,11 +299,51 @@ const body: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: deep },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
-  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.concat([Buffer.from('{"username":"'), Buffer.from(b), Buffer.from('"}')])) },
-  { weight: 1, arbitrary: fc.constantFrom(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d])) },
-  { weight: 1, arbitrary: fc.constantFrom('username=a&password=b&username=c', '?&username=u&email=e&password=p', 'a=%ZZ&b', '=&=&', 'username[]=x') },
-  { weight: 1, arbitrary: fc.constantFrom(JSON.stringify({ username: 'big', attributes: { pad: 'x'.repeat(70 * 1024) } }), JSON.stringify({ displayName: 'x'.repeat(1100 * 1024) })) },
-  { weight: 1, arbitrary: fc.constantFrom('{"a":1,"a":2}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '[1,2', '{"a":', 'null', '"str"', '1e999', '-', '\u0000') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ maxLength: 64 })
+      .map((b) => Buffer.concat([Buffer.from('{"username":"'), Buffer.from(b), Buffer.from('"}')])),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
+      Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'username=a&password=b&username=c',
+      '?&username=u&email=e&password=p',
+      'a=%ZZ&b',
+      '=&=&',
+      'username[]=x',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      JSON.stringify({ username: 'big', attributes: { pad: 'x'.repeat(70 * 1024) } }),
+      JSON.stringify({ displayName: 'x'.repeat(1100 * 1024) }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"a":1,"a":2}',
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '[1,2',
+      '{"a":',
+      'null',
+      '"str"',
+      '1e999',
+      '-',
+      '\u0000',
+    ),
+  },
 );
 
 function requestFor(route: RouteEntry, fx: Fixture): fc.Arbitrary<Req> {
@@ -134,8 +355,10 @@ function requestFor(route: RouteEntry, fx: Fixture): fc.Arbitrary<Req> {
     if (/userId/.test(name)) return route.url.startsWith('/v1/') ? ['fuzz-ann', 'portal'] : [String(fx.userId)];
     if (/account/i.test(name)) return [String(fx.tenantId)];
     if (route.url.includes('/Groups/')) return [fx.groupId];
-    if (route.url.includes('/Users/') || route.url.startsWith('/usr/') || route.url.includes('/accounts/:id')) return [String(fx.userId)];
-    if (route.url.includes('/Schemas/') || route.url.includes('/ResourceTypes/')) return ['User', 'Group', 'urn:ietf:params:scim:schemas:core:2.0:User'];
+    if (route.url.includes('/Users/') || route.url.startsWith('/usr/') || route.url.includes('/accounts/:id'))
+      return [String(fx.userId)];
+    if (route.url.includes('/Schemas/') || route.url.includes('/ResourceTypes/'))
+      return ['User', 'Group', 'urn:ietf:params:scim:schemas:core:2.0:User'];
     return [String(fx.tenantId)];
   };
   const param = (name: string) =>
@@ -150,39 +373,81 @@ function requestFor(route: RouteEntry, fx: Fixture): fc.Arbitrary<Req> {
     let i = 0;
     return route.url.replace(/:([A-Za-z_]+)|\*/g, () => vals[i++]);
   });
-  const queryValue = fc.oneof(fc.constantFrom('-1', '0', '1', '1000', '1001', '1e309', '99999999999999999999', 'abc', '', 'exact', 'true', '%ZZ', 'x'.repeat(3000)), nastyString.map(encodeURIComponent));
-  const query = fc.array(fc.tuple(fc.constantFrom(...QUERY_NAMES), queryValue), { maxLength: 4 }).map((pairs) => (pairs.length ? '?' + pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&') : ''));
-  const auth = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${fx.keys.owner}` }, { admin_api_key: fx.keys.owner }) },
-    { weight: 2, arbitrary: fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${ROOT_KEY}` }, { authorization: basic('portal', PASSWORD) }) },
-    { weight: 3, arbitrary: fc.constantFrom<Record<string, string>>(
-    {},
-    { authorization: `Bearer ${fx.keys.editor}` },
-    { authorization: `Bearer ${fx.keys.viewer}` },
-    { admin_api_key: fx.keys.admin },
-    { authorization: 'Bearer rk_nope' },
-    { authorization: `Bearer ${'x'.repeat(5000)}` },
-    { authorization: basic('portal', PASSWORD) },
-    { authorization: basic('portal', 'wrong password') },
-    { authorization: 'Basic %%%' },
-    { authorization: 'Basic ' + Buffer.from('no-colon').toString('base64') },
-    { authorization: 'Digest x' },
-    ) },
+  const queryValue = fc.oneof(
+    fc.constantFrom(
+      '-1',
+      '0',
+      '1',
+      '1000',
+      '1001',
+      '1e309',
+      '99999999999999999999',
+      'abc',
+      '',
+      'exact',
+      'true',
+      '%ZZ',
+      'x'.repeat(3000),
+    ),
+    nastyString.map(encodeURIComponent),
   );
-  const extra = fc.record({
-    'content-type': fc.constantFrom(...CONTENT_TYPES),
-    'if-match': fc.constantFrom('W/"1"', '"abc"', '*', 'W/"99999999999999999999"', 'W/', '""'),
-    'x-request-id': fc.oneof(fc.constantFrom('req-1', 'x'.repeat(2000), ''), fc.string({ maxLength: 20 })),
-    'x-roster-tenant': fc.constantFrom('acme', 'default', 'nope', '', 'x'.repeat(300)),
-    accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/scim+json', 'application/xml'),
-  }, { requiredKeys: [] });
-  const method = fc.oneof({ weight: 6, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD') });
-  return fc.record({ method, path, query, auth, extra, body }).map(({ method: m, path: p, query: q, auth: a, extra: e, body: b }) => {
-    const headers: Record<string, string> = { ...a, ...(e as Record<string, string>) };
-    for (const [k, v] of Object.entries(headers)) if (/[^\t\x20-\x7e]/.test(v)) headers[k] = encodeURIComponent(v); // header values must be sendable
-    if (b === undefined) delete headers['content-type'];
-    return { method: m, url: p + q, headers, ...(b !== undefined ? { body: b } : {}) };
-  });
+  const query = fc
+    .array(fc.tuple(fc.constantFrom(...QUERY_NAMES), queryValue), { maxLength: 4 })
+    .map((pairs) => (pairs.length ? '?' + pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&') : ''));
+  const auth = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom<Record<string, string>>(
+        { authorization: `Bearer ${fx.keys.owner}` },
+        { admin_api_key: fx.keys.owner },
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<Record<string, string>>(
+        { authorization: `Bearer ${ROOT_KEY}` },
+        { authorization: basic('portal', PASSWORD) },
+      ),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<Record<string, string>>(
+        {},
+        { authorization: `Bearer ${fx.keys.editor}` },
+        { authorization: `Bearer ${fx.keys.viewer}` },
+        { admin_api_key: fx.keys.admin },
+        { authorization: 'Bearer rk_nope' },
+        { authorization: `Bearer ${'x'.repeat(5000)}` },
+        { authorization: basic('portal', PASSWORD) },
+        { authorization: basic('portal', 'wrong password') },
+        { authorization: 'Basic %%%' },
+        { authorization: 'Basic ' + Buffer.from('no-colon').toString('base64') },
+        { authorization: 'Digest x' },
+      ),
+    },
+  );
+  const extra = fc.record(
+    {
+      'content-type': fc.constantFrom(...CONTENT_TYPES),
+      'if-match': fc.constantFrom('W/"1"', '"abc"', '*', 'W/"99999999999999999999"', 'W/', '""'),
+      'x-request-id': fc.oneof(fc.constantFrom('req-1', 'x'.repeat(2000), ''), fc.string({ maxLength: 20 })),
+      'x-roster-tenant': fc.constantFrom('acme', 'default', 'nope', '', 'x'.repeat(300)),
+      accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/scim+json', 'application/xml'),
+    },
+    { requiredKeys: [] },
+  );
+  const method = fc.oneof(
+    { weight: 6, arbitrary: fc.constant(route.method) },
+    { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD') },
+  );
+  return fc
+    .record({ method, path, query, auth, extra, body })
+    .map(({ method: m, path: p, query: q, auth: a, extra: e, body: b }) => {
+      const headers: Record<string, string> = { ...a, ...(e as Record<string, string>) };
+      for (const [k, v] of Object.entries(headers)) if (/[^\t\x20-\x7e]/.test(v)) headers[k] = encodeURIComponent(v); // header values must be sendable
+      if (b === undefined) delete headers['content-type'];
+      return { method: m, url: p + q, headers, ...(b !== undefined ? { body: b } : {}) };
+    });
 }
 
 describe.each(backends())('fuzzing every route ($name)', (backend) => {
@@ -193,9 +458,16 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
   async function snapshot(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const name of tables) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.runtime.db.kysely)).rows;
+      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.runtime.db.kysely))
+        .rows;
       // A sign-in that succeeded before authorization failed may record itself (lastLoginAt): bookkeeping, not a change asked for.
-      out.set(name, rows.map((r) => JSON.stringify({ ...r, lastLoginAt: undefined })).sort().join('\n'));
+      out.set(
+        name,
+        rows
+          .map((r) => JSON.stringify({ ...r, lastLoginAt: undefined }))
+          .sort()
+          .join('\n'),
+      );
     }
     return out;
   }
@@ -204,7 +476,9 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
   async function settle(): Promise<void> {
     if (!tables.includes('imports')) return;
     for (let i = 0; i < 500; i++) {
-      const r = await sql<{ n: number | string }>`select count(*) as n from imports where state in ('queued', 'running')`.execute(t.runtime.db.kysely);
+      const r = await sql<{
+        n: number | string;
+      }>`select count(*) as n from imports where state in ('queued', 'running')`.execute(t.runtime.db.kysely);
       if (Number(r.rows[0].n) === 0) return;
       await new Promise((res) => setTimeout(res, 10));
     }
@@ -213,26 +487,53 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
   /** Keeps the fixture usable: earlier (valid, 2xx) requests may have deleted users or rotated keys. */
   async function heal(): Promise<void> {
     const root = (opts: InjectOptions) => t.req({ ...opts, key: ROOT_KEY } as InjectOptions & { key: string });
-    const list = (await root({ method: 'GET', url: '/admin/v1/tenants?limit=1000' })).json().items as { id: number; licenseCode: string }[];
+    const list = (await root({ method: 'GET', url: '/admin/v1/tenants?limit=1000' })).json().items as {
+      id: number;
+      licenseCode: string;
+    }[];
     let tenant = list.find((x) => x.licenseCode === 'acme');
-    if (!tenant) tenant = (await root({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Acme', licenseCode: 'acme' } })).json();
+    if (!tenant)
+      tenant = (
+        await root({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Acme', licenseCode: 'acme' } })
+      ).json();
     fx = { ...(fx ?? { keys: {}, userId: 0, groupId: '1' }), tenantId: tenant!.id } as Fixture;
     for (const role of ['owner', 'admin', 'editor', 'viewer'] as const) {
-      const ok = fx.keys[role] && (await t.req({ method: 'GET', url: `/admin/v1/tenants/${fx.tenantId}`, key: fx.keys[role] })).statusCode === 200;
+      const ok =
+        fx.keys[role] &&
+        (await t.req({ method: 'GET', url: `/admin/v1/tenants/${fx.tenantId}`, key: fx.keys[role] })).statusCode ===
+          200;
       if (!ok) {
-        const m = await root({ method: 'POST', url: `/admin/v1/tenants/${fx.tenantId}/managers`, payload: { name: role, email: `${role}@fuzz.test`, role } });
+        const m = await root({
+          method: 'POST',
+          url: `/admin/v1/tenants/${fx.tenantId}/managers`,
+          payload: { name: role, email: `${role}@fuzz.test`, role },
+        });
         fx.keys[role] = m.json().apiKey;
       }
     }
     const users = `/admin/v1/tenants/${fx.tenantId}/users`;
     for (const username of ['fuzz-ann', 'portal']) {
-      const found = (await root({ method: 'GET', url: `${users}?username=${username}` })).json().items as { id: number }[];
+      const found = (await root({ method: 'GET', url: `${users}?username=${username}` })).json().items as {
+        id: number;
+      }[];
       let id = found[0]?.id;
-      if (id === undefined) id = (await root({ method: 'POST', url: users, payload: { username, email: `${username}@fuzz.test`, password: PASSWORD } })).json().id;
+      if (id === undefined)
+        id = (
+          await root({
+            method: 'POST',
+            url: users,
+            payload: { username, email: `${username}@fuzz.test`, password: PASSWORD },
+          })
+        ).json().id;
       else await root({ method: 'PATCH', url: `${users}/${id}`, payload: { password: PASSWORD, active: true } });
       if (username === 'fuzz-ann') fx.userId = id!;
     }
-    const g = await root({ method: 'POST', url: '/scim/v2/Groups', headers: { authorization: `Bearer ${fx.keys.owner}`, 'content-type': 'application/scim+json' }, payload: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `g-${Date.now()}` } });
+    const g = await root({
+      method: 'POST',
+      url: '/scim/v2/Groups',
+      headers: { authorization: `Bearer ${fx.keys.owner}`, 'content-type': 'application/scim+json' },
+      payload: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `g-${Date.now()}` },
+    });
     if (g.statusCode === 201) fx.groupId = String(g.json().id);
   }
 
@@ -240,7 +541,10 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
     t = await startTestApp(backend);
     await heal();
     const db = t.runtime.db;
-    const schema = db.kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0].s : undefined;
+    const schema =
+      db.kind === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0].s
+        : undefined;
     tables = (await db.kysely.introspection.getTables())
       .filter((x) => !x.isView && (schema === undefined || x.schema === schema) && !BOOKKEEPING.test(x.name))
       .map((x) => x.name)
@@ -257,12 +561,19 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
   });
 
   it('no 5xx, no crash, and a rejected request changes nothing', async () => {
-    const all = routesOf(t.app).filter((r) => dialects.some((d) => r.url.startsWith(d.prefix)) && r.method !== 'HEAD' && (!ONLY || ONLY.test(`${r.method} ${r.url}`)));
+    const all = routesOf(t.app).filter(
+      (r) =>
+        dialects.some((d) => r.url.startsWith(d.prefix)) &&
+        r.method !== 'HEAD' &&
+        (!ONLY || ONLY.test(`${r.method} ${r.url}`)),
+    );
     // Deletions last (the tenant's own at the very end), so they do not take the fixture away from the rest.
     const rank = (r: RouteEntry) => (r.method === 'DELETE' ? (r.url === '/admin/v1/tenants/:id' ? 2 : 1) : 0);
     const routes = [...all].sort((a, b) => rank(a) - rank(b));
     // Unknown paths under each prefix, too.
-    if (!ONLY) for (const d of dialects) routes.push({ method: 'GET', url: `${d.prefix}/:x/:y/*` }, { method: 'POST', url: `${d.prefix}/:x` });
+    if (!ONLY)
+      for (const d of dialects)
+        routes.push({ method: 'GET', url: `${d.prefix}/:x/:y/*` }, { method: 'POST', url: `${d.prefix}/:x` });
     expect(routes.length).toBeGreaterThan(ONLY ? 0 : dialects.length * 3);
 
     const failures: string[] = [];
@@ -276,7 +587,12 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
         fc.asyncProperty(requestFor(route, fx), async (r) => {
           let res: LightMyRequestResponse;
           try {
-            res = await t.app.inject({ method: r.method as 'GET', url: r.url, headers: r.headers, ...(r.body !== undefined ? { payload: r.body } : {}) });
+            res = await t.app.inject({
+              method: r.method as 'GET',
+              url: r.url,
+              headers: r.headers,
+              ...(r.body !== undefined ? { payload: r.body } : {}),
+            });
           } catch {
             // light-my-request refused to build it (e.g. a URL it cannot parse): never reached the server
             unsendable++;
@@ -290,20 +606,30 @@ describe.each(backends())('fuzzing every route ($name)', (backend) => {
           before = after;
           // 501 is a deliberate protocol answer (SCIM's unsupported /Me), not a failure of the server.
           if (res.statusCode >= 500 && res.statusCode !== 501) throw new Error(`5xx: ${what}`);
-          if (res.statusCode >= 400 && changed.length) throw new Error(`rejected request changed ${changed.join(', ')}: ${what}`);
+          if (res.statusCode >= 400 && changed.length)
+            throw new Error(`rejected request changed ${changed.join(', ')}: ${what}`);
           return true;
         }),
         { seed: SEED + seedOf(`${route.method} ${route.url}`), numRuns: RUNS, endOnFailure: false },
       );
       if (details.failed) {
-        const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+        const why =
+          details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
         const report = fc.defaultReportMessage(details)?.split('\n').slice(0, 4).join('\n') ?? '';
         // long runs of one character (padding values) shortened so the request stays readable
-        failures.push(`${route.method} ${route.url}: ${why}\n${report}`.replace(/(.)\1{40,}/g, (m, c: string) => `${c}…(×${m.length})`));
+        failures.push(
+          `${route.method} ${route.url}: ${why}\n${report}`.replace(
+            /(.)\1{40,}/g,
+            (m, c: string) => `${c}…(×${m.length})`,
+          ),
+        );
       }
     }
     expect((await t.req({ method: 'GET', url: '/health', key: null })).statusCode).toBe(200); // still up
     expect(sent).toBeGreaterThan(routes.length * RUNS * 0.5);
-    expect(failures, `${failures.length} routes failed (sent ${sent}, unsendable ${unsendable}):\n\n${failures.join('\n\n')}`).toEqual([]);
+    expect(
+      failures,
+      `${failures.length} routes failed (sent ${sent}, unsendable ${unsendable}):\n\n${failures.join('\n\n')}`,
+    ).toEqual([]);
   }, 600_000);
 });

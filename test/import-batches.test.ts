@@ -15,15 +15,32 @@ describe.each(backends())('import batches ($name)', (backend) => {
 
   const run = (tenantId: number, body: string, o: Partial<RunOptions> = {}) =>
     t.runtime.services.imports.run(tenantId, Readable.from([Buffer.from(body)]), {
-      format: 'ndjson', mode: 'create', dryRun: false, atomic: false, actor: 'root', batchRows: 2, ...o,
+      format: 'ndjson',
+      mode: 'create',
+      dryRun: false,
+      atomic: false,
+      actor: 'root',
+      batchRows: 2,
+      ...o,
     });
 
   it('finds duplicates across batches (already written) and reports progress per batch', async () => {
     const { tenantId } = await makeTenant(t, 'B1', 'b1');
     const progress: ImportProgress[] = [];
-    const r = await run(tenantId, ndjson([{ username: 'a' }, { username: 'b' }, { username: 'c' }, { username: 'A' }, { username: 'd', email: 'x' }, { username: 'e' }]), {
-      onProgress: (p) => progress.push(p),
-    });
+    const r = await run(
+      tenantId,
+      ndjson([
+        { username: 'a' },
+        { username: 'b' },
+        { username: 'c' },
+        { username: 'A' },
+        { username: 'd', email: 'x' },
+        { username: 'e' },
+      ]),
+      {
+        onProgress: (p) => progress.push(p),
+      },
+    );
     expect(r).toMatchObject({ failed: false, counts: { rows: 6, created: 4, failed: 2 } });
     expect(r.errors.map((e) => e.line)).toEqual([4, 5]);
     expect(r.errors[0].message).toMatch(/line 4: a user with username "A" already exists \(id \d+\)/);
@@ -33,7 +50,11 @@ describe.each(backends())('import batches ($name)', (backend) => {
 
   it('upsert across batches: the later row wins; atomic across batches writes nothing on a late failure', async () => {
     const { tenantId } = await makeTenant(t, 'B2', 'b2');
-    const r = await run(tenantId, ndjson([{ username: 'u', title: 'one' }, { username: 'v' }, { username: 'U', title: 'two' }]), { mode: 'upsert' });
+    const r = await run(
+      tenantId,
+      ndjson([{ username: 'u', title: 'one' }, { username: 'v' }, { username: 'U', title: 'two' }]),
+      { mode: 'upsert' },
+    );
     expect(r.counts).toMatchObject({ created: 2, updated: 1, failed: 0 });
     expect((await allUsers(t, tenantId)).find((u) => u.title)).toMatchObject({ username: 'U', title: 'two' });
 

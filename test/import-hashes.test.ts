@@ -16,14 +16,39 @@ const VECTORS: Record<string, unknown> = {
   scrypt: '$scrypt$ln=10,r=8,p=1$TmFDbC1zYWx0LTE2Ynl0ZQ$oOCWIGNXb9QMePIRVyiolnHGyLmbPc1pzdRuraQeMxI',
   'pbkdf2-sha256': '$pbkdf2-sha256$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$Pkj7vJtvyWXS+a7iUZK5SqAOx5okV66rxSgHk4nzvfQ',
   'pbkdf2-sha256 (passlib)': '$pbkdf2-sha256$1000$TmFDbC1zYWx0LTE2Ynl0ZQ$Pkj7vJtvyWXS.a7iUZK5SqAOx5okV66rxSgHk4nzvfQ',
-  'pbkdf2-sha512': '$pbkdf2-sha512$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$rlMUgiCVRImeAYp4+nmawaXsJd+iI5wZ9WQR16EQVVVtOKx3JrxKmHCAyFSTMjXm/Ng6Om8Ij3wj3UvR00u0Zw',
-  'salted sha256 (salt+password, hex)': { algorithm: 'sha256', salt: 'pepper', hash: 'b2f146a7358bad9124bb3a8368ebe4ec738899c5868ef93a0a33062b62d8e884' },
-  'salted sha256 (password+salt, base64)': { algorithm: 'sha256', salt: 'pepper', hash: '5ahvKkaOfe8+yPrxTIObO2MgFA1JaZxoavZGJC3aOSI=', format: 'password+salt' },
-  'salted sha256 (hex salt)': { algorithm: 'sha256', salt: '00ff10', saltEncoding: 'hex', hash: '97712603d86541dbc3a6fe57b8e231fcf0031d8094be55b186073bddf5de5988' },
+  'pbkdf2-sha512':
+    '$pbkdf2-sha512$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$rlMUgiCVRImeAYp4+nmawaXsJd+iI5wZ9WQR16EQVVVtOKx3JrxKmHCAyFSTMjXm/Ng6Om8Ij3wj3UvR00u0Zw',
+  'salted sha256 (salt+password, hex)': {
+    algorithm: 'sha256',
+    salt: 'pepper',
+    hash: 'b2f146a7358bad9124bb3a8368ebe4ec738899c5868ef93a0a33062b62d8e884',
+  },
+  'salted sha256 (password+salt, base64)': {
+    algorithm: 'sha256',
+    salt: 'pepper',
+    hash: '5ahvKkaOfe8+yPrxTIObO2MgFA1JaZxoavZGJC3aOSI=',
+    format: 'password+salt',
+  },
+  'salted sha256 (hex salt)': {
+    algorithm: 'sha256',
+    salt: '00ff10',
+    saltEncoding: 'hex',
+    hash: '97712603d86541dbc3a6fe57b8e231fcf0031d8094be55b186073bddf5de5988',
+  },
   'salted sha1': { algorithm: 'sha1', salt: 'pepper', hash: '71d4100afbfe3e8fc3de76406006f6ca87143c69' },
-  'salted sha1 (password+salt)': { algorithm: 'sha1', salt: 'pepper', hash: 'TrcE6kd1HIwRKZGNjGLVJefw0vY=', format: 'password+salt' },
+  'salted sha1 (password+salt)': {
+    algorithm: 'sha1',
+    salt: 'pepper',
+    hash: 'TrcE6kd1HIwRKZGNjGLVJefw0vY=',
+    format: 'password+salt',
+  },
   'salted md5': { algorithm: 'md5', salt: 'pepper', hash: '449577b23045b92d84e170d699dbd5a0' },
-  'salted md5 (password+salt)': { algorithm: 'md5', salt: 'pepper', hash: 'bLpyxdMsPlDJ3SjSEYk9hg==', format: 'password+salt' },
+  'salted md5 (password+salt)': {
+    algorithm: 'md5',
+    salt: 'pepper',
+    hash: 'bLpyxdMsPlDJ3SjSEYk9hg==',
+    format: 'password+salt',
+  },
 };
 
 describe.each(backends())('imported password hashes ($name)', (backend) => {
@@ -37,8 +62,14 @@ describe.each(backends())('imported password hashes ($name)', (backend) => {
     acme = await makeTenant(t, 'Hashes', 'hashes');
     const bcryptB = bcrypt.hashSync(OLD, 4);
     cases.push(
-      ['argon2id', await argonHash(OLD, { algorithm: Algorithm.Argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 })],
-      ['argon2i', await argonHash(OLD, { algorithm: Algorithm.Argon2i, memoryCost: 1024, timeCost: 1, parallelism: 1 })],
+      [
+        'argon2id',
+        await argonHash(OLD, { algorithm: Algorithm.Argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 }),
+      ],
+      [
+        'argon2i',
+        await argonHash(OLD, { algorithm: Algorithm.Argon2i, memoryCost: 1024, timeCost: 1, parallelism: 1 }),
+      ],
       ['bcrypt $2b$', bcryptB],
       ['bcrypt $2a$', bcryptB.replace(/^\$2b\$/, '$2a$')],
       ['bcrypt $2y$', bcryptB.replace(/^\$2b\$/, '$2y$')],
@@ -55,14 +86,39 @@ describe.each(backends())('imported password hashes ($name)', (backend) => {
   afterAll(() => t.close());
 
   const storedHash = async (username: string) =>
-    (await t.runtime.db.kysely.selectFrom('users').select('passwordHash').where('tenantId', '=', acme.tenantId).where('username', '=', username).executeTakeFirstOrThrow()).passwordHash!;
+    (
+      await t.runtime.db.kysely
+        .selectFrom('users')
+        .select('passwordHash')
+        .where('tenantId', '=', acme.tenantId)
+        .where('username', '=', username)
+        .executeTakeFirstOrThrow()
+    ).passwordHash!;
   const signIn = (username: string, password: string) =>
-    t.req({ method: 'GET', url: `/rest/users/${username}`, key: null, headers: { authorization: basic(username, password), 'x-roster-tenant': acme.licenseCode } });
+    t.req({
+      method: 'GET',
+      url: `/rest/users/${username}`,
+      key: null,
+      headers: { authorization: basic(username, password), 'x-roster-tenant': acme.licenseCode },
+    });
 
   it.each([
-    'argon2id', 'argon2i', 'bcrypt $2b$', 'bcrypt $2a$', 'bcrypt $2y$', 'scrypt', 'pbkdf2-sha256', 'pbkdf2-sha256 (passlib)', 'pbkdf2-sha512',
-    'salted sha256 (salt+password, hex)', 'salted sha256 (password+salt, base64)', 'salted sha256 (hex salt)', 'salted sha1', 'salted sha1 (password+salt)',
-    'salted md5', 'salted md5 (password+salt)',
+    'argon2id',
+    'argon2i',
+    'bcrypt $2b$',
+    'bcrypt $2a$',
+    'bcrypt $2y$',
+    'scrypt',
+    'pbkdf2-sha256',
+    'pbkdf2-sha256 (passlib)',
+    'pbkdf2-sha512',
+    'salted sha256 (salt+password, hex)',
+    'salted sha256 (password+salt, base64)',
+    'salted sha256 (hex salt)',
+    'salted sha1',
+    'salted sha1 (password+salt)',
+    'salted md5',
+    'salted md5 (password+salt)',
   ])('%s: the old password signs in over HTTP Basic, then the hash is argon2id', async (name) => {
     const username = names.get(name)!;
     const before = await storedHash(username);

@@ -21,8 +21,23 @@ describe.each(backends())('import jobs whose process stopped ($name)', (backend)
     const r = await t.runtime.db.kysely
       .insertInto('imports')
       .values({
-        tenantId, state: o.state, format: 'ndjson', mode: 'create', dryRun: 0, atomic: o.atomic ? 1 : 0, actor: 'manager:1',
-        rows: 40_000, created: 40_000, updated: 0, unchanged: 0, failed: 0, errors: null, message: null, createdAt: at - 60_000, updatedAt: at, finishedAt: null,
+        tenantId,
+        state: o.state,
+        format: 'ndjson',
+        mode: 'create',
+        dryRun: 0,
+        atomic: o.atomic ? 1 : 0,
+        actor: 'manager:1',
+        rows: 40_000,
+        created: 40_000,
+        updated: 0,
+        unchanged: 0,
+        failed: 0,
+        errors: null,
+        message: null,
+        createdAt: at - 60_000,
+        updatedAt: at,
+        finishedAt: null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -49,7 +64,10 @@ describe.each(backends())('import jobs whose process stopped ($name)', (backend)
   it('says nothing was written for an atomic job, and ends a queued one too', async () => {
     const { tenantId, keys } = await makeTenant(t, 'Orphan', 'orphan-2');
     const atomic = await orphan(tenantId, { state: 'running', atomic: true, silentForMs: IMPORT_LEASE_MS * 3 });
-    expect(await read(tenantId, keys.viewer, atomic)).toMatchObject({ state: 'failed', message: expect.stringMatching(/nothing was written/) });
+    expect(await read(tenantId, keys.viewer, atomic)).toMatchObject({
+      state: 'failed',
+      message: expect.stringMatching(/nothing was written/),
+    });
     const queued = await orphan(tenantId, { state: 'queued', atomic: false, silentForMs: IMPORT_LEASE_MS * 2 });
     expect((await read(tenantId, keys.viewer, queued)).state).toBe('failed');
   });
@@ -57,7 +75,11 @@ describe.each(backends())('import jobs whose process stopped ($name)', (backend)
   it('leaves a job with a recent heartbeat running, and finished jobs as they are', async () => {
     const { tenantId, keys } = await makeTenant(t, 'Orphan', 'orphan-3');
     const live = await orphan(tenantId, { state: 'running', atomic: false, silentForMs: 1_000 });
-    expect(await read(tenantId, keys.viewer, live)).toMatchObject({ state: 'running', message: null, finishedAt: null });
+    expect(await read(tenantId, keys.viewer, live)).toMatchObject({
+      state: 'running',
+      message: null,
+      finishedAt: null,
+    });
     const done = await importFile(t, tenantId, ndjson([{ username: 'kept' }]), { key: keys.editor });
     expect(done.state).toBe('done');
     expect(await read(tenantId, keys.viewer, done.id)).toMatchObject({ state: 'done', message: null });

@@ -13,37 +13,107 @@ describe.each(backends())('import of users ($name)', (backend) => {
   });
   afterAll(() => t.close());
 
-  const byName = async (tenantId: number) => Object.fromEntries((await allUsers(t, tenantId)).map((u) => [u.username as string, u]));
+  const byName = async (tenantId: number) =>
+    Object.fromEntries((await allUsers(t, tenantId)).map((u) => [u.username as string, u]));
 
   it('imports NDJSON with every core field, custom attributes, a plain password and timestamps', async () => {
     const { tenantId, keys } = await makeTenant(t, 'Nd', 'nd');
     const body = ndjson([
       {
-        externalId: 'kc-1', username: 'ann', email: 'ann@x.io', firstName: 'Ann', middleName: 'B', lastName: 'Lee', displayName: 'Ann Lee',
-        company: 'Acme', title: 'CTO', department: 'R&D', website: 'https://ann.io', phoneHome: '1', phoneOffice: '2', phoneMobile: '3',
-        phoneTollFree: '4', phoneOther: '5', pager: '6', fax: '7', gender: 'female', active: false, verified: true, plan: 'gold',
-        billingType: 'card', attributes: { tier: 3, vip: true, note: 'x' }, password: 'plain-password-1',
-        createdAt: '2020-01-02T03:04:05.000Z', lastLoginAt: '2021-01-01T00:00:00.000Z',
+        externalId: 'kc-1',
+        username: 'ann',
+        email: 'ann@x.io',
+        firstName: 'Ann',
+        middleName: 'B',
+        lastName: 'Lee',
+        displayName: 'Ann Lee',
+        company: 'Acme',
+        title: 'CTO',
+        department: 'R&D',
+        website: 'https://ann.io',
+        phoneHome: '1',
+        phoneOffice: '2',
+        phoneMobile: '3',
+        phoneTollFree: '4',
+        phoneOther: '5',
+        pager: '6',
+        fax: '7',
+        gender: 'female',
+        active: false,
+        verified: true,
+        plan: 'gold',
+        billingType: 'card',
+        attributes: { tier: 3, vip: true, note: 'x' },
+        password: 'plain-password-1',
+        createdAt: '2020-01-02T03:04:05.000Z',
+        lastLoginAt: '2021-01-01T00:00:00.000Z',
       },
       { username: 'bob' },
     ]);
     const job = await importFile(t, tenantId, body, { key: keys.editor });
-    expect(job).toMatchObject({ state: 'done', format: 'ndjson', mode: 'create', dryRun: false, atomic: false, counts: { rows: 2, created: 2, updated: 0, unchanged: 0, failed: 0 }, errors: [], message: null });
+    expect(job).toMatchObject({
+      state: 'done',
+      format: 'ndjson',
+      mode: 'create',
+      dryRun: false,
+      atomic: false,
+      counts: { rows: 2, created: 2, updated: 0, unchanged: 0, failed: 0 },
+      errors: [],
+      message: null,
+    });
     const users = await byName(tenantId);
     expect(users.ann).toMatchObject({
-      externalId: 'kc-1', email: 'ann@x.io', firstName: 'Ann', middleName: 'B', lastName: 'Lee', displayName: 'Ann Lee', company: 'Acme', title: 'CTO',
-      department: 'R&D', website: 'https://ann.io', phoneHome: '1', phoneOffice: '2', phoneMobile: '3', phoneTollFree: '4', phoneOther: '5', pager: '6', fax: '7',
-      gender: 'female', active: false, verified: true, plan: 'gold', billingType: 'card', attributes: { tier: 3, vip: true, note: 'x' }, hasPassword: true,
-      createdAt: '2020-01-02T03:04:05.000Z', lastLoginAt: '2021-01-01T00:00:00.000Z',
+      externalId: 'kc-1',
+      email: 'ann@x.io',
+      firstName: 'Ann',
+      middleName: 'B',
+      lastName: 'Lee',
+      displayName: 'Ann Lee',
+      company: 'Acme',
+      title: 'CTO',
+      department: 'R&D',
+      website: 'https://ann.io',
+      phoneHome: '1',
+      phoneOffice: '2',
+      phoneMobile: '3',
+      phoneTollFree: '4',
+      phoneOther: '5',
+      pager: '6',
+      fax: '7',
+      gender: 'female',
+      active: false,
+      verified: true,
+      plan: 'gold',
+      billingType: 'card',
+      attributes: { tier: 3, vip: true, note: 'x' },
+      hasPassword: true,
+      createdAt: '2020-01-02T03:04:05.000Z',
+      lastLoginAt: '2021-01-01T00:00:00.000Z',
     });
-    expect(users.bob).toMatchObject({ active: true, verified: false, plan: 'free', billingType: 'invoice', attributes: {}, hasPassword: false, email: null });
+    expect(users.bob).toMatchObject({
+      active: true,
+      verified: false,
+      plan: 'free',
+      billingType: 'invoice',
+      attributes: {},
+      hasPassword: false,
+      email: null,
+    });
     // The plain password was hashed with argon2id and works.
-    const stored = await t.runtime.db.kysely.selectFrom('users').select('passwordHash').where('id', '=', users.ann.id as number).executeTakeFirstOrThrow();
+    const stored = await t.runtime.db.kysely
+      .selectFrom('users')
+      .select('passwordHash')
+      .where('id', '=', users.ann.id as number)
+      .executeTakeFirstOrThrow();
     expect(stored.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await t.runtime.services.users.login(tenantId, users.ann.id as number, 'plain-password-1')).toBe(true);
     // Each imported user is in the audit trail, secrets redacted.
     const audit = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit?action=user.create` });
-    const events = audit.json().items as { target: string; actor: string; changes: Record<string, { after: unknown }> }[];
+    const events = audit.json().items as {
+      target: string;
+      actor: string;
+      changes: Record<string, { after: unknown }>;
+    }[];
     const annEvent = events.find((e) => e.target === `user:${users.ann.id}`)!;
     expect(annEvent.actor).toMatch(/^manager:\d+$/);
     expect(annEvent.changes.username.after).toBe('ann');
@@ -62,13 +132,23 @@ describe.each(backends())('import of users ($name)', (backend) => {
     const job = await importFile(t, tenantId, csv, { type: 'text/csv; charset=utf-8' });
     expect(job).toMatchObject({ state: 'done', format: 'csv', counts: { rows: 2, created: 2, failed: 0 } });
     const users = await byName(tenantId);
-    expect(users.carl).toMatchObject({ email: 'carl@x.io', lastName: 'Smith, Jr.', active: false, company: 'Big "Q" Co', attributes: { plan: 'gold', level: 7 } });
+    expect(users.carl).toMatchObject({
+      email: 'carl@x.io',
+      lastName: 'Smith, Jr.',
+      active: false,
+      company: 'Big "Q" Co',
+      attributes: { plan: 'gold', level: 7 },
+    });
     expect(users.dora).toMatchObject({ email: null, lastName: null, active: true, company: null, attributes: {} });
   });
 
   it('reports each failed row with its line and reason; the other rows go in', async () => {
     const { tenantId } = await makeTenant(t, 'Errs', 'errs');
-    await t.req({ method: 'POST', url: `/admin/v1/tenants/${tenantId}/users`, payload: { username: 'taken', email: 'taken@x.io' } });
+    await t.req({
+      method: 'POST',
+      url: `/admin/v1/tenants/${tenantId}/users`,
+      payload: { username: 'taken', email: 'taken@x.io' },
+    });
     const lines = [
       JSON.stringify({ username: 'ok1' }),
       JSON.stringify({ username: 'bad-mail', email: 'nope' }),
@@ -126,27 +206,59 @@ describe.each(backends())('import of users ($name)', (backend) => {
     expect(up.errors).toEqual([{ line: 5, message: 'line 5: matches the same user as line 2' }]);
     const after = Object.fromEntries((await allUsers(t, tenantId)).map((u) => [u.email as string, u]));
     expect(after['u1@x.io']).toMatchObject({ id: ids['u1@x.io'].id, username: 'u1-renamed', firstName: 'One!' });
-    expect(after['u2@x.io']).toMatchObject({ id: ids['u2@x.io'].id, username: 'U2', firstName: 'Two', lastName: 'Deux' });
+    expect(after['u2@x.io']).toMatchObject({
+      id: ids['u2@x.io'].id,
+      username: 'U2',
+      firstName: 'Two',
+      lastName: 'Deux',
+    });
     expect(after['u3@x.io']).toEqual(ids['u3@x.io']);
     expect(after['u4@x.io']).toBeDefined();
-    const etag = async (email: string) => (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users/${ids[email].id}` })).headers.etag;
+    const etag = async (email: string) =>
+      (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users/${ids[email].id}` })).headers.etag;
     expect([await etag('u1@x.io'), await etag('u2@x.io'), await etag('u3@x.io')]).toEqual(['W/"2"', 'W/"2"', 'W/"1"']);
   });
 
   it('upsert of the same file twice changes nothing the second time (no version or updatedAt bump)', async () => {
     const { tenantId } = await makeTenant(t, 'Idem', 'idem');
     const file = ndjson([
-      { externalId: 'x1', username: 'p1', email: 'p1@x.io', attributes: { b: 2, a: { z: 1, y: [1, 2] } }, password: 'password-one', active: false },
-      { username: 'p2', plan: null, passwordHash: '$pbkdf2-sha256$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$Pkj7vJtvyWXS+a7iUZK5SqAOx5okV66rxSgHk4nzvfQ' },
+      {
+        externalId: 'x1',
+        username: 'p1',
+        email: 'p1@x.io',
+        attributes: { b: 2, a: { z: 1, y: [1, 2] } },
+        password: 'password-one',
+        active: false,
+      },
+      {
+        username: 'p2',
+        plan: null,
+        passwordHash: '$pbkdf2-sha256$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$Pkj7vJtvyWXS+a7iUZK5SqAOx5okV66rxSgHk4nzvfQ',
+      },
       { username: 'p3', passwordHash: { algorithm: 'md5', salt: 'pepper', hash: '449577b23045b92d84e170d699dbd5a0' } },
     ]);
-    expect((await importFile(t, tenantId, file, { query: 'mode=upsert' })).counts).toMatchObject({ created: 3, failed: 0 });
+    expect((await importFile(t, tenantId, file, { query: 'mode=upsert' })).counts).toMatchObject({
+      created: 3,
+      failed: 0,
+    });
     const before = await allUsers(t, tenantId);
-    const hashes = await t.runtime.db.kysely.selectFrom('users').select(['id', 'passwordHash']).where('tenantId', '=', tenantId).orderBy('id').execute();
+    const hashes = await t.runtime.db.kysely
+      .selectFrom('users')
+      .select(['id', 'passwordHash'])
+      .where('tenantId', '=', tenantId)
+      .orderBy('id')
+      .execute();
     const second = await importFile(t, tenantId, file, { query: 'mode=upsert' });
     expect(second.counts).toEqual({ rows: 3, created: 0, updated: 0, unchanged: 3, failed: 0 });
     expect(await allUsers(t, tenantId)).toEqual(before);
-    expect(await t.runtime.db.kysely.selectFrom('users').select(['id', 'passwordHash']).where('tenantId', '=', tenantId).orderBy('id').execute()).toEqual(hashes);
+    expect(
+      await t.runtime.db.kysely
+        .selectFrom('users')
+        .select(['id', 'passwordHash'])
+        .where('tenantId', '=', tenantId)
+        .orderBy('id')
+        .execute(),
+    ).toEqual(hashes);
     for (const u of before) {
       const one = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users/${u.id}` });
       expect(one.headers.etag).toBe('W/"1"');
@@ -159,9 +271,19 @@ describe.each(backends())('import of users ($name)', (backend) => {
   it('dry run validates everything (conflicts included) and writes nothing', async () => {
     const { tenantId } = await makeTenant(t, 'Dry', 'dry');
     await importFile(t, tenantId, ndjson([{ username: 'exists' }]));
-    const file = ndjson([{ username: 'new1', password: 'password-123' }, { username: 'exists' }, { username: 'new2', email: 'bad' }, { username: 'new1' }]);
+    const file = ndjson([
+      { username: 'new1', password: 'password-123' },
+      { username: 'exists' },
+      { username: 'new2', email: 'bad' },
+      { username: 'new1' },
+    ]);
     const job = await importFile(t, tenantId, file, { query: 'dryRun=true' });
-    expect(job).toMatchObject({ state: 'done', dryRun: true, message: 'dry run: nothing was written', counts: { rows: 4, created: 1, failed: 3 } });
+    expect(job).toMatchObject({
+      state: 'done',
+      dryRun: true,
+      message: 'dry run: nothing was written',
+      counts: { rows: 4, created: 1, failed: 3 },
+    });
     expect(job.errors.map((e) => e.line)).toEqual([2, 3, 4]);
     expect(await userCount(t, tenantId)).toBe(1);
     const audit = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit?action=user.create` });
@@ -177,7 +299,9 @@ describe.each(backends())('import of users ($name)', (backend) => {
     expect(failed.message).toMatch(/nothing was written/);
     expect(failed.errors).toEqual([{ line: 2401, message: expect.stringMatching(/^line 2401: .*email/) }]);
     expect(await userCount(t, tenantId)).toBe(0);
-    expect((await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit?action=user.create` })).json().items).toHaveLength(0);
+    expect(
+      (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit?action=user.create` })).json().items,
+    ).toHaveLength(0);
 
     const ok = await importFile(t, tenantId, ndjson(rows), { query: 'atomic=true' });
     expect(ok).toMatchObject({ state: 'done', counts: { rows: 2500, created: 2500, failed: 0 } });
@@ -187,17 +311,37 @@ describe.each(backends())('import of users ($name)', (backend) => {
   it('answers bad files with clear errors: binary junk, a 10 MB line, wrong CSV columns; atomic writes nothing', async () => {
     const { tenantId } = await makeTenant(t, 'Bad', 'bad');
     const url = `/admin/v1/tenants/${tenantId}/imports`;
-    const junk = Buffer.concat([Buffer.from(ndjson([{ username: 'before-junk' }])), Buffer.from([0x00, 0xff, 0xfe, 0x12, 0x80, 0x00, 0x01])]);
-    const j = await t.req({ method: 'POST', url: `${url}?atomic=true`, headers: { 'content-type': 'application/x-ndjson' }, payload: junk });
+    const junk = Buffer.concat([
+      Buffer.from(ndjson([{ username: 'before-junk' }])),
+      Buffer.from([0x00, 0xff, 0xfe, 0x12, 0x80, 0x00, 0x01]),
+    ]);
+    const j = await t.req({
+      method: 'POST',
+      url: `${url}?atomic=true`,
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: junk,
+    });
     expect(j.statusCode).toBe(400);
     expect(j.json().error).toMatchObject({ code: 'import.bad_file', message: expect.stringMatching(/not text/) });
-    const latin1 = await t.req({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: Buffer.from('username\nJos\xe9\n', 'latin1') });
+    const latin1 = await t.req({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'text/csv' },
+      payload: Buffer.from('username\nJos\xe9\n', 'latin1'),
+    });
     expect(latin1.statusCode).toBe(400);
     expect(latin1.json().error.message).toMatch(/UTF-8/);
 
-    const wrongCols = await t.req({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: 'user name,e-mail,firstName\nann,ann@x.io,Ann\n' });
+    const wrongCols = await t.req({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'text/csv' },
+      payload: 'user name,e-mail,firstName\nann,ann@x.io,Ann\n',
+    });
     expect(wrongCols.statusCode).toBe(400);
-    expect(wrongCols.json().error.message).toMatch(/unknown columns "user name", "e-mail" in the CSV header \(line 1\)/);
+    expect(wrongCols.json().error.message).toMatch(
+      /unknown columns "user name", "e-mail" in the CSV header \(line 1\)/,
+    );
     const empty = await t.req({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: '' });
     expect(empty.statusCode).toBe(400);
     expect(empty.json().error.message).toMatch(/empty/);
@@ -219,18 +363,38 @@ describe.each(backends())('import of users ($name)', (backend) => {
     expect(c.message).toMatch(/CSV does not parse.*nothing was written/);
     expect(await userCount(t, tenantId)).toBe(2);
 
-    expect((await t.req({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(415);
-    expect((await t.req({ method: 'POST', url: `${url}?mode=merge`, headers: { 'content-type': 'text/csv' }, payload: 'username\n' })).statusCode).toBe(400);
+    expect(
+      (await t.req({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode,
+    ).toBe(415);
+    expect(
+      (
+        await t.req({
+          method: 'POST',
+          url: `${url}?mode=merge`,
+          headers: { 'content-type': 'text/csv' },
+          payload: 'username\n',
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 
   it('CSV upsert: a second run of the same file changes nothing', async () => {
     const { tenantId } = await makeTenant(t, 'CsvUp', 'csvup');
-    const csv = 'externalId,username,email,verified,plan,attr.n,attr.s,passwordHash\n' +
+    const csv =
+      'externalId,username,email,verified,plan,attr.n,attr.s,passwordHash\n' +
       'k1,k1,k1@x.io,true,gold,5,"a,b",$pbkdf2-sha512$i=1000$TmFDbC1zYWx0LTE2Ynl0ZQ$rlMUgiCVRImeAYp4+nmawaXsJd+iI5wZ9WQR16EQVVVtOKx3JrxKmHCAyFSTMjXm/Ng6Om8Ij3wj3UvR00u0Zw\n' +
       'k2,k2,,,,,,"{""algorithm"":""sha256"",""salt"":""pepper"",""hash"":""b2f146a7358bad9124bb3a8368ebe4ec738899c5868ef93a0a33062b62d8e884""}"\n';
-    expect((await importFile(t, tenantId, csv, { type: 'text/csv', query: 'mode=upsert' })).counts).toMatchObject({ created: 2, failed: 0 });
+    expect((await importFile(t, tenantId, csv, { type: 'text/csv', query: 'mode=upsert' })).counts).toMatchObject({
+      created: 2,
+      failed: 0,
+    });
     const before = await allUsers(t, tenantId);
-    expect(before[0]).toMatchObject({ verified: true, plan: 'gold', attributes: { n: 5, s: 'a,b' }, hasPassword: true });
+    expect(before[0]).toMatchObject({
+      verified: true,
+      plan: 'gold',
+      attributes: { n: 5, s: 'a,b' },
+      hasPassword: true,
+    });
     expect(before[1]).toMatchObject({ email: null, verified: false, plan: 'free', attributes: {}, hasPassword: true });
     const again = await importFile(t, tenantId, csv, { type: 'text/csv', query: 'mode=upsert' });
     expect(again.counts).toEqual({ rows: 2, created: 0, updated: 0, unchanged: 2, failed: 0 });
@@ -243,10 +407,23 @@ describe.each(backends())('import of users ($name)', (backend) => {
     const rt2 = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
     const app2 = await buildApp(rt2.services);
     try {
-      const r = await app2.inject({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/imports/${job.id}`, headers: { authorization: `Bearer ${ROOT_KEY}` } });
+      const r = await app2.inject({
+        method: 'GET',
+        url: `/admin/v1/tenants/${tenantId}/imports/${job.id}`,
+        headers: { authorization: `Bearer ${ROOT_KEY}` },
+      });
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toMatchObject({ id: job.id, state: 'done', counts: { rows: 2, created: 1, failed: 1 }, errors: [{ line: 2 }] });
-      const missing = await app2.inject({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/imports/999999`, headers: { authorization: `Bearer ${ROOT_KEY}` } });
+      expect(r.json()).toMatchObject({
+        id: job.id,
+        state: 'done',
+        counts: { rows: 2, created: 1, failed: 1 },
+        errors: [{ line: 2 }],
+      });
+      const missing = await app2.inject({
+        method: 'GET',
+        url: `/admin/v1/tenants/${tenantId}/imports/999999`,
+        headers: { authorization: `Bearer ${ROOT_KEY}` },
+      });
       expect(missing.statusCode).toBe(404);
       expect(missing.json().error.code).toBe('import.not_found');
     } finally {
@@ -254,21 +431,37 @@ describe.each(backends())('import of users ($name)', (backend) => {
       await rt2.close();
     }
     const spec = (await t.req({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/admin/v1/tenants/{id}/imports', '/admin/v1/tenants/{id}/imports/{jobId}', '/admin/v1/tenants/{id}/export']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/v1/tenants/{id}/imports',
+        '/admin/v1/tenants/{id}/imports/{jobId}',
+        '/admin/v1/tenants/{id}/export',
+      ]),
+    );
   });
 
   it('checks roles: editors import, viewers read jobs but cannot import, other tenants are not found', async () => {
     const a = await makeTenant(t, 'RoleA', 'rolea');
     const b = await makeTenant(t, 'RoleB', 'roleb');
     const url = `/admin/v1/tenants/${a.tenantId}/imports`;
-    const post = (key: string | null) => t.req({ method: 'POST', url, key, headers: { 'content-type': 'application/x-ndjson' }, payload: ndjson([{ username: 'r' }]) });
+    const post = (key: string | null) =>
+      t.req({
+        method: 'POST',
+        url,
+        key,
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: ndjson([{ username: 'r' }]),
+      });
     expect((await post(a.keys.viewer)).statusCode).toBe(403);
     expect((await post(b.keys.owner)).statusCode).toBe(404);
     expect((await post(null)).statusCode).toBe(401);
     const job = await importFile(t, a.tenantId, ndjson([{ username: 'r' }]), { key: a.keys.editor });
     expect((await t.req({ method: 'GET', url: `${url}/${job.id}`, key: a.keys.viewer })).statusCode).toBe(200);
     expect((await t.req({ method: 'GET', url: `${url}/${job.id}`, key: b.keys.owner })).statusCode).toBe(404);
-    expect((await t.req({ method: 'GET', url: `/admin/v1/tenants/${b.tenantId}/imports/${job.id}`, key: b.keys.owner })).statusCode).toBe(404);
+    expect(
+      (await t.req({ method: 'GET', url: `/admin/v1/tenants/${b.tenantId}/imports/${job.id}`, key: b.keys.owner }))
+        .statusCode,
+    ).toBe(404);
     expect(await userCount(t, a.tenantId)).toBe(1);
   });
 });

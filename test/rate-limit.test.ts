@@ -27,7 +27,18 @@ const withRedis = process.env.CI === 'true' || (await redisUp());
 type Counters = { name: string; opts: (o: Omit<RateLimitOptions, 'redisUrl' | 'prefix'>) => RateLimitOptions };
 const counters: Counters[] = [
   { name: 'in-process', opts: (o) => ({ ...o }) },
-  ...(withRedis ? [{ name: 'redis', opts: (o: Omit<RateLimitOptions, 'redisUrl' | 'prefix'>) => ({ ...o, redisUrl: REDIS_URL, prefix: `roster-test:${randomBytes(6).toString('hex')}:` }) }] : []),
+  ...(withRedis
+    ? [
+        {
+          name: 'redis',
+          opts: (o: Omit<RateLimitOptions, 'redisUrl' | 'prefix'>) => ({
+            ...o,
+            redisUrl: REDIS_URL,
+            prefix: `roster-test:${randomBytes(6).toString('hex')}:`,
+          }),
+        },
+      ]
+    : []),
 ];
 
 describe.each(backends())('rate limits ($name)', (backend) => {
@@ -63,12 +74,19 @@ describe.each(backends())('rate limits ($name)', (backend) => {
       expect(r.statusCode).toBe(429);
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(60);
-      expect(r.json()).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/too many requests/) } });
+      expect(r.json()).toEqual({
+        error: { code: 'rate_limited', message: expect.stringMatching(/too many requests/) },
+      });
       // another key of the same tenant and another tenant's key, from the same address, still work
       expect((await get(app, url, acme.keys.admin)).statusCode).toBe(200);
       expect((await get(app, `/admin/v1/tenants/${other.tenantId}/users`, other.keys.viewer)).statusCode).toBe(200);
       // the same key sent as admin_api_key is the same key
-      const h = await app.inject({ method: 'GET', url, remoteAddress: '10.0.0.9', headers: { admin_api_key: acme.keys.viewer } });
+      const h = await app.inject({
+        method: 'GET',
+        url,
+        remoteAddress: '10.0.0.9',
+        headers: { admin_api_key: acme.keys.viewer },
+      });
       expect(h.statusCode).toBe(429);
     });
 
@@ -84,7 +102,8 @@ describe.each(backends())('rate limits ($name)', (backend) => {
 
       // guessing keys: each 401 counts against the address; then even a valid key from it waits
       const url = `/admin/v1/tenants/${acme.tenantId}/users`;
-      for (let i = 0; i < 3; i++) expect((await get(app, url, `rk_guess_${i}_${'x'.repeat(20)}`, '10.2.2.2')).statusCode).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await get(app, url, `rk_guess_${i}_${'x'.repeat(20)}`, '10.2.2.2')).statusCode).toBe(401);
       const blocked = await get(app, url, acme.keys.viewer, '10.2.2.2');
       expect(blocked.statusCode).toBe(429);
       expect(blocked.json().error.code).toBe('rate_limited');
@@ -106,7 +125,9 @@ describe.each(backends())('rate limits ($name)', (backend) => {
       const routes = routesOf(app);
       let n = 0;
       for (const d of dialects) {
-        const route = routes.find((r) => r.url.startsWith(d.prefix) && r.method === 'GET') ?? routes.find((r) => r.url.startsWith(d.prefix));
+        const route =
+          routes.find((r) => r.url.startsWith(d.prefix) && r.method === 'GET') ??
+          routes.find((r) => r.url.startsWith(d.prefix));
         expect(route, `a route of ${d.name}`).toBeDefined();
         const url = route!.url.replace(/:[A-Za-z_]+/g, '1').replace(/\*$/, 'x');
         const ip = `10.3.0.${++n}`;
@@ -127,7 +148,12 @@ describe.each(backends())('rate limits ($name)', (backend) => {
 
   if (withRedis) {
     it('shares the counters of one key across Roster processes through Redis', async () => {
-      const shared = { perKey: 4, perIp: 100, redisUrl: REDIS_URL, prefix: `roster-test:${randomBytes(6).toString('hex')}:` };
+      const shared = {
+        perKey: 4,
+        perIp: 100,
+        redisUrl: REDIS_URL,
+        prefix: `roster-test:${randomBytes(6).toString('hex')}:`,
+      };
       const a = await limitedApp(shared);
       const b = await limitedApp(shared);
       const url = `/admin/v1/tenants/${acme.tenantId}/users`;

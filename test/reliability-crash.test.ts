@@ -30,7 +30,10 @@ describe.each(backends())('durability under kill -9 ($name)', (backend) => {
       const env = { DATABASE_URL: db.url, ROSTER_ROOT_KEY: ROOT_KEY };
       const first = await startRoster(env);
       const auth = { authorization: `Bearer ${ROOT_KEY}` };
-      const tenant = await httpRequest(first.base, 'POST', '/admin/v1/tenants', { headers: auth, body: { name: 'Crash', licenseCode: 'crash' } });
+      const tenant = await httpRequest(first.base, 'POST', '/admin/v1/tenants', {
+        headers: auth,
+        body: { name: 'Crash', licenseCode: 'crash' },
+      });
       expect(tenant.status).toBe(201);
       const tenantId = JSON.parse(tenant.body).id as number;
       const users = `/admin/v1/tenants/${tenantId}/users`;
@@ -52,7 +55,10 @@ describe.each(backends())('durability under kill -9 ($name)', (backend) => {
             acked.set(username, JSON.parse(r.body).id);
             if (acked.size >= KILL_AFTER) resolveKill();
             if (i % 3 === 0) {
-              const p = await httpRequest(first.base, 'PATCH', `${users}/${acked.get(username)}`, { headers: auth, body: { title: 'updated' } });
+              const p = await httpRequest(first.base, 'PATCH', `${users}/${acked.get(username)}`, {
+                headers: auth,
+                body: { title: 'updated' },
+              });
               expect(p.status, p.body).toBe(200);
               updated.add(username);
             }
@@ -75,7 +81,9 @@ describe.each(backends())('durability under kill -9 ($name)', (backend) => {
       const stored = new Map<string, Record<string, unknown>>();
       let cursor: string | null = null;
       do {
-        const page = await httpRequest(second.base, 'GET', `${users}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+        const page = await httpRequest(second.base, 'GET', `${users}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: auth,
+        });
         expect(page.status).toBe(200);
         const body = JSON.parse(page.body) as { items: Record<string, unknown>[]; nextCursor: string | null };
         for (const u of body.items) stored.set(String(u.username), u);
@@ -101,8 +109,16 @@ describe.each(backends())('durability under kill -9 ($name)', (backend) => {
       const updates = new Set<string>();
       cursor = null;
       do {
-        const page = await httpRequest(second.base, 'GET', `/admin/v1/tenants/${tenantId}/audit?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
-        const body = JSON.parse(page.body) as { items: { action: string; target: string }[]; nextCursor: string | null };
+        const page = await httpRequest(
+          second.base,
+          'GET',
+          `/admin/v1/tenants/${tenantId}/audit?limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+          { headers: auth },
+        );
+        const body = JSON.parse(page.body) as {
+          items: { action: string; target: string }[];
+          nextCursor: string | null;
+        };
         for (const e of body.items) {
           if (e.action === 'user.create') created.add(e.target);
           if (e.action === 'user.update') updates.add(e.target);
@@ -110,7 +126,9 @@ describe.each(backends())('durability under kill -9 ($name)', (backend) => {
         cursor = body.nextCursor;
       } while (cursor);
       expect(created).toEqual(new Set([...stored.values()].map((u) => `user:${u.id}`)));
-      expect(updates).toEqual(new Set([...stored.values()].filter((u) => u.title === 'updated').map((u) => `user:${u.id}`)));
+      expect(updates).toEqual(
+        new Set([...stored.values()].filter((u) => u.title === 'updated').map((u) => `user:${u.id}`)),
+      );
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
     } finally {

@@ -24,7 +24,13 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
     app = await buildApp(runtime.services);
     await app.ready();
     const req = ({ key, headers, ...opts }: InjectOptions & { key?: string | null }) =>
-      app.inject({ ...opts, headers: { ...(headers as Record<string, string>), ...(key !== null ? { authorization: `Bearer ${key ?? ROOT_KEY}` } : {}) } });
+      app.inject({
+        ...opts,
+        headers: {
+          ...(headers as Record<string, string>),
+          ...(key !== null ? { authorization: `Bearer ${key ?? ROOT_KEY}` } : {}),
+        },
+      });
     t = { app, runtime, url: cluster.url, req, close: async () => {} };
     acme = await makeTenant(t, 'Acme', 'acme');
   });
@@ -42,7 +48,12 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
 
   it('answers 503 fast in every dialect while the database is down, then recovers without a restart', async () => {
     const users = `/admin/v1/tenants/${acme.tenantId}/users`;
-    const before = await t.req({ method: 'POST', url: users, key: acme.keys.editor, payload: { username: 'before-outage', password: 'long enough pw' } });
+    const before = await t.req({
+      method: 'POST',
+      url: users,
+      key: acme.keys.editor,
+      payload: { username: 'before-outage', password: 'long enough pw' },
+    });
     expect(before.statusCode).toBe(201);
     expect((await t.req({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
 
@@ -71,8 +82,14 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
       const seen: string[] = [];
       let unavailable = 0;
       for (const route of routes.filter((r) => r.url.startsWith(d.prefix))) {
-        const url = route.url.replace(/:licenseCode|:code|:license/g, acme.licenseCode).replace(/:[A-Za-z_]+/g, '1').replace(/\*$/, 'x');
-        for (const auth of [`Bearer ${acme.keys.owner}`, `Basic ${Buffer.from('someone:some password').toString('base64')}`]) {
+        const url = route.url
+          .replace(/:licenseCode|:code|:license/g, acme.licenseCode)
+          .replace(/:[A-Za-z_]+/g, '1')
+          .replace(/\*$/, 'x');
+        for (const auth of [
+          `Bearer ${acme.keys.owner}`,
+          `Basic ${Buffer.from('someone:some password').toString('base64')}`,
+        ]) {
           const { r, ms } = await timed({
             method: route.method as 'GET',
             url,
@@ -104,9 +121,14 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
     }
     expect(status).toBe(200);
     expect((await t.req({ method: 'GET', url: '/ready', key: null })).statusCode).toBe(200);
-    const list = (await t.req({ method: 'GET', url: users, key: acme.keys.viewer })).json().items as { username: string }[];
+    const list = (await t.req({ method: 'GET', url: users, key: acme.keys.viewer })).json().items as {
+      username: string;
+    }[];
     expect(list.map((u) => u.username)).toEqual(['before-outage']); // the rejected create left nothing behind
-    expect((await t.req({ method: 'POST', url: users, key: acme.keys.editor, payload: { username: 'after-outage' } })).statusCode).toBe(201);
+    expect(
+      (await t.req({ method: 'POST', url: users, key: acme.keys.editor, payload: { username: 'after-outage' } }))
+        .statusCode,
+    ).toBe(201);
   });
 
   it('survives a crash-like stop (immediate) with clients connected', async () => {
@@ -114,7 +136,9 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
     // hold several pooled connections open, then kill the server under them
     await Promise.all(Array.from({ length: 6 }, () => t.req({ method: 'GET', url: users, key: acme.keys.viewer })));
     cluster.stop('immediate');
-    const down = await Promise.all(Array.from({ length: 6 }, () => timed({ method: 'GET', url: users, key: acme.keys.viewer })));
+    const down = await Promise.all(
+      Array.from({ length: 6 }, () => timed({ method: 'GET', url: users, key: acme.keys.viewer })),
+    );
     for (const { r, ms } of down) {
       expect(r.statusCode).toBe(503);
       expect(ms).toBeLessThan(FAST_MS);
@@ -126,7 +150,9 @@ describe.skipIf(!canRun)('PostgreSQL outage (private cluster)', () => {
       if (!ok) await new Promise((r) => setTimeout(r, 250));
     }
     expect(ok).toBe(true);
-    const after = await Promise.all(Array.from({ length: 6 }, () => t.req({ method: 'GET', url: users, key: acme.keys.viewer })));
+    const after = await Promise.all(
+      Array.from({ length: 6 }, () => t.req({ method: 'GET', url: users, key: acme.keys.viewer })),
+    );
     expect(after.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });

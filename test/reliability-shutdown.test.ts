@@ -16,11 +16,19 @@ describe.each(backends())('SIGTERM under load ($name)', (backend) => {
     const db = await backend.fresh();
     try {
       // Costly hashing keeps the creates in flight long enough for the signal to land among them.
-      const env = { DATABASE_URL: db.url, ROSTER_ROOT_KEY: ROOT_KEY, ROSTER_ARGON2_MEMORY_KIB: '32768', ROSTER_ARGON2_TIME: '4' };
+      const env = {
+        DATABASE_URL: db.url,
+        ROSTER_ROOT_KEY: ROOT_KEY,
+        ROSTER_ARGON2_MEMORY_KIB: '32768',
+        ROSTER_ARGON2_TIME: '4',
+      };
       const c = await spawnRoster(env);
       children.push(c);
       const auth = { authorization: `Bearer ${ROOT_KEY}` };
-      const tenant = await httpRequest(c.base, 'POST', '/admin/v1/tenants', { headers: auth, body: { name: 'Shutdown', licenseCode: 'shutdown' } });
+      const tenant = await httpRequest(c.base, 'POST', '/admin/v1/tenants', {
+        headers: auth,
+        body: { name: 'Shutdown', licenseCode: 'shutdown' },
+      });
       const users = `/admin/v1/tenants/${JSON.parse(tenant.body).id}/users`;
 
       // background load: new connections all along; each answer is a success or a clean 503
@@ -45,9 +53,22 @@ describe.each(backends())('SIGTERM under load ($name)', (backend) => {
       // the creates: each on its own connection; wait until the server has logged receiving all of them
       const creates: Promise<HttpResult>[] = [];
       for (let i = 0; i < IN_FLIGHT; i++) {
-        creates.push(httpRequest(c.base, 'POST', users, { headers: auth, body: { username: `inflight-${i}`, password: `password-${i}-long` } }));
+        creates.push(
+          httpRequest(c.base, 'POST', users, {
+            headers: auth,
+            body: { username: `inflight-${i}`, password: `password-${i}-long` },
+          }),
+        );
       }
-      const received = () => c.logs().filter((l) => l.msg === 'incoming request' && (l.req as { method?: string })?.method === 'POST' && String((l.req as { url?: string }).url) === users).length;
+      const received = () =>
+        c
+          .logs()
+          .filter(
+            (l) =>
+              l.msg === 'incoming request' &&
+              (l.req as { method?: string })?.method === 'POST' &&
+              String((l.req as { url?: string }).url) === users,
+          ).length;
       while (received() < IN_FLIGHT) await sleep(5);
       const done = await Promise.race([Promise.all(creates).then(() => true), sleep(0).then(() => false)]);
       expect(done, 'the creates finished before SIGTERM: the test would prove nothing').toBe(false);
@@ -82,7 +103,9 @@ describe.each(backends())('SIGTERM under load ($name)', (backend) => {
       // and what was acknowledged is there after a restart
       const again = await spawnRoster({ ...env, ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME: '1' });
       children.push(again);
-      const list = JSON.parse((await httpRequest(again.base, 'GET', `${users}?limit=100&total=exact`, { headers: auth })).body);
+      const list = JSON.parse(
+        (await httpRequest(again.base, 'GET', `${users}?limit=100&total=exact`, { headers: auth })).body,
+      );
       expect(list.total).toBe(IN_FLIGHT);
       again.child.kill('SIGTERM');
       expect((await again.exited).code).toBe(0);

@@ -14,7 +14,16 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
 
   const as = (username: string) => ({ authorization: basic(username, PASSWORD) });
   const createKey = async (username: string, name: string) =>
-    expectSuccess(await t.req({ method: 'POST', url: `/rest/users/${username}/keys`, key: null, headers: as(username), payload: { name } }), 201);
+    expectSuccess(
+      await t.req({
+        method: 'POST',
+        url: `/rest/users/${username}/keys`,
+        key: null,
+        headers: as(username),
+        payload: { name },
+      }),
+      201,
+    );
   const verify = (payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
     t.req({ method: 'POST', url: '/rest/keys/verify', key: null, headers, payload });
   /** A second Roster process (runtime and app) on the same database, for as long as `fn` runs. */
@@ -48,26 +57,48 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     expect(v).toEqual({ valid: true, username: 'alice', keyId: k.id, usage: 1 });
     expect(expectSuccess(await verify({ key: k.key, cost: 2.5 })).usage).toBe(3.5);
     // A form body, cost as text.
-    const f = await t.req({ method: 'POST', url: '/rest/keys/verify', key: null, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `key=${encodeURIComponent(k.key)}&cost=2` });
+    const f = await t.req({
+      method: 'POST',
+      url: '/rest/keys/verify',
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `key=${encodeURIComponent(k.key)}&cost=2`,
+    });
     expect(expectSuccess(f).usage).toBe(5.5);
     expect(expectSuccess(await verify({ key: k.key, cost: 0 })).usage).toBe(5.5);
 
-    const [listed] = expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice/keys', key: null, headers: as('alice') }));
+    const [listed] = expectSuccess(
+      await t.req({ method: 'GET', url: '/rest/users/alice/keys', key: null, headers: as('alice') }),
+    );
     expect(listed.usage).toBe(5.5);
     expect(listed.lastUsed).toMatch(ISO);
 
     const k2 = await createKey('alice', 'second');
     expectSuccess(await verify({ key: k2.key, cost: 4 }));
-    expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice', key: null, headers: as('alice') })).allusage).toBe(9.5);
+    expect(
+      expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice', key: null, headers: as('alice') })).allusage,
+    ).toBe(9.5);
 
-    const del = await t.req({ method: 'DELETE', url: `/rest/users/alice/keys/${k.id}`, key: null, headers: as('alice') });
+    const del = await t.req({
+      method: 'DELETE',
+      url: `/rest/users/alice/keys/${k.id}`,
+      key: null,
+      headers: as('alice'),
+    });
     expect(expectSuccess(del)).toEqual({ id: k.id, revoked: true });
     expectFailure(await verify({ key: k.key }), 401, /not valid/);
-    expectFailure(await t.req({ method: 'DELETE', url: `/rest/users/alice/keys/${k.id}`, key: null, headers: as('alice') }), 404);
-    const after = expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice/keys', key: null, headers: as('alice') }));
+    expectFailure(
+      await t.req({ method: 'DELETE', url: `/rest/users/alice/keys/${k.id}`, key: null, headers: as('alice') }),
+      404,
+    );
+    const after = expectSuccess(
+      await t.req({ method: 'GET', url: '/rest/users/alice/keys', key: null, headers: as('alice') }),
+    );
     expect(after.map((x: { id: number }) => x.id)).toEqual([k2.id]);
     // Usage that happened stays in allusage after revocation.
-    expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice', key: null, headers: as('alice') })).allusage).toBe(9.5);
+    expect(
+      expectSuccess(await t.req({ method: 'GET', url: '/rest/users/alice', key: null, headers: as('alice') })).allusage,
+    ).toBe(9.5);
     expect(expectSuccess(await verify({ key: k2.key })).usage).toBe(5);
   });
 
@@ -78,10 +109,16 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     const rs = await Promise.all(Array.from({ length: N }, () => verify({ key: k.key })));
     for (const r of rs) expectSuccess(r);
     // Each answer saw its own increment: the usages are exactly 1..N.
-    expect(rs.map((r) => r.json().content.usage).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-    const [listed] = expectSuccess(await t.req({ method: 'GET', url: '/rest/users/busy/keys', key: null, headers: as('busy') }));
+    expect(rs.map((r) => r.json().content.usage).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 1),
+    );
+    const [listed] = expectSuccess(
+      await t.req({ method: 'GET', url: '/rest/users/busy/keys', key: null, headers: as('busy') }),
+    );
     expect(listed.usage).toBe(N);
-    expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/busy', key: null, headers: as('busy') })).allusage).toBe(N);
+    expect(
+      expectSuccess(await t.req({ method: 'GET', url: '/rest/users/busy', key: null, headers: as('busy') })).allusage,
+    ).toBe(N);
   });
 
   it('answers each of many verifies arriving together by its own key: costs, revoked, unknown, other tenant, inactive owner', async () => {
@@ -93,9 +130,14 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     const b = await createKey('mix2', 'b');
     const revoked = await createKey('mix1', 'revoked');
     const off = await createKey('mixoff', 'off');
-    expectSuccess(await t.req({ method: 'DELETE', url: `/rest/users/mix1/keys/${revoked.id}`, key: null, headers: as('mix1') }));
+    expectSuccess(
+      await t.req({ method: 'DELETE', url: `/rest/users/mix1/keys/${revoked.id}`, key: null, headers: as('mix1') }),
+    );
     const offId = (await t.req({ method: 'GET', url: `/admin/v1/tenants/1/users?username=mixoff` })).json().items[0].id;
-    expect((await t.req({ method: 'PATCH', url: `/admin/v1/tenants/1/users/${offId}`, payload: { active: false } })).statusCode).toBe(200);
+    expect(
+      (await t.req({ method: 'PATCH', url: `/admin/v1/tenants/1/users/${offId}`, payload: { active: false } }))
+        .statusCode,
+    ).toBe(200);
 
     const calls: { payload: Record<string, unknown>; headers?: Record<string, string>; expect: 'a' | 'b' | 401 }[] = [];
     for (let i = 0; i < 12; i++) {
@@ -112,13 +154,18 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
       const want = calls[i].expect;
       if (want === 401) return expectFailure(r, 401, /not valid/);
       const body = expectSuccess(r);
-      expect(body).toMatchObject({ valid: true, username: want === 'a' ? 'mix1' : 'mix2', keyId: want === 'a' ? a.id : b.id });
+      expect(body).toMatchObject({
+        valid: true,
+        username: want === 'a' ? 'mix1' : 'mix2',
+        keyId: want === 'a' ? a.id : b.id,
+      });
       usages[want].push(body.usage);
     });
     // Each answer saw exactly the uses before it: 0.5, 1, … for a; 2, 4, … for b.
     expect(usages.a.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => (i + 1) * 0.5));
     expect(usages.b.sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => (i + 1) * 2));
-    const keysOf = async (u: string) => expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${u}/keys`, key: null, headers: as(u) }));
+    const keysOf = async (u: string) =>
+      expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${u}/keys`, key: null, headers: as(u) }));
     expect((await keysOf('mix1')).map((k: { usage: number }) => k.usage)).toEqual([6]);
     expect((await keysOf('mix2')).map((k: { usage: number }) => k.usage)).toEqual([24]);
     const offKeys = expectSuccess(await t.req({ method: 'GET', url: `/rest/users/mixoff/keys` }));
@@ -138,14 +185,16 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
         const rs = await Promise.all(
           Array.from({ length: 32 }, (_, i) => {
             const app = i % 2 ? app2 : t.app;
-            const key = keys[i % 2 ? 3 - (i >> 1) % 4 : (i >> 1) % 4].key;
+            const key = keys[i % 2 ? 3 - ((i >> 1) % 4) : (i >> 1) % 4].key;
             return app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key } });
           }),
         );
         for (const r of rs) expectSuccess(r);
       }
       for (const n of names) {
-        const [listed] = expectSuccess(await t.req({ method: 'GET', url: `/rest/users/${n}/keys`, key: null, headers: as(n) }));
+        const [listed] = expectSuccess(
+          await t.req({ method: 'GET', url: `/rest/users/${n}/keys`, key: null, headers: as(n) }),
+        );
         expect(listed.usage).toBe(40);
       }
     });
@@ -155,10 +204,13 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     await signUp(t, 'shared');
     const k = await createKey('shared', 'two-procs');
     await withSecondProcess(async (app2) => {
-      const one = (app: typeof t.app) => app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key: k.key } });
+      const one = (app: typeof t.app) =>
+        app.inject({ method: 'POST', url: '/rest/keys/verify', payload: { key: k.key } });
       const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => one(i % 2 ? app2 : t.app)));
       for (const r of rs) expectSuccess(r);
-      const [listed] = expectSuccess(await t.req({ method: 'GET', url: '/rest/users/shared/keys', key: null, headers: as('shared') }));
+      const [listed] = expectSuccess(
+        await t.req({ method: 'GET', url: '/rest/users/shared/keys', key: null, headers: as('shared') }),
+      );
       expect(listed.usage).toBe(40);
     });
   });
@@ -173,7 +225,16 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     expectFailure(await verify({ key: k.key, cost: -1 }), 400, /cost/);
     expectFailure(await verify({ key: k.key, cost: 'lots' }), 400, /cost/);
     expectFailure(await verify({ key: k.key, extra: 1 }), 400, /extra/);
-    expectFailure(await t.req({ method: 'POST', url: '/rest/keys/verify', key: null, headers: { 'content-type': 'text/plain' }, payload: k.key }), 415);
+    expectFailure(
+      await t.req({
+        method: 'POST',
+        url: '/rest/keys/verify',
+        key: null,
+        headers: { 'content-type': 'text/plain' },
+        payload: k.key,
+      }),
+      415,
+    );
     // None of the rejected calls counted.
     expect(expectSuccess(await verify({ key: k.key })).usage).toBe(1);
     // A key belongs to its tenant: presented to another tenant it is unknown.
@@ -186,20 +247,62 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
     await signUp(t, 'dora');
     const ck = await createKey('carl', 'carl key');
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/carl/keys', key: null, headers: as('dora') }), 403);
-    expectFailure(await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: null, headers: as('dora'), payload: { name: 'x' } }), 403);
-    expectFailure(await t.req({ method: 'DELETE', url: `/rest/users/carl/keys/${ck.id}`, key: null, headers: as('dora') }), 403);
-    expectFailure(await t.req({ method: 'DELETE', url: `/rest/users/dora/keys/${ck.id}`, key: null, headers: as('dora') }), 404);
+    expectFailure(
+      await t.req({
+        method: 'POST',
+        url: '/rest/users/carl/keys',
+        key: null,
+        headers: as('dora'),
+        payload: { name: 'x' },
+      }),
+      403,
+    );
+    expectFailure(
+      await t.req({ method: 'DELETE', url: `/rest/users/carl/keys/${ck.id}`, key: null, headers: as('dora') }),
+      403,
+    );
+    expectFailure(
+      await t.req({ method: 'DELETE', url: `/rest/users/dora/keys/${ck.id}`, key: null, headers: as('dora') }),
+      404,
+    );
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/carl/keys', key: null }), 401);
-    expectFailure(await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: null, headers: { authorization: basic('carl', 'wrong password') }, payload: { name: 'x' } }), 401);
+    expectFailure(
+      await t.req({
+        method: 'POST',
+        url: '/rest/users/carl/keys',
+        key: null,
+        headers: { authorization: basic('carl', 'wrong password') },
+        payload: { name: 'x' },
+      }),
+      401,
+    );
     expectSuccess(await verify({ key: ck.key }));
 
     // Manager keys of the default tenant (the root key acts on every tenant).
-    const viewer = (await t.req({ method: 'POST', url: '/admin/v1/tenants/1/managers', payload: { name: 'v', email: 'v@d.test', role: 'viewer' } })).json().apiKey;
-    const editor = (await t.req({ method: 'POST', url: '/admin/v1/tenants/1/managers', payload: { name: 'e', email: 'e@d.test', role: 'editor' } })).json().apiKey;
+    const viewer = (
+      await t.req({
+        method: 'POST',
+        url: '/admin/v1/tenants/1/managers',
+        payload: { name: 'v', email: 'v@d.test', role: 'viewer' },
+      })
+    ).json().apiKey;
+    const editor = (
+      await t.req({
+        method: 'POST',
+        url: '/admin/v1/tenants/1/managers',
+        payload: { name: 'e', email: 'e@d.test', role: 'editor' },
+      })
+    ).json().apiKey;
     expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/carl/keys', key: viewer })).length).toBe(1);
-    expectFailure(await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: viewer, payload: { name: 'x' } }), 403);
+    expectFailure(
+      await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: viewer, payload: { name: 'x' } }),
+      403,
+    );
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/carl/keys', key: acme.keys.owner }), 404);
-    const mk = expectSuccess(await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: editor, payload: { name: 'by manager' } }), 201);
+    const mk = expectSuccess(
+      await t.req({ method: 'POST', url: '/rest/users/carl/keys', key: editor, payload: { name: 'by manager' } }),
+      201,
+    );
     expect(expectSuccess(await verify({ key: mk.key })).username).toBe('carl');
     expectSuccess(await t.req({ method: 'DELETE', url: `/rest/users/carl/keys/${mk.id}`, key: editor }));
     expectFailure(await verify({ key: mk.key }), 401);
@@ -207,16 +310,22 @@ describe.each(backends())('/rest/users application keys ($name)', (backend) => {
 
   it('rejects bad key input: missing or empty name, unknown fields, non-numeric ids', async () => {
     await signUp(t, 'eve');
-    const post = (payload: unknown) => t.req({ method: 'POST', url: '/rest/users/eve/keys', key: null, headers: as('eve'), payload: payload as object });
+    const post = (payload: unknown) =>
+      t.req({ method: 'POST', url: '/rest/users/eve/keys', key: null, headers: as('eve'), payload: payload as object });
     expectFailure(await post({}), 400, /name/);
     expectFailure(await post({ name: '   ' }), 400, /name/);
     expectFailure(await post({ name: 'x'.repeat(201) }), 400, /name/);
     expectFailure(await post({ name: 'ok', usage: 100 }), 400, /usage/);
-    expectFailure(await t.req({ method: 'DELETE', url: '/rest/users/eve/keys/abc', key: null, headers: as('eve') }), 400);
-    expect(expectSuccess(await t.req({ method: 'GET', url: '/rest/users/eve/keys', key: null, headers: as('eve') }))).toEqual([]);
+    expectFailure(
+      await t.req({ method: 'DELETE', url: '/rest/users/eve/keys/abc', key: null, headers: as('eve') }),
+      400,
+    );
+    expect(
+      expectSuccess(await t.req({ method: 'GET', url: '/rest/users/eve/keys', key: null, headers: as('eve') })),
+    ).toEqual([]);
   });
 
-  it("stops counting the keys of a deleted account", async () => {
+  it('stops counting the keys of a deleted account', async () => {
     const u = await signUp(t, 'gone');
     const k = await createKey('gone', 'k');
     expectSuccess(await verify({ key: k.key }));

@@ -15,7 +15,11 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
   afterAll(() => t.close());
 
   const get = (username: string, password: string, app = t.app) =>
-    app.inject({ method: 'GET', url: `/rest/users/${username}`, headers: { authorization: basic(username, password) } });
+    app.inject({
+      method: 'GET',
+      url: `/rest/users/${username}`,
+      headers: { authorization: basic(username, password) },
+    });
   const asRoot = (username: string) => t.req({ method: 'GET', url: `/rest/users/${username}` });
   /** Moves the lockout's clock; the database rows are real, only "now" is shifted. */
   const shiftClock = (minutes: number) => {
@@ -38,8 +42,24 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
       expect(retry).toBeLessThanOrEqual(WINDOW_MIN * 60);
     }
     // Also for writes and key management through Basic.
-    expectFailure(await t.app.inject({ method: 'PUT', url: '/rest/users/victim', headers: { authorization: basic('victim', PASSWORD) }, payload: { email: 'x@example.com' } }), 429);
-    expectFailure(await t.app.inject({ method: 'POST', url: '/rest/users/victim/keys', headers: { authorization: basic('victim', PASSWORD) }, payload: { name: 'k' } }), 429);
+    expectFailure(
+      await t.app.inject({
+        method: 'PUT',
+        url: '/rest/users/victim',
+        headers: { authorization: basic('victim', PASSWORD) },
+        payload: { email: 'x@example.com' },
+      }),
+      429,
+    );
+    expectFailure(
+      await t.app.inject({
+        method: 'POST',
+        url: '/rest/users/victim/keys',
+        headers: { authorization: basic('victim', PASSWORD) },
+        payload: { name: 'k' },
+      }),
+      429,
+    );
 
     // The account itself is untouched: same data, same lastlogin; a manager key still reads it.
     expect(expectSuccess(await asRoot('victim'))).toEqual(before);
@@ -73,7 +93,8 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
     await signUp(t, 'burst');
     const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => get('burst', `parallel-${i}`)));
     const codes = rs.map((r) => r.statusCode);
-    for (const r of rs) expectFailure(r, r.statusCode, r.statusCode === 429 ? /failed logins|at once/ : /wrong username or password/);
+    for (const r of rs)
+      expectFailure(r, r.statusCode, r.statusCode === 429 ? /failed logins|at once/ : /wrong username or password/);
     expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(10);
     expect(codes.filter((c) => c !== 401 && c !== 429)).toEqual([]);
     expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(20);
@@ -107,13 +128,21 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
   it('never locks on unknown user names and keeps tenants apart', async () => {
     shiftClock(0);
     for (let i = 0; i < 12; i++) expectFailure(await get('no-such-user', `x${i}`), 401);
-    const acme = await t.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name: 'Acme', licenseCode: 'acme' } });
+    const acme = await t.req({
+      method: 'POST',
+      url: '/admin/v1/tenants',
+      payload: { name: 'Acme', licenseCode: 'acme' },
+    });
     expect(acme.statusCode).toBe(201);
     await signUp(t, 'twin');
     await signUp(t, 'twin', { tenant: 'acme' });
     for (let i = 0; i < 10; i++) expectFailure(await get('twin', `g${i}`), 401);
     expectFailure(await get('twin', PASSWORD), 429);
-    const other = await t.app.inject({ method: 'GET', url: '/rest/users/twin', headers: { authorization: basic('twin', PASSWORD), 'x-roster-tenant': 'acme' } });
+    const other = await t.app.inject({
+      method: 'GET',
+      url: '/rest/users/twin',
+      headers: { authorization: basic('twin', PASSWORD), 'x-roster-tenant': 'acme' },
+    });
     expectSuccess(other);
   });
 });

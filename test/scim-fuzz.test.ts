@@ -6,10 +6,58 @@ import { scimClient, type ScimClient } from './scim-support.ts';
 
 /** Pieces of the filter and path grammars, assembled at random: every answer must be a 200 or a SCIM 400, never a 500. */
 const TOKENS = [
-  'userName', 'USERNAME', 'emails', 'emails.value', 'emails[', 'members', 'members[', ']', '(', ')', 'not', 'and', 'or',
-  'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr', 'type', 'value', 'primary', 'active', 'meta.created',
-  'meta.lastModified', 'id', 'externalId', 'displayName', 'name.givenName', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
-  '"work"', '"a b"', '"\\u0041"', '"\\u0000"', '99999999999999999999', '"99999999999999999999"', '"', '"2020-01-01T00:00:00Z"', 'true', 'false', 'null', '42', '-1.5e3', '.', '$ref', 'x:y', '%', "'",
+  'userName',
+  'USERNAME',
+  'emails',
+  'emails.value',
+  'emails[',
+  'members',
+  'members[',
+  ']',
+  '(',
+  ')',
+  'not',
+  'and',
+  'or',
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'ew',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'pr',
+  'type',
+  'value',
+  'primary',
+  'active',
+  'meta.created',
+  'meta.lastModified',
+  'id',
+  'externalId',
+  'displayName',
+  'name.givenName',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+  '"work"',
+  '"a b"',
+  '"\\u0041"',
+  '"\\u0000"',
+  '99999999999999999999',
+  '"99999999999999999999"',
+  '"',
+  '"2020-01-01T00:00:00Z"',
+  'true',
+  'false',
+  'null',
+  '42',
+  '-1.5e3',
+  '.',
+  '$ref',
+  'x:y',
+  '%',
+  "'",
 ];
 
 describe.each(backends())('SCIM robustness against random input ($name)', (backend) => {
@@ -50,26 +98,47 @@ describe.each(backends())('SCIM robustness against random input ($name)', (backe
       phrase.map((v) => `excludedAttributes=${encodeURIComponent(v.replace(/ /g, ','))}`),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(param, { maxLength: 4 }), fc.constantFrom('/Users', '/Groups', 'one user'), async (params, ep) => {
-        const url = ep === 'one user' ? `/Users/${userId}` : ep;
-        const r = await scim.get(`${url}?${params.join('&')}`);
-        expect([200, 400], `${url}?${params.join('&')}: ${r.body}`).toContain(r.statusCode);
-      }),
+      fc.asyncProperty(
+        fc.array(param, { maxLength: 4 }),
+        fc.constantFrom('/Users', '/Groups', 'one user'),
+        async (params, ep) => {
+          const url = ep === 'one user' ? `/Users/${userId}` : ep;
+          const r = await scim.get(`${url}?${params.join('&')}`);
+          expect([200, 400], `${url}?${params.join('&')}: ${r.body}`).toContain(r.statusCode);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('answers random PATCH paths and values with 200, 400 or 409, and a rejected PATCH changes nothing', async () => {
-    const value = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 8 }), fc.boolean(), fc.constant(null), fc.integer(), fc.constant([{ value: 'x' }]), fc.constant({ value: '1' }), fc.constant([]));
-    const op = fc.record({ op: fc.constantFrom('add', 'Remove', 'REPLACE', 'copy'), path: fc.option(phrase, { nil: undefined }), value });
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 8 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.integer(),
+      fc.constant([{ value: 'x' }]),
+      fc.constant({ value: '1' }),
+      fc.constant([]),
+    );
+    const op = fc.record({
+      op: fc.constantFrom('add', 'Remove', 'REPLACE', 'copy'),
+      path: fc.option(phrase, { nil: undefined }),
+      value,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 3 }), fc.constantFrom('user', 'group'), async (ops, kind) => {
-        const url = kind === 'user' ? `/Users/${userId}` : `/Groups/${groupId}`;
-        const before = (await scim.get(url)).json();
-        const r = await scim.patch(url, ops);
-        expect([200, 400, 409], `${JSON.stringify(ops)}: ${r.body}`).toContain(r.statusCode);
-        if (r.statusCode !== 200) expect((await scim.get(url)).json()).toEqual(before);
-      }),
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('user', 'group'),
+        async (ops, kind) => {
+          const url = kind === 'user' ? `/Users/${userId}` : `/Groups/${groupId}`;
+          const before = (await scim.get(url)).json();
+          const r = await scim.patch(url, ops);
+          expect([200, 400, 409], `${JSON.stringify(ops)}: ${r.body}`).toContain(r.statusCode);
+          if (r.statusCode !== 200) expect((await scim.get(url)).json()).toEqual(before);
+        },
+      ),
       { numRuns: 150 },
     );
   });

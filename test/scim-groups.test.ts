@@ -20,7 +20,11 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
 
   const memberIds = (g: { members?: { value: string }[] }) => (g.members ?? []).map((m) => m.value).sort();
   const group = async (displayName: string, members: string[] = []) => {
-    const r = await scim.post('/Groups', { schemas: [GROUP_URN], displayName, members: members.map((value) => ({ value })) });
+    const r = await scim.post('/Groups', {
+      schemas: [GROUP_URN],
+      displayName,
+      members: members.map((value) => ({ value })),
+    });
     if (r.statusCode !== 201) throw new Error(`group create failed: ${r.statusCode} ${r.body}`);
     return r.json().id as string;
   };
@@ -38,7 +42,14 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const g = r.json();
     expect(r.headers.location).toBe(g.meta.location);
     expect(r.headers.etag).toBe('W/"1"');
-    expect(g).toMatchObject({ schemas: [GROUP_URN], id: expect.any(String), displayName: 'Entra Group', externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159', members: [], meta: { resourceType: 'Group', version: 'W/"1"' } });
+    expect(g).toMatchObject({
+      schemas: [GROUP_URN],
+      id: expect.any(String),
+      displayName: 'Entra Group',
+      externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159',
+      members: [],
+      meta: { resourceType: 'Group', version: 'W/"1"' },
+    });
     expect(g.meta.location).toMatch(new RegExp(`${SCIM}/Groups/${g.id}$`));
     const read = await scim.get(`/Groups/${g.id}`);
     expect(read.json()).toEqual(g);
@@ -48,12 +59,26 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const ann = await scim.user('ann', { displayName: 'Ann Lee' });
     const bob = await scim.user('bob');
     const gid = await group('Readers');
-    const r = await scim.patch(`/Groups/${gid}`, [{ op: 'Add', path: 'members', value: [{ $ref: null, value: ann }, { $ref: null, value: bob }] }]);
+    const r = await scim.patch(`/Groups/${gid}`, [
+      {
+        op: 'Add',
+        path: 'members',
+        value: [
+          { $ref: null, value: ann },
+          { $ref: null, value: bob },
+        ],
+      },
+    ]);
     expect(r.statusCode).toBe(200);
     expect(r.headers.etag).toBe('W/"2"');
     const members = r.json().members;
     expect(members).toEqual([
-      { value: ann, display: 'Ann Lee', $ref: expect.stringMatching(new RegExp(`${SCIM}/Users/${ann}$`)), type: 'User' },
+      {
+        value: ann,
+        display: 'Ann Lee',
+        $ref: expect.stringMatching(new RegExp(`${SCIM}/Users/${ann}$`)),
+        type: 'User',
+      },
       { value: bob, display: 'bob', $ref: expect.stringMatching(new RegExp(`${SCIM}/Users/${bob}$`)), type: 'User' },
     ]);
     // adding an existing member again changes nothing
@@ -61,7 +86,9 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect(memberIds(again.json())).toEqual([ann, bob].sort());
     expect(again.headers.etag).toBe('W/"2"');
     const u = (await scim.get(`/Users/${ann}`)).json();
-    expect(u.groups).toEqual([{ value: gid, display: 'Readers', $ref: expect.stringMatching(new RegExp(`/Groups/${gid}$`)), type: 'direct' }]);
+    expect(u.groups).toEqual([
+      { value: gid, display: 'Readers', $ref: expect.stringMatching(new RegExp(`/Groups/${gid}$`)), type: 'direct' },
+    ]);
     // groups is read-only on users
     const ro = await scim.patch(`/Users/${ann}`, [{ op: 'add', path: 'groups', value: [{ value: gid }] }]);
     expect(ro.json()).toMatchObject({ status: '400', scimType: 'mutability' });
@@ -73,14 +100,24 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const g2 = await group('Alpha', [u]);
     const g3 = await group('Mid', [u]);
     await group('Not a member');
-    expect((await scim.patch(`/Groups/${g2}`, [{ op: 'replace', path: 'displayName', value: 'Alpha Renamed' }])).statusCode).toBe(200);
+    expect(
+      (await scim.patch(`/Groups/${g2}`, [{ op: 'replace', path: 'displayName', value: 'Alpha Renamed' }])).statusCode,
+    ).toBe(200);
     const read = await scim.get(`/Users/${u}`);
     expect(read.statusCode).toBe(200);
     const want = [g1, g2, g3].sort((a, b) => Number(a) - Number(b));
     const names: Record<string, string> = { [g1]: 'Zeta', [g2]: 'Alpha Renamed', [g3]: 'Mid' };
-    expect(read.json().groups).toEqual(want.map((value) => ({ value, display: names[value], $ref: expect.stringMatching(new RegExp(`/Groups/${value}$`)), type: 'direct' })));
+    expect(read.json().groups).toEqual(
+      want.map((value) => ({
+        value,
+        display: names[value],
+        $ref: expect.stringMatching(new RegExp(`/Groups/${value}$`)),
+        type: 'direct',
+      })),
+    );
     // A read of one user and a filtered list agree.
-    const listed = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "many-groups"')}`)).json().Resources[0];
+    const listed = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "many-groups"')}`)).json()
+      .Resources[0];
     expect(listed.groups).toEqual(read.json().groups);
     expect((await scim.get(`/Users/${u}?excludedAttributes=groups`)).json().groups).toBeUndefined();
     expect((await scim.get(`/Users/${u}?attributes=groups`)).json().groups).toHaveLength(3);
@@ -96,12 +133,16 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const b = await scim.user('m-b');
     const c = await scim.user('m-c');
     const gid = await group('Movers', [a, b, c]);
-    const entra = await scim.patch(`/Groups/${gid}`, [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: a }] }]);
+    const entra = await scim.patch(`/Groups/${gid}`, [
+      { op: 'Remove', path: 'members', value: [{ $ref: null, value: a }] },
+    ]);
     expect(entra.statusCode).toBe(200);
     expect(memberIds(entra.json())).toEqual([b, c].sort());
     const okta = await scim.patch(`/Groups/${gid}`, [{ op: 'remove', path: `members[value eq "${b}"]` }]);
     expect(memberIds(okta.json())).toEqual([c]);
-    const replaced = await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'members', value: [{ value: a }, { value: b }] }]);
+    const replaced = await scim.patch(`/Groups/${gid}`, [
+      { op: 'replace', path: 'members', value: [{ value: a }, { value: b }] },
+    ]);
     expect(memberIds(replaced.json())).toEqual([a, b].sort());
     const cleared = await scim.patch(`/Groups/${gid}`, [{ op: 'remove', path: 'members' }]);
     expect(cleared.json().members).toEqual([]);
@@ -116,11 +157,21 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect(ren.statusCode).toBe(200);
     expect(ren.json()).toMatchObject({ id: gid, displayName: 'New Name' });
     expect(memberIds(ren.json())).toEqual([a]);
-    const put = await scim.put(`/Groups/${gid}`, { schemas: [GROUP_URN], id: gid, displayName: 'Put Name', externalId: 'okta-1', members: [{ value: b, display: 'r-b' }], meta: { resourceType: 'Group' } });
+    const put = await scim.put(`/Groups/${gid}`, {
+      schemas: [GROUP_URN],
+      id: gid,
+      displayName: 'Put Name',
+      externalId: 'okta-1',
+      members: [{ value: b, display: 'r-b' }],
+      meta: { resourceType: 'Group' },
+    });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ displayName: 'Put Name', externalId: 'okta-1' });
     expect(memberIds(put.json())).toEqual([b]);
-    expect((await scim.put(`/Groups/${gid}`, { schemas: [GROUP_URN], members: [] })).json()).toMatchObject({ status: '400', scimType: 'invalidValue' });
+    expect((await scim.put(`/Groups/${gid}`, { schemas: [GROUP_URN], members: [] })).json()).toMatchObject({
+      status: '400',
+      scimType: 'invalidValue',
+    });
   });
 
   it('lists with excludedAttributes=members and finds by displayName/externalId with startIndex=1&count=100', async () => {
@@ -128,7 +179,8 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const u = await s.user('lister');
     await s.post('/Groups', { displayName: 'Engineering', externalId: 'ext-ENG', members: [{ value: u }] });
     await s.post('/Groups', { displayName: 'Sales' });
-    const q = (f: string, extra = '') => s.get(`/Groups?filter=${encodeURIComponent(f)}&startIndex=1&count=100${extra}`);
+    const q = (f: string, extra = '') =>
+      s.get(`/Groups?filter=${encodeURIComponent(f)}&startIndex=1&count=100${extra}`);
     const byName = await q('displayName eq "engineering"', '&excludedAttributes=members');
     expect(byName.statusCode).toBe(200);
     expect(byName.json()).toMatchObject({ totalResults: 1, startIndex: 1, itemsPerPage: 1 });
@@ -139,11 +191,21 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect((await q(`members[value eq "${u}"]`)).json().totalResults).toBe(1);
     expect((await q(`members.value eq "${u}"`)).json().totalResults).toBe(1);
     expect((await q('members pr')).json().totalResults).toBe(1);
-    expect((await q('not (members pr)')).json().Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['Sales']);
+    expect((await q('not (members pr)')).json().Resources.map((g: { displayName: string }) => g.displayName)).toEqual([
+      'Sales',
+    ]);
     expect((await q('displayName sw "S" or displayName co "neer"')).json().totalResults).toBe(2);
-    expect((await q('meta.created gt "2000-01-01T00:00:00Z" and meta.resourceType eq "Group"')).json().totalResults).toBe(2);
+    expect(
+      (await q('meta.created gt "2000-01-01T00:00:00Z" and meta.resourceType eq "Group"')).json().totalResults,
+    ).toBe(2);
     const none = await q('displayName eq "Nothing"');
-    expect(none.json()).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+    expect(none.json()).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+      startIndex: 1,
+      itemsPerPage: 0,
+      Resources: [],
+    });
     const sorted = await s.get('/Groups?sortBy=displayName&sortOrder=descending&count=1&excludedAttributes=members');
     expect(sorted.json()).toMatchObject({ totalResults: 2, itemsPerPage: 1, Resources: [{ displayName: 'Sales' }] });
     const one = await s.get(`/Groups/${byName.json().Resources[0].id}?excludedAttributes=members`);
@@ -169,10 +231,39 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const gid = await group('Atomic', [a]);
     const before = (await scim.get(`/Groups/${gid}`)).json();
     const cases: [unknown[], number, string][] = [
-      [[{ op: 'add', path: 'members', value: [{ value: b }] }, { op: 'replace', path: 'displayName', value: 'Changed' }, { op: 'add', path: 'members', value: [{ value: '999999' }] }], 400, 'invalidValue'],
-      [[{ op: 'add', path: 'members', value: [{ value: b }] }, { op: 'add', path: 'members', value: [{ value: 'not-an-id' }] }], 400, 'invalidValue'],
-      [[{ op: 'remove', path: `members[value eq "${a}"]` }, { op: 'replace', path: 'displayName', value: '' }], 400, 'invalidValue'],
-      [[{ op: 'remove', path: `members[value eq "${a}"]` }, { op: 'remove', path: 'nosuch' }], 400, 'invalidPath'],
+      [
+        [
+          { op: 'add', path: 'members', value: [{ value: b }] },
+          { op: 'replace', path: 'displayName', value: 'Changed' },
+          { op: 'add', path: 'members', value: [{ value: '999999' }] },
+        ],
+        400,
+        'invalidValue',
+      ],
+      [
+        [
+          { op: 'add', path: 'members', value: [{ value: b }] },
+          { op: 'add', path: 'members', value: [{ value: 'not-an-id' }] },
+        ],
+        400,
+        'invalidValue',
+      ],
+      [
+        [
+          { op: 'remove', path: `members[value eq "${a}"]` },
+          { op: 'replace', path: 'displayName', value: '' },
+        ],
+        400,
+        'invalidValue',
+      ],
+      [
+        [
+          { op: 'remove', path: `members[value eq "${a}"]` },
+          { op: 'remove', path: 'nosuch' },
+        ],
+        400,
+        'invalidPath',
+      ],
       [[{ op: 'add', path: 'members', value: [{ value: b, type: 'Group' }] }], 400, 'invalidValue'],
       [[{ op: 'replace', path: 'displayName', value: 'nul\u0000name' }], 400, 'invalidValue'],
     ];
@@ -184,9 +275,15 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     expect((await scim.get(`/Groups/${gid}`)).json()).toEqual(before);
     // another tenant's user is not a possible member
     const stranger = await scimClient(t, other.keys.admin).user('stranger');
-    expect((await scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: stranger }] }])).statusCode).toBe(400);
-    expect((await scim.post('/Groups', { displayName: 'Bad Members', members: [{ value: stranger }] })).statusCode).toBe(400);
-    expect((await scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Bad Members"')}`)).json().totalResults).toBe(0);
+    expect(
+      (await scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: stranger }] }])).statusCode,
+    ).toBe(400);
+    expect(
+      (await scim.post('/Groups', { displayName: 'Bad Members', members: [{ value: stranger }] })).statusCode,
+    ).toBe(400);
+    expect(
+      (await scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Bad Members"')}`)).json().totalResults,
+    ).toBe(0);
   });
 
   it('deleting a user removes its memberships (through SCIM and through the management API)', async () => {
@@ -196,7 +293,9 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const gid = await group('Leavers', [a, b, c]);
     expect((await scim.del(`/Users/${a}`)).statusCode).toBe(204);
     expect(memberIds((await scim.get(`/Groups/${gid}`)).json())).toEqual([b, c].sort());
-    expect((await t.req({ method: 'DELETE', url: `/admin/v1/tenants/${acme.tenantId}/users/${b}` })).statusCode).toBe(204);
+    expect((await t.req({ method: 'DELETE', url: `/admin/v1/tenants/${acme.tenantId}/users/${b}` })).statusCode).toBe(
+      204,
+    );
     expect(memberIds((await scim.get(`/Groups/${gid}`)).json())).toEqual([c]);
   });
 
@@ -204,28 +303,42 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const a = await scim.user('keep-me');
     const gid = await group('Doomed', [a]);
     expect((await scim.get(`/Groups/${gid}`, { 'if-none-match': 'W/"1"' })).statusCode).toBe(304);
-    const stale = await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'x' }], { 'if-match': 'W/"3"' });
+    const stale = await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'x' }], {
+      'if-match': 'W/"3"',
+    });
     expect(stale.statusCode).toBe(412);
     expect((await scim.put(`/Groups/${gid}`, { displayName: 'x' }, { 'if-match': 'W/"3"' })).statusCode).toBe(412);
-    const ok = await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Doomed 2' }], { 'if-match': 'W/"1"' });
+    const ok = await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Doomed 2' }], {
+      'if-match': 'W/"1"',
+    });
     expect(ok.headers.etag).toBe('W/"2"');
     expect((await scim.get(`/Groups/${gid}`, { 'if-none-match': 'W/"1"' })).statusCode).toBe(200);
     expect((await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
     // a version beyond any stored one is a mismatch, not a database error
     expect((await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"99999999999999999999"' })).statusCode).toBe(412);
-    expect((await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'x' }], { 'if-match': 'W/"4294967296"' })).statusCode).toBe(412);
+    expect(
+      (
+        await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'x' }], {
+          'if-match': 'W/"4294967296"',
+        })
+      ).statusCode,
+    ).toBe(412);
     expect((await scim.del(`/Users/${a}`, { 'if-match': 'W/"99999999999999999999"' })).statusCode).toBe(412);
     const d = await scim.del(`/Groups/${gid}`, { 'if-match': 'W/"2"' });
     expect(d.statusCode).toBe(204);
     expect((await scim.get(`/Groups/${gid}`)).statusCode).toBe(404);
     expect((await scim.get(`/Users/${a}`)).json().groups).toEqual([]);
-    expect((await scim.patch('/Groups/999999', [{ op: 'replace', path: 'displayName', value: 'x' }])).statusCode).toBe(404);
+    expect((await scim.patch('/Groups/999999', [{ op: 'replace', path: 'displayName', value: 'x' }])).statusCode).toBe(
+      404,
+    );
   });
 
   it('loses no update when PATCHes of one group run concurrently', async () => {
     const ids = await Promise.all(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((n) => scim.user(`conc-${n}`)));
     const gid = await group('Concurrent');
-    const rs = await Promise.all(ids.map((id) => scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: id }] }])));
+    const rs = await Promise.all(
+      ids.map((id) => scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: id }] }])),
+    );
     expect(rs.map((r) => r.statusCode)).toEqual(ids.map(() => 200));
     const g = (await scim.get(`/Groups/${gid}`)).json();
     expect(memberIds(g)).toEqual([...ids].sort());
@@ -235,7 +348,10 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
   it('records group and user writes in the audit trail, as the manager whose key made them', async () => {
     const u = await scim.user('audited');
     const gid = await group('Audited');
-    await scim.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: u }] }, { op: 'replace', path: 'displayName', value: 'Audited 2' }]);
+    await scim.patch(`/Groups/${gid}`, [
+      { op: 'add', path: 'members', value: [{ value: u }] },
+      { op: 'replace', path: 'displayName', value: 'Audited 2' },
+    ]);
     // a PATCH that changes nothing leaves no trace
     await scim.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Audited 2' }]);
     await scim.del(`/Groups/${gid}`);
@@ -244,9 +360,14 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const events = trail.json().items.reverse();
     expect(events.map((e: { action: string }) => e.action)).toEqual(['group.create', 'group.update', 'group.delete']);
     expect(events[0].actor).toMatch(/^manager:\d+$/);
-    expect(events[1].changes).toEqual({ displayName: { before: 'Audited', after: 'Audited 2' }, membersAdded: { before: null, after: [Number(u)] } });
+    expect(events[1].changes).toEqual({
+      displayName: { before: 'Audited', after: 'Audited 2' },
+      membersAdded: { before: null, after: [Number(u)] },
+    });
     expect(events[2].changes.displayName).toEqual({ before: 'Audited 2', after: null });
-    const userTrail = (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/audit?target=user:${u}` })).json().items;
+    const userTrail = (
+      await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/audit?target=user:${u}` })
+    ).json().items;
     expect(userTrail.map((e: { action: string }) => e.action)).toEqual(['user.create']);
   });
 
@@ -255,9 +376,13 @@ describe.each(backends())('SCIM Groups ($name)', (backend) => {
     const viewer = scimClient(t, acme.keys.viewer);
     expect((await viewer.get(`/Groups/${gid}`)).statusCode).toBe(200);
     expect((await viewer.post('/Groups', { displayName: 'v' })).statusCode).toBe(403);
-    expect((await viewer.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'v' }])).statusCode).toBe(403);
+    expect(
+      (await viewer.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'v' }])).statusCode,
+    ).toBe(403);
     const editor = scimClient(t, acme.keys.editor);
-    expect((await editor.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Guarded 2' }])).statusCode).toBe(200);
+    expect(
+      (await editor.patch(`/Groups/${gid}`, [{ op: 'replace', path: 'displayName', value: 'Guarded 2' }])).statusCode,
+    ).toBe(200);
     expect((await editor.del(`/Groups/${gid}`)).statusCode).toBe(403);
     expect((await scimClient(t, other.keys.owner).get(`/Groups/${gid}`)).statusCode).toBe(404);
   });

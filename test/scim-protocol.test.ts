@@ -45,11 +45,19 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
     expect(attr('userName')).toMatchObject({ type: 'string', required: true, caseExact: false, uniqueness: 'server' });
     expect(attr('password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' });
     expect(attr('groups')).toMatchObject({ mutability: 'readOnly', multiValued: true });
-    expect(attr('emails').subAttributes.map((a: { name: string }) => a.name)).toEqual(['value', 'display', 'type', 'primary']);
+    expect(attr('emails').subAttributes.map((a: { name: string }) => a.name)).toEqual([
+      'value',
+      'display',
+      'type',
+      'primary',
+    ]);
     // not stored, so not claimed
     expect(attr('addresses')).toBeUndefined();
     expect(attr('x509Certificates')).toBeUndefined();
-    expect(user.meta).toMatchObject({ resourceType: 'Schema', location: expect.stringContaining(`${SCIM}/Schemas/${USER_URN}`) });
+    expect(user.meta).toMatchObject({
+      resourceType: 'Schema',
+      location: expect.stringContaining(`${SCIM}/Schemas/${USER_URN}`),
+    });
     const group = (await scim.get(`/Schemas/${GROUP_URN}`)).json();
     expect(group.attributes.map((a: { name: string }) => a.name)).toEqual(['displayName', 'members']);
     expect((await scim.get('/Schemas/urn:nope')).statusCode).toBe(404);
@@ -57,10 +65,25 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
 
     const rt = await scim.get('/ResourceTypes');
     expect(rt.json().Resources).toEqual([
-      expect.objectContaining({ id: 'User', name: 'User', endpoint: '/Users', schema: USER_URN, schemaExtensions: [{ schema: ENTERPRISE_URN, required: false }] }),
-      expect.objectContaining({ id: 'Group', name: 'Group', endpoint: '/Groups', schema: GROUP_URN, schemaExtensions: [] }),
+      expect.objectContaining({
+        id: 'User',
+        name: 'User',
+        endpoint: '/Users',
+        schema: USER_URN,
+        schemaExtensions: [{ schema: ENTERPRISE_URN, required: false }],
+      }),
+      expect.objectContaining({
+        id: 'Group',
+        name: 'Group',
+        endpoint: '/Groups',
+        schema: GROUP_URN,
+        schemaExtensions: [],
+      }),
     ]);
-    expect((await scim.get('/ResourceTypes/Group')).json()).toMatchObject({ id: 'Group', meta: { resourceType: 'ResourceType' } });
+    expect((await scim.get('/ResourceTypes/Group')).json()).toMatchObject({
+      id: 'Group',
+      meta: { resourceType: 'ResourceType' },
+    });
     expect((await scim.get('/ResourceTypes/Device')).statusCode).toBe(404);
     expect((await t.req({ method: 'GET', url: `${SCIM}/ServiceProviderConfig`, key: null })).statusCode).toBe(401);
     // /Me is not offered (a manager key is no user); Roster answers no 5xx to a client's request, so 404
@@ -75,17 +98,42 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
       schemas: [BULK_REQUEST],
       Operations: [
         // refers to a user created further down: it waits for it
-        { method: 'POST', path: '/Groups', bulkId: 'g1', data: { schemas: [GROUP_URN], displayName: 'Bulk Group', members: [{ type: 'User', value: 'bulkId:u1' }, { value: 'bulkId:u2' }] } },
-        { method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [USER_URN], userName: 'bulk.one', [ENTERPRISE_URN]: { manager: { value: 'bulkId:u2' } } } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'g1',
+          data: {
+            schemas: [GROUP_URN],
+            displayName: 'Bulk Group',
+            members: [{ type: 'User', value: 'bulkId:u1' }, { value: 'bulkId:u2' }],
+          },
+        },
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'u1',
+          data: { schemas: [USER_URN], userName: 'bulk.one', [ENTERPRISE_URN]: { manager: { value: 'bulkId:u2' } } },
+        },
         { method: 'POST', path: '/Users', bulkId: 'u2', data: { schemas: [USER_URN], userName: 'bulk.two' } },
-        { method: 'PATCH', path: '/Users/bulkId:u2', data: { Operations: [{ op: 'replace', path: 'title', value: 'Patched' }] } },
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:u2',
+          data: { Operations: [{ op: 'replace', path: 'title', value: 'Patched' }] },
+        },
       ],
     });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:BulkResponse']);
-    const byId = Object.fromEntries(body.Operations.filter((o: { bulkId?: string }) => o.bulkId).map((o: { bulkId: string }) => [o.bulkId, o]));
-    expect(byId.u1).toMatchObject({ method: 'POST', status: '201', version: 'W/"1"', location: expect.stringContaining(`${SCIM}/Users/`) });
+    const byId = Object.fromEntries(
+      body.Operations.filter((o: { bulkId?: string }) => o.bulkId).map((o: { bulkId: string }) => [o.bulkId, o]),
+    );
+    expect(byId.u1).toMatchObject({
+      method: 'POST',
+      status: '201',
+      version: 'W/"1"',
+      location: expect.stringContaining(`${SCIM}/Users/`),
+    });
     expect(byId.u2.status).toBe('201');
     expect(byId.g1.status).toBe('201');
     const u1 = byId.u1.location.split('/').pop();
@@ -114,9 +162,16 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
     expect(r.statusCode).toBe(200);
     const ops = r.json().Operations;
     expect(ops).toHaveLength(2);
-    expect(ops[0]).toMatchObject({ method: 'POST', bulkId: 'dup', status: '409', response: { status: '409', scimType: 'uniqueness' } });
+    expect(ops[0]).toMatchObject({
+      method: 'POST',
+      bulkId: 'dup',
+      status: '409',
+      response: { status: '409', scimType: 'uniqueness' },
+    });
     expect(ops[1]).toMatchObject({ method: 'PUT', status: '412', response: { status: '412' } });
-    expect((await admin.get(`/Users?filter=${encodeURIComponent('userName eq "bulk.never"')}`)).json().totalResults).toBe(0);
+    expect(
+      (await admin.get(`/Users?filter=${encodeURIComponent('userName eq "bulk.never"')}`)).json().totalResults,
+    ).toBe(0);
 
     const mixed = await admin.post('/Bulk', {
       schemas: [BULK_REQUEST],
@@ -125,8 +180,18 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
         { method: 'POST', path: '/Devices', data: {} },
         { method: 'PATCH', path: '/Users/bulkId:missing', data: { Operations: [{ op: 'remove', path: 'title' }] } },
         { method: 'GET', path: `/Users/${existing}` },
-        { method: 'POST', path: '/Groups', bulkId: 'c1', data: { displayName: 'Loop A', members: [{ value: 'bulkId:c2' }] } },
-        { method: 'POST', path: '/Groups', bulkId: 'c2', data: { displayName: 'Loop B', members: [{ value: 'bulkId:c1' }] } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'c1',
+          data: { displayName: 'Loop A', members: [{ value: 'bulkId:c2' }] },
+        },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'c2',
+          data: { displayName: 'Loop B', members: [{ value: 'bulkId:c1' }] },
+        },
       ],
     });
     const m = mixed.json().Operations;
@@ -135,9 +200,15 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
     expect((await admin.get(`/Users/${existing}`)).statusCode).toBe(404);
 
     // a viewer's Bulk writes are refused one by one
-    const denied = await scim.post('/Bulk', { schemas: [BULK_REQUEST], Operations: [{ method: 'POST', path: '/Users', bulkId: 'x', data: { userName: 'nope' } }] });
+    const denied = await scim.post('/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: [{ method: 'POST', path: '/Users', bulkId: 'x', data: { userName: 'nope' } }],
+    });
     expect(denied.json().Operations[0]).toMatchObject({ status: '403' });
-    const tooMany = await admin.post('/Bulk', { schemas: [BULK_REQUEST], Operations: Array.from({ length: 1001 }, () => ({ method: 'DELETE', path: '/Users/1' })) });
+    const tooMany = await admin.post('/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: Array.from({ length: 1001 }, () => ({ method: 'DELETE', path: '/Users/1' })),
+    });
     expect(tooMany.statusCode).toBe(413);
     expect(tooMany.json().status).toBe('413');
   });
@@ -146,13 +217,27 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
     const admin = scimClient(t, acme.keys.admin);
     await admin.user('search.me', { name: { givenName: 'Searchy' } });
     await admin.post('/Groups', { displayName: 'search.group' });
-    const us = await scim.post('/Users/.search', { schemas: [SEARCH_REQUEST], filter: 'userName sw "search."', attributes: ['userName'], startIndex: 1, count: 10 });
+    const us = await scim.post('/Users/.search', {
+      schemas: [SEARCH_REQUEST],
+      filter: 'userName sw "search."',
+      attributes: ['userName'],
+      startIndex: 1,
+      count: 10,
+    });
     expect(us.statusCode).toBe(200);
     expect(us.json()).toMatchObject({ totalResults: 1, Resources: [{ userName: 'search.me' }] });
     expect(us.json().Resources[0]).not.toHaveProperty('name');
-    const gs = await scim.post('/Groups/.search', { schemas: [SEARCH_REQUEST], filter: 'displayName eq "SEARCH.GROUP"', excludedAttributes: ['members'] });
+    const gs = await scim.post('/Groups/.search', {
+      schemas: [SEARCH_REQUEST],
+      filter: 'displayName eq "SEARCH.GROUP"',
+      excludedAttributes: ['members'],
+    });
     expect(gs.json()).toMatchObject({ totalResults: 1, Resources: [{ displayName: 'search.group' }] });
-    const both = await scim.post('/.search', { schemas: [SEARCH_REQUEST], filter: 'meta.created gt "2000-01-01T00:00:00Z"', count: 1000 });
+    const both = await scim.post('/.search', {
+      schemas: [SEARCH_REQUEST],
+      filter: 'meta.created gt "2000-01-01T00:00:00Z"',
+      count: 1000,
+    });
     expect(both.statusCode).toBe(200);
     const types = both.json().Resources.map((x: { meta: { resourceType: string } }) => x.meta.resourceType);
     expect(types).toContain('User');
@@ -163,8 +248,20 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
     expect(usersOnly.json()).toMatchObject({ totalResults: 1, Resources: [{ userName: 'search.me' }] });
     // paging runs across both types
     const total = both.json().totalResults;
-    const last = await scim.post('/.search', { schemas: [SEARCH_REQUEST], filter: 'meta.created gt "2000-01-01T00:00:00Z"', startIndex: total, count: 5 });
-    expect(last.json()).toMatchObject({ totalResults: total, itemsPerPage: 1, Resources: [{ meta: { resourceType: 'Group' } }] });
-    expect((await scim.post('/.search', { filter: 'nosuch eq 1' })).json()).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+    const last = await scim.post('/.search', {
+      schemas: [SEARCH_REQUEST],
+      filter: 'meta.created gt "2000-01-01T00:00:00Z"',
+      startIndex: total,
+      count: 5,
+    });
+    expect(last.json()).toMatchObject({
+      totalResults: total,
+      itemsPerPage: 1,
+      Resources: [{ meta: { resourceType: 'Group' } }],
+    });
+    expect((await scim.post('/.search', { filter: 'nosuch eq 1' })).json()).toMatchObject({
+      status: '400',
+      scimType: 'invalidFilter',
+    });
   });
 });

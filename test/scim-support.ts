@@ -9,7 +9,12 @@ export const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 /** A SCIM client bound to one key: bodies go as application/scim+json, like Okta and Entra send them. */
 export function scimClient(t: TestApp, key: string) {
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
+  const call = (
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> =>
     t.req({
       method,
       url: `${SCIM}${path}`,
@@ -21,7 +26,8 @@ export function scimClient(t: TestApp, key: string) {
     get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
     post: (path: string, body: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
     put: (path: string, body: unknown, headers?: Record<string, string>) => call('PUT', path, body, headers),
-    patch: (path: string, ops: unknown[], headers?: Record<string, string>) => call('PATCH', path, { schemas: [PATCH_URN], Operations: ops }, headers),
+    patch: (path: string, ops: unknown[], headers?: Record<string, string>) =>
+      call('PATCH', path, { schemas: [PATCH_URN], Operations: ops }, headers),
     del: (path: string, headers?: Record<string, string>) => call('DELETE', path, undefined, headers),
     /** Creates a user and answers its SCIM id. */
     async user(userName: string, extra: Record<string, unknown> = {}): Promise<string> {

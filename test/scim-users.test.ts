@@ -28,7 +28,13 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
       meta: { resourceType: 'User' },
       name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
       roles: [],
-      [ENTERPRISE_URN]: { employeeNumber: '1234', department: 'Sales', organization: 'Contoso', costCenter: 'CC-9', division: 'EMEA' },
+      [ENTERPRISE_URN]: {
+        employeeNumber: '1234',
+        department: 'Sales',
+        organization: 'Contoso',
+        costCenter: 'CC-9',
+        division: 'EMEA',
+      },
     });
     expect(r.statusCode).toBe(201);
     expect(r.headers['content-type']).toMatch(/^application\/scim\+json/);
@@ -44,7 +50,13 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
       active: true,
       name: { givenName: 'givenName', familyName: 'familyName', formatted: 'givenName familyName' },
       emails: [{ value: 'Test_User_fd0e@testuser.com', type: 'work', primary: true }],
-      [ENTERPRISE_URN]: { employeeNumber: '1234', department: 'Sales', organization: 'Contoso', costCenter: 'CC-9', division: 'EMEA' },
+      [ENTERPRISE_URN]: {
+        employeeNumber: '1234',
+        department: 'Sales',
+        organization: 'Contoso',
+        costCenter: 'CC-9',
+        division: 'EMEA',
+      },
       meta: { resourceType: 'User', version: 'W/"1"' },
     });
     expect(Date.parse(u.meta.created)).toBeGreaterThan(0);
@@ -66,7 +78,7 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     });
   });
 
-  it("accepts Okta's create payload: a password, groups: [], locale, and active as the string \"True\"", async () => {
+  it('accepts Okta\'s create payload: a password, groups: [], locale, and active as the string "True"', async () => {
     const r = await scim.post('/Users', {
       schemas: [USER_URN],
       userName: 'okta.user@example.com',
@@ -81,11 +93,24 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     });
     expect(r.statusCode).toBe(201);
     const u = r.json();
-    expect(u).toMatchObject({ userName: 'okta.user@example.com', displayName: 'Okta User', locale: 'en-US', active: true });
+    expect(u).toMatchObject({
+      userName: 'okta.user@example.com',
+      displayName: 'Okta User',
+      locale: 'en-US',
+      active: true,
+    });
     expect(u).not.toHaveProperty('password');
     expect(r.body).not.toContain('t1meMa$heen');
     const a = (await adminUser(u.id)).json();
-    expect(a).toMatchObject({ username: 'okta.user@example.com', firstName: 'Okta', lastName: 'User', displayName: 'Okta User', email: 'okta.user@example.com', active: true, hasPassword: true });
+    expect(a).toMatchObject({
+      username: 'okta.user@example.com',
+      firstName: 'Okta',
+      lastName: 'User',
+      displayName: 'Okta User',
+      email: 'okta.user@example.com',
+      active: true,
+      hasPassword: true,
+    });
     // An empty placeholder password is "none given".
     const blank = await scim.post('/Users', { userName: 'blank-password', password: '' });
     expect(blank.statusCode).toBe(201);
@@ -126,12 +151,35 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     ]);
     expect(u[ENTERPRISE_URN].manager.value).toBe(boss);
     expect(u).not.toHaveProperty('addresses');
-    expect(u).toMatchObject({ name: { formatted: 'Pat Q Ray' }, title: 'CTO', nickName: 'P', timezone: 'Europe/Paris', preferredLanguage: 'fr', userType: 'Employee', profileUrl: 'https://example.com/pat' });
+    expect(u).toMatchObject({
+      name: { formatted: 'Pat Q Ray' },
+      title: 'CTO',
+      nickName: 'P',
+      timezone: 'Europe/Paris',
+      preferredLanguage: 'fr',
+      userType: 'Employee',
+      profileUrl: 'https://example.com/pat',
+    });
     const a = (await adminUser(u.id)).json();
     expect(a).toMatchObject({
-      firstName: 'Pat', middleName: 'Q', lastName: 'Ray', title: 'CTO', website: 'https://example.com/pat',
-      phoneOffice: '+1 111', phoneMobile: '+1 222', phoneHome: '+1 333', fax: '+1 444', pager: '+1 555', phoneOther: '+1 666',
-      attributes: { nickName: 'P', timezone: 'Europe/Paris', preferredLanguage: 'fr', userType: 'Employee', managerId: boss },
+      firstName: 'Pat',
+      middleName: 'Q',
+      lastName: 'Ray',
+      title: 'CTO',
+      website: 'https://example.com/pat',
+      phoneOffice: '+1 111',
+      phoneMobile: '+1 222',
+      phoneHome: '+1 333',
+      fax: '+1 444',
+      pager: '+1 555',
+      phoneOther: '+1 666',
+      attributes: {
+        nickName: 'P',
+        timezone: 'Europe/Paris',
+        preferredLanguage: 'fr',
+        userType: 'Employee',
+        managerId: boss,
+      },
     });
   });
 
@@ -157,7 +205,11 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const r = await scim.post('/Users', { schemas: [USER_URN], userName: 'dup.user' });
     expect(r.statusCode).toBe(409);
     expect(r.headers['content-type']).toMatch(/^application\/scim\+json/);
-    expect(r.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness' });
+    expect(r.json()).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '409',
+      scimType: 'uniqueness',
+    });
     expect(typeof r.json().detail).toBe('string');
   });
 
@@ -166,7 +218,12 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const q = (f: string) => scim.get(`/Users?filter=${encodeURIComponent(f)}&startIndex=1&count=100`);
     const byName = await q('userName eq "lookup.me@example.com"');
     expect(byName.statusCode).toBe(200);
-    expect(byName.json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, startIndex: 1, itemsPerPage: 1 });
+    expect(byName.json()).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 1,
+      startIndex: 1,
+      itemsPerPage: 1,
+    });
     expect(byName.json().Resources[0].userName).toBe('Lookup.Me@Example.com');
     // attribute names and operators are case-insensitive too
     expect((await q('USERNAME EQ "LOOKUP.ME@EXAMPLE.COM"')).json().totalResults).toBe(1);
@@ -176,14 +233,35 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect((await q('externalId eq "ext-lookup"')).json().totalResults).toBe(0);
     const none = await q('userName eq "nobody@example.com"');
     expect(none.statusCode).toBe(200);
-    expect(none.json()).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+    expect(none.json()).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+      startIndex: 1,
+      itemsPerPage: 0,
+      Resources: [],
+    });
   });
 
   it('supports the whole filter grammar, value paths included; inactive users stay filterable', async () => {
     const s = scimClient(t, other.keys.admin);
-    await s.user('ann', { name: { givenName: 'Ann', familyName: 'Lee' }, emails: [{ value: 'ann@example.com', type: 'work' }], title: 'Engineer', active: true });
-    await s.user('bob', { name: { givenName: 'Bob', familyName: 'Stone' }, emails: [{ value: 'bob@other.org', type: 'work' }], phoneNumbers: [{ type: 'mobile', value: '555-1' }], active: false });
-    await s.user('cid', { name: { givenName: 'Cid', familyName: 'Lee' }, title: 'Manager', active: false, [ENTERPRISE_URN]: { employeeNumber: '42' } });
+    await s.user('ann', {
+      name: { givenName: 'Ann', familyName: 'Lee' },
+      emails: [{ value: 'ann@example.com', type: 'work' }],
+      title: 'Engineer',
+      active: true,
+    });
+    await s.user('bob', {
+      name: { givenName: 'Bob', familyName: 'Stone' },
+      emails: [{ value: 'bob@other.org', type: 'work' }],
+      phoneNumbers: [{ type: 'mobile', value: '555-1' }],
+      active: false,
+    });
+    await s.user('cid', {
+      name: { givenName: 'Cid', familyName: 'Lee' },
+      title: 'Manager',
+      active: false,
+      [ENTERPRISE_URN]: { employeeNumber: '42' },
+    });
     const names = async (f: string) => {
       const r = await s.get(`/Users?filter=${encodeURIComponent(f)}&sortBy=userName`);
       expect(r.statusCode, `${f}: ${r.body}`).toBe(200);
@@ -218,7 +296,18 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(await names('meta.resourceType eq "User"')).toEqual(['ann', 'bob', 'cid']);
     expect(await names('id eq "not-one-of-ours"')).toEqual([]);
 
-    for (const bad of ['userName eq "\u0000"', 'userName eq "a\\u0000"', 'userName eq', 'userName zz "a"', '(userName eq "a"', 'nosuch eq "a"', 'active gt true', 'emails[type eq "work"', 'userName eq "a" and', 'meta.created gt "yesterday"']) {
+    for (const bad of [
+      'userName eq "\u0000"',
+      'userName eq "a\\u0000"',
+      'userName eq',
+      'userName zz "a"',
+      '(userName eq "a"',
+      'nosuch eq "a"',
+      'active gt true',
+      'emails[type eq "work"',
+      'userName eq "a" and',
+      'meta.created gt "yesterday"',
+    ]) {
       const r = await s.get(`/Users?filter=${encodeURIComponent(bad)}`);
       expect(r.statusCode, bad).toBe(400);
       expect(r.json(), bad).toMatchObject({ status: '400', scimType: 'invalidFilter' });
@@ -228,7 +317,10 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(await names(long)).toEqual(['cid']);
     const moreNots = 'not ('.repeat(20) + 'userName eq "cid"' + ')'.repeat(20);
     expect(await names(moreNots)).toEqual(['cid']);
-    for (const bad of ['not ('.repeat(600) + 'userName eq "a"' + ')'.repeat(600), '('.repeat(1000) + 'userName eq "a"' + ')'.repeat(1000)]) {
+    for (const bad of [
+      'not ('.repeat(600) + 'userName eq "a"' + ')'.repeat(600),
+      '('.repeat(1000) + 'userName eq "a"' + ')'.repeat(1000),
+    ]) {
       const r = await s.get(`/Users?filter=${encodeURIComponent(bad)}`);
       expect(r.statusCode).toBe(400);
       expect(r.json(), bad).toMatchObject({ status: '400', scimType: 'invalidFilter' });
@@ -250,28 +342,61 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(far.json()).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
     expect((await s.get('/Groups?startIndex=99999999999999999999')).statusCode).toBe(200);
     expect((await s.get('/Users?count=99999999999999999999')).json().itemsPerPage).toBe(3);
-    expect((await s.get('/Users?sortBy=name.givenName&sortOrder=ascending')).json().Resources.map((u: { userName: string }) => u.userName)).toEqual(['ann', 'bob', 'cid']);
+    expect(
+      (await s.get('/Users?sortBy=name.givenName&sortOrder=ascending'))
+        .json()
+        .Resources.map((u: { userName: string }) => u.userName),
+    ).toEqual(['ann', 'bob', 'cid']);
     expect((await s.get('/Users?sortOrder=sideways')).statusCode).toBe(400);
   });
 
   it('honours attributes and excludedAttributes (id and schemas always come back)', async () => {
-    const id = await scim.user('proj', { name: { givenName: 'Pro', familyName: 'Jection' }, emails: [{ value: 'proj@x.io' }], [ENTERPRISE_URN]: { department: 'R&D', employeeNumber: '7' } });
-    const only = (await scim.get(`/Users/${id}?attributes=userName,name.givenName,${ENTERPRISE_URN}:department`)).json();
-    expect(only).toEqual({ schemas: [USER_URN, ENTERPRISE_URN], id, userName: 'proj', name: { givenName: 'Pro' }, [ENTERPRISE_URN]: { department: 'R&D' } });
+    const id = await scim.user('proj', {
+      name: { givenName: 'Pro', familyName: 'Jection' },
+      emails: [{ value: 'proj@x.io' }],
+      [ENTERPRISE_URN]: { department: 'R&D', employeeNumber: '7' },
+    });
+    const only = (
+      await scim.get(`/Users/${id}?attributes=userName,name.givenName,${ENTERPRISE_URN}:department`)
+    ).json();
+    expect(only).toEqual({
+      schemas: [USER_URN, ENTERPRISE_URN],
+      id,
+      userName: 'proj',
+      name: { givenName: 'Pro' },
+      [ENTERPRISE_URN]: { department: 'R&D' },
+    });
     const without = (await scim.get(`/Users/${id}?excludedAttributes=emails,meta,name.familyName`)).json();
     expect(without).not.toHaveProperty('emails');
     expect(without).not.toHaveProperty('meta');
     expect(without.name).toEqual({ formatted: 'Pro Jection', givenName: 'Pro' });
-    expect((await scim.get(`/Users/${id}?attributes=meta.version,USERNAME`)).json()).toEqual({ schemas: [USER_URN, ENTERPRISE_URN], id, userName: 'proj', meta: { version: 'W/"1"' } });
-    const listed = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "proj"')}&attributes=emails.value`)).json();
+    expect((await scim.get(`/Users/${id}?attributes=meta.version,USERNAME`)).json()).toEqual({
+      schemas: [USER_URN, ENTERPRISE_URN],
+      id,
+      userName: 'proj',
+      meta: { version: 'W/"1"' },
+    });
+    const listed = (
+      await scim.get(`/Users?filter=${encodeURIComponent('userName eq "proj"')}&attributes=emails.value`)
+    ).json();
     expect(listed.Resources[0]).toEqual({ schemas: [USER_URN, ENTERPRISE_URN], id, emails: [{ value: 'proj@x.io' }] });
   });
 
   it('replaces with PUT: id and meta in the body are ignored, omitted attributes cleared, password and other custom attributes kept', async () => {
-    const c = await scim.post('/Users', { userName: 'put.me', title: 'Old', displayName: 'Put Me', password: 'first-password', emails: [{ value: 'put@x.io', primary: true }] });
+    const c = await scim.post('/Users', {
+      userName: 'put.me',
+      title: 'Old',
+      displayName: 'Put Me',
+      password: 'first-password',
+      emails: [{ value: 'put@x.io', primary: true }],
+    });
     const id = c.json().id;
     // another dialect's custom attribute must survive a SCIM PUT
-    const ap = await t.req({ method: 'PATCH', url: `/admin/v1/tenants/${acme.tenantId}/users/${id}`, payload: { attributes: { favourite: 'tea', locale: 'de-DE' } } });
+    const ap = await t.req({
+      method: 'PATCH',
+      url: `/admin/v1/tenants/${acme.tenantId}/users/${id}`,
+      payload: { attributes: { favourite: 'tea', locale: 'de-DE' } },
+    });
     expect(ap.statusCode).toBe(200);
     const r = await scim.put(`/Users/${id}`, {
       schemas: [USER_URN],
@@ -285,14 +410,29 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(r.statusCode).toBe(200);
     expect(r.headers.etag).toBe('W/"3"');
     const u = r.json();
-    expect(u).toMatchObject({ id, userName: 'put.me', name: { givenName: 'Put' }, active: false, emails: [{ value: 'put2@x.io' }] });
+    expect(u).toMatchObject({
+      id,
+      userName: 'put.me',
+      name: { givenName: 'Put' },
+      active: false,
+      emails: [{ value: 'put2@x.io' }],
+    });
     expect(u).not.toHaveProperty('title');
     expect(u).not.toHaveProperty('displayName');
     expect(u).not.toHaveProperty('locale');
     const a = (await adminUser(id)).json();
-    expect(a).toMatchObject({ title: null, displayName: null, active: false, hasPassword: true, attributes: { favourite: 'tea' } });
+    expect(a).toMatchObject({
+      title: null,
+      displayName: null,
+      active: false,
+      hasPassword: true,
+      attributes: { favourite: 'tea' },
+    });
     expect(a.attributes).not.toHaveProperty('locale');
-    expect((await scim.put(`/Users/${id}`, { schemas: [USER_URN], name: { givenName: 'x' } })).json()).toMatchObject({ status: '400', scimType: 'invalidValue' });
+    expect((await scim.put(`/Users/${id}`, { schemas: [USER_URN], name: { givenName: 'x' } })).json()).toMatchObject({
+      status: '400',
+      scimType: 'invalidValue',
+    });
     expect((await scim.put('/Users/424242', { userName: 'ghost' })).statusCode).toBe(404);
   });
 
@@ -322,7 +462,15 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect((await adminUser(id)).json().hasPassword).toBe(true);
 
     const entra = await scim.patch(`/Users/${id}`, [
-      { op: 'Add', value: { 'name.givenName': 'Given', displayName: 'Shown', [`${ENTERPRISE_URN}:employeeNumber`]: '99', [`${ENTERPRISE_URN}:manager`]: '12' } },
+      {
+        op: 'Add',
+        value: {
+          'name.givenName': 'Given',
+          displayName: 'Shown',
+          [`${ENTERPRISE_URN}:employeeNumber`]: '99',
+          [`${ENTERPRISE_URN}:manager`]: '12',
+        },
+      },
       { op: 'Replace', path: 'name.familyName', value: 'Family' },
       { op: 'Add', path: `${ENTERPRISE_URN}:department`, value: 'Ops' },
       { op: 'REPLACE', path: 'title', value: 'Lead' },
@@ -330,9 +478,20 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     ]);
     expect(entra.statusCode).toBe(200);
     const u = entra.json();
-    expect(u).toMatchObject({ name: { givenName: 'Given', familyName: 'Family' }, title: 'Lead', [ENTERPRISE_URN]: { employeeNumber: '99', department: 'Ops', manager: { value: '12' } } });
+    expect(u).toMatchObject({
+      name: { givenName: 'Given', familyName: 'Family' },
+      title: 'Lead',
+      [ENTERPRISE_URN]: { employeeNumber: '99', department: 'Ops', manager: { value: '12' } },
+    });
     expect(u).not.toHaveProperty('displayName');
-    expect((await adminUser(id)).json()).toMatchObject({ firstName: 'Given', lastName: 'Family', title: 'Lead', department: 'Ops', displayName: null, attributes: { employeeNumber: '99', managerId: '12' } });
+    expect((await adminUser(id)).json()).toMatchObject({
+      firstName: 'Given',
+      lastName: 'Family',
+      title: 'Lead',
+      department: 'Ops',
+      displayName: null,
+      attributes: { employeeNumber: '99', managerId: '12' },
+    });
 
     // Entra maps name.formatted by default; RFC attributes Roster does not store are accepted and ignored
     const extras = await scim.patch(`/Users/${id}`, [
@@ -352,23 +511,34 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
 
   it('PATCH: a filtered path creates the entry when absent (emails[type eq "work"].value with Add and Replace)', async () => {
     const id = await scim.user('no-email');
-    const add = await scim.patch(`/Users/${id}`, [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'first@example.com' }]);
+    const add = await scim.patch(`/Users/${id}`, [
+      { op: 'Add', path: 'emails[type eq "work"].value', value: 'first@example.com' },
+    ]);
     expect(add.statusCode).toBe(200);
     expect(add.json().emails).toEqual([{ value: 'first@example.com', type: 'work', primary: true }]);
-    const rep = await scim.patch(`/Users/${id}`, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'second@example.com' }]);
+    const rep = await scim.patch(`/Users/${id}`, [
+      { op: 'Replace', path: 'emails[type eq "work"].value', value: 'second@example.com' },
+    ]);
     expect(rep.json().emails[0].value).toBe('second@example.com');
     const id2 = await scim.user('no-email-2');
     const rep2 = await scim.patch(`/Users/${id2}`, [
       { op: 'replace', path: 'emails[type eq "work"].value', value: 'made@example.com' },
       { op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+33 6' },
     ]);
-    expect(rep2.json()).toMatchObject({ emails: [{ value: 'made@example.com' }], phoneNumbers: [{ type: 'mobile', value: '+33 6' }] });
+    expect(rep2.json()).toMatchObject({
+      emails: [{ value: 'made@example.com' }],
+      phoneNumbers: [{ type: 'mobile', value: '+33 6' }],
+    });
     expect((await adminUser(id2)).json()).toMatchObject({ email: 'made@example.com', phoneMobile: '+33 6' });
     // a new primary email added to the list becomes the stored one (the old one loses primary)
-    const newer = await scim.patch(`/Users/${id2}`, [{ op: 'add', path: 'emails', value: [{ value: 'newer@example.com', type: 'home', primary: true }] }]);
+    const newer = await scim.patch(`/Users/${id2}`, [
+      { op: 'add', path: 'emails', value: [{ value: 'newer@example.com', type: 'home', primary: true }] },
+    ]);
     expect(newer.json().emails).toEqual([{ value: 'newer@example.com', type: 'work', primary: true }]);
     expect((await adminUser(id2)).json().email).toBe('newer@example.com');
-    const primaryByFilter = await scim.patch(`/Users/${id2}`, [{ op: 'add', path: 'emails[type eq "other"]', value: { value: 'other@example.com', primary: 'True' } }]);
+    const primaryByFilter = await scim.patch(`/Users/${id2}`, [
+      { op: 'add', path: 'emails[type eq "other"]', value: { value: 'other@example.com', primary: 'True' } },
+    ]);
     expect(primaryByFilter.json().emails[0].value).toBe('other@example.com');
     const rm = await scim.patch(`/Users/${id2}`, [{ op: 'remove', path: 'emails[type eq "work"]' }]);
     expect(rm.json()).not.toHaveProperty('emails');
@@ -379,15 +549,63 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const id = await scim.user('atomic', { title: 'Before' });
     const before = (await scim.get(`/Users/${id}`)).json();
     const cases: [unknown[], string][] = [
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'nosuch', value: 1 }], 'invalidPath'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'name.givenName.x', value: 1 }], 'invalidPath'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'name.nosuch', value: 1 }], 'invalidPath'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'title[value eq "x"]', value: 1 }], 'invalidPath'],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'nosuch', value: 1 },
+        ],
+        'invalidPath',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'name.givenName.x', value: 1 },
+        ],
+        'invalidPath',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'name.nosuch', value: 1 },
+        ],
+        'invalidPath',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'title[value eq "x"]', value: 1 },
+        ],
+        'invalidPath',
+      ],
       [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'remove' }], 'noTarget'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'move', path: 'title' }], 'invalidSyntax'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'id', value: '5' }], 'mutability'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'active', value: 'maybe' }], 'invalidValue'],
-      [[{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'emails[type eq "work"', value: 'x' }], 'invalidFilter'],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'move', path: 'title' },
+        ],
+        'invalidSyntax',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'id', value: '5' },
+        ],
+        'mutability',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'active', value: 'maybe' },
+        ],
+        'invalidValue',
+      ],
+      [
+        [
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'replace', path: 'emails[type eq "work"', value: 'x' },
+        ],
+        'invalidFilter',
+      ],
       [[], 'invalidSyntax'],
     ];
     for (const [ops, scimType] of cases) {
@@ -397,7 +615,10 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     }
     const dup = await scim.user('taken-name');
     expect(dup).toBeTruthy();
-    const conflict = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'After' }, { op: 'replace', path: 'userName', value: 'TAKEN-NAME' }]);
+    const conflict = await scim.patch(`/Users/${id}`, [
+      { op: 'replace', path: 'title', value: 'After' },
+      { op: 'replace', path: 'userName', value: 'TAKEN-NAME' },
+    ]);
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().scimType).toBe('uniqueness');
     const after = (await scim.get(`/Users/${id}`)).json();
@@ -415,15 +636,25 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     const rs = await Promise.all(ops.map((op) => scim.patch(`/Users/${id}`, [op])));
     expect(rs.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
     const u = (await scim.get(`/Users/${id}`)).json();
-    expect(u).toMatchObject({ title: 'T', displayName: 'D', nickName: 'N', [ENTERPRISE_URN]: { department: 'Dept' }, meta: { version: 'W/"5"' } });
+    expect(u).toMatchObject({
+      title: 'T',
+      displayName: 'D',
+      nickName: 'N',
+      [ENTERPRISE_URN]: { department: 'Dept' },
+      meta: { version: 'W/"5"' },
+    });
   });
 
   it('honours If-Match on PUT, PATCH and DELETE; DELETE answers 204 and the user is gone', async () => {
     const id = await scim.user('if-match');
-    const stale = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'x' }], { 'if-match': 'W/"5"' });
+    const stale = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'x' }], {
+      'if-match': 'W/"5"',
+    });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().status).toBe('412');
-    const ok = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'x' }], { 'if-match': 'W/"1"' });
+    const ok = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'title', value: 'x' }], {
+      'if-match': 'W/"1"',
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers.etag).toBe('W/"2"');
     expect((await scim.put(`/Users/${id}`, { userName: 'if-match' }, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
@@ -454,25 +685,61 @@ describe.each(backends())('SCIM Users ($name)', (backend) => {
     expect(root.json().detail).toMatch(/root key/);
     const stranger = scimClient(t, other.keys.owner);
     expect((await stranger.get(`/Users/${id}`)).statusCode).toBe(404);
-    expect((await stranger.get(`/Users?filter=${encodeURIComponent('userName eq "guarded"')}`)).json().totalResults).toBe(0);
+    expect(
+      (await stranger.get(`/Users?filter=${encodeURIComponent('userName eq "guarded"')}`)).json().totalResults,
+    ).toBe(0);
   });
 
   it('accepts application/json too, refuses other types with 415 and bad JSON with 400 invalidSyntax', async () => {
-    const j = await t.req({ method: 'POST', url: `${SCIM}/Users`, key: acme.keys.admin, payload: { userName: 'plain-json' } });
+    const j = await t.req({
+      method: 'POST',
+      url: `${SCIM}/Users`,
+      key: acme.keys.admin,
+      payload: { userName: 'plain-json' },
+    });
     expect(j.statusCode).toBe(201);
     expect(j.headers['content-type']).toMatch(/^application\/scim\+json/);
-    const cs = await t.req({ method: 'POST', url: `${SCIM}/Users`, key: acme.keys.admin, headers: { 'content-type': 'application/scim+json; charset=utf-8' }, payload: JSON.stringify({ userName: 'charset' }) });
+    const cs = await t.req({
+      method: 'POST',
+      url: `${SCIM}/Users`,
+      key: acme.keys.admin,
+      headers: { 'content-type': 'application/scim+json; charset=utf-8' },
+      payload: JSON.stringify({ userName: 'charset' }),
+    });
     expect(cs.statusCode).toBe(201);
-    const xml = await t.req({ method: 'POST', url: `${SCIM}/Users`, key: acme.keys.admin, headers: { 'content-type': 'application/xml' }, payload: '<user/>' });
+    const xml = await t.req({
+      method: 'POST',
+      url: `${SCIM}/Users`,
+      key: acme.keys.admin,
+      headers: { 'content-type': 'application/xml' },
+      payload: '<user/>',
+    });
     expect(xml.statusCode).toBe(415);
     expect(xml.json()).toMatchObject({ status: '415' });
-    const broken = await t.req({ method: 'POST', url: `${SCIM}/Users`, key: acme.keys.admin, headers: { 'content-type': 'application/scim+json' }, payload: '{"userName":' });
+    const broken = await t.req({
+      method: 'POST',
+      url: `${SCIM}/Users`,
+      key: acme.keys.admin,
+      headers: { 'content-type': 'application/scim+json' },
+      payload: '{"userName":',
+    });
     expect(broken.statusCode).toBe(400);
     expect(broken.json()).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     // attribute names are case-insensitive in bodies too
-    const shouty = await scim.post('/Users', { SCHEMAS: [USER_URN], USERNAME: 'shouty', Name: { GIVENNAME: 'Loud' }, Emails: [{ VALUE: 'shouty@x.io', Primary: true }], ACTIVE: 'FALSE' });
+    const shouty = await scim.post('/Users', {
+      SCHEMAS: [USER_URN],
+      USERNAME: 'shouty',
+      Name: { GIVENNAME: 'Loud' },
+      Emails: [{ VALUE: 'shouty@x.io', Primary: true }],
+      ACTIVE: 'FALSE',
+    });
     expect(shouty.statusCode).toBe(201);
-    expect(shouty.json()).toMatchObject({ userName: 'shouty', name: { givenName: 'Loud' }, emails: [{ value: 'shouty@x.io' }], active: false });
+    expect(shouty.json()).toMatchObject({
+      userName: 'shouty',
+      name: { givenName: 'Loud' },
+      emails: [{ value: 'shouty@x.io' }],
+      active: false,
+    });
     const noName = await scim.post('/Users', { schemas: [USER_URN], name: { givenName: 'x' } });
     expect(noName.json()).toMatchObject({ status: '400', scimType: 'invalidValue' });
     const badEmail = await scim.post('/Users', { userName: 'bad-email', emails: [{ value: 'not-an-email' }] });

@@ -9,8 +9,16 @@ afterAll(() => {
 
 describe('start-up contract', () => {
   it('stops with one line naming a bad variable', async () => {
-    for (const [name, value] of [['PORT', 'eighty'], ['DATABASE_URL', 'mysql://x'], ['LOG_LEVEL', 'loud'], ['ROSTER_ROOT_KEY', 'short']]) {
-      const p = await runToExit('server', [], { [name]: value, DATABASE_URL: name === 'DATABASE_URL' ? value : 'sqlite::memory:' });
+    for (const [name, value] of [
+      ['PORT', 'eighty'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['LOG_LEVEL', 'loud'],
+      ['ROSTER_ROOT_KEY', 'short'],
+    ]) {
+      const p = await runToExit('server', [], {
+        [name]: value,
+        DATABASE_URL: name === 'DATABASE_URL' ? value : 'sqlite::memory:',
+      });
       expect(p.code).toBe(1);
       const lines = (p.stdout + p.stderr).trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -57,16 +65,35 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
       const dup = await runCli(['tenant', 'create', '--name', 'Again', '--license', 'acme'], env);
       expect(dup.code).toBe(1);
       expect(dup.stderr).toMatch(/licenseCode/);
-      const m = await runCli(['manager', 'create', '--tenant', String(tenant.id), '--name', 'Ann', '--email', 'ann@acme.test', '--role', 'owner'], env);
+      const m = await runCli(
+        [
+          'manager',
+          'create',
+          '--tenant',
+          String(tenant.id),
+          '--name',
+          'Ann',
+          '--email',
+          'ann@acme.test',
+          '--role',
+          'owner',
+        ],
+        env,
+      );
       expect(m.code, m.stderr).toBe(0);
       const manager = JSON.parse(m.stdout);
       expect(manager).toMatchObject({ tenantId: tenant.id, role: 'owner', apiKey: expect.stringMatching(/^rk_/) });
-      const bad = await runCli(['manager', 'create', '--tenant', String(tenant.id), '--name', 'X', '--email', 'x@acme.test', '--role', 'boss'], env);
+      const bad = await runCli(
+        ['manager', 'create', '--tenant', String(tenant.id), '--name', 'X', '--email', 'x@acme.test', '--role', 'boss'],
+        env,
+      );
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/role/);
       const p = await spawnRoster(env);
       started.push(p);
-      const r = await fetch(`${p.base}/admin/v1/tenants/${tenant.id}/users`, { headers: { authorization: `Bearer ${manager.apiKey}` } });
+      const r = await fetch(`${p.base}/admin/v1/tenants/${tenant.id}/users`, {
+        headers: { authorization: `Bearer ${manager.apiKey}` },
+      });
       expect(r.status).toBe(200);
       p.child.kill('SIGTERM');
       await p.exited;
@@ -82,10 +109,18 @@ describe.runIf(backends().some((b) => b.name === 'postgres'))('two Roster proces
     const db = await pg.fresh();
     const key = 'race-root-key-0123456789';
     try {
-      const [a, b] = await Promise.all([spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key }), spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key })]);
+      const [a, b] = await Promise.all([
+        spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key }),
+        spawnRoster({ DATABASE_URL: db.url, ROSTER_ROOT_KEY: key }),
+      ]);
       started.push(a, b);
       const names = Array.from({ length: 20 }, (_, i) => `racer${i}`);
-      const attempts = names.flatMap((n) => [a, b, a, b].map((p, i) => ({ p, body: { username: n.toUpperCase().slice(0, i) + n.slice(i), email: `${n}-${i}@x.io` } })));
+      const attempts = names.flatMap((n) =>
+        [a, b, a, b].map((p, i) => ({
+          p,
+          body: { username: n.toUpperCase().slice(0, i) + n.slice(i), email: `${n}-${i}@x.io` },
+        })),
+      );
       const results = await Promise.all(
         attempts.map(async ({ p, body }) => {
           const r = await fetch(`${p.base}/admin/v1/tenants/1/users`, {
@@ -97,10 +132,17 @@ describe.runIf(backends().some((b) => b.name === 'postgres'))('two Roster proces
         }),
       );
       for (const n of names) {
-        const mine = results.filter((r) => r.name === n).map((r) => r.status).sort();
+        const mine = results
+          .filter((r) => r.name === n)
+          .map((r) => r.status)
+          .sort();
         expect(mine).toEqual([201, 409, 409, 409]);
       }
-      const list = await (await fetch(`${a.base}/admin/v1/tenants/1/users?limit=1000&total=exact`, { headers: { authorization: `Bearer ${key}` } })).json();
+      const list = await (
+        await fetch(`${a.base}/admin/v1/tenants/1/users?limit=1000&total=exact`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).json();
       expect(list.total).toBe(names.length);
     } finally {
       await db.drop().catch(() => {});

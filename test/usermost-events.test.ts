@@ -18,24 +18,48 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
   it('records an event for an unknown user, creating the user', async () => {
     const before = await userCount(t, acme.tenantId);
     const c = container(
-      await t.req({ method: 'POST', url: events, key: acme.keys.editor, payload: { userId: 'walker', eventName: 'purchase', eventTime: '2013-01-26T07:31:05+0000', params: { amount: 12.5, items: ['a', 'b'], gift: false } } }),
+      await t.req({
+        method: 'POST',
+        url: events,
+        key: acme.keys.editor,
+        payload: {
+          userId: 'walker',
+          eventName: 'purchase',
+          eventTime: '2013-01-26T07:31:05+0000',
+          params: { amount: 12.5, items: ['a', 'b'], gift: false },
+        },
+      }),
       201,
     );
     expect(c.response.data).toEqual({
-      id: expect.any(Number), userId: 'walker', eventName: 'purchase', eventTime: '2013-01-26T07:31:05+0000',
-      params: { amount: 12.5, items: ['a', 'b'], gift: false }, createdAt: expect.stringMatching(USERMOST_TIME),
+      id: expect.any(Number),
+      userId: 'walker',
+      eventName: 'purchase',
+      eventTime: '2013-01-26T07:31:05+0000',
+      params: { amount: 12.5, items: ['a', 'b'], gift: false },
+      createdAt: expect.stringMatching(USERMOST_TIME),
     });
     expect(await userCount(t, acme.tenantId)).toBe(before + 1);
-    const u = container(await t.req({ method: 'GET', url: `${base('acme')}/users/walker`, key: acme.keys.viewer }), 200).response.data;
-    expect(u).toEqual({ userId: 'walker', createdAt: expect.stringMatching(USERMOST_TIME), updatedAt: expect.stringMatching(USERMOST_TIME) });
+    const u = container(await t.req({ method: 'GET', url: `${base('acme')}/users/walker`, key: acme.keys.viewer }), 200)
+      .response.data;
+    expect(u).toEqual({
+      userId: 'walker',
+      createdAt: expect.stringMatching(USERMOST_TIME),
+      updatedAt: expect.stringMatching(USERMOST_TIME),
+    });
     // A known user gets the event without being changed.
     container(await t.req({ method: 'POST', url: events, payload: { userId: 'walker', eventName: 'logout' } }), 201);
     expect(await userCount(t, acme.tenantId)).toBe(before + 1);
-    expect(container(await t.req({ method: 'GET', url: `${base('acme')}/users/walker` }), 200).response.data).toEqual(u);
+    expect(container(await t.req({ method: 'GET', url: `${base('acme')}/users/walker` }), 200).response.data).toEqual(
+      u,
+    );
   });
 
   it('defaults eventTime to now and params to {}; reads the seed time forms into UTC', async () => {
-    const d = container(await t.req({ method: 'POST', url: events, payload: { userId: 'timer', eventName: 'ping' } }), 201).response.data;
+    const d = container(
+      await t.req({ method: 'POST', url: events, payload: { userId: 'timer', eventName: 'ping' } }),
+      201,
+    ).response.data;
     expect(d.params).toEqual({});
     expect(d.eventTime).toMatch(USERMOST_TIME);
     expect(Math.abs(Date.parse(d.eventTime.replace('+0000', 'Z')) - Date.now())).toBeLessThan(60_000);
@@ -48,24 +72,48 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
       ['2013-01-01T00:30:00+0100', '2012-12-31T23:30:00+0000'],
     ];
     for (const [sent, shown] of forms) {
-      const e = container(await t.req({ method: 'POST', url: events, payload: { userId: 'timer', eventName: 'form', eventTime: sent } }), 201).response.data;
+      const e = container(
+        await t.req({ method: 'POST', url: events, payload: { userId: 'timer', eventName: 'form', eventTime: sent } }),
+        201,
+      ).response.data;
       expect(e.eventTime, sent).toBe(shown);
     }
   });
 
   it('lists events newest first (by event time), by page', async () => {
-    const times = ['2020-01-03T00:00:00+0000', '2020-01-01T00:00:00+0000', '2020-01-05T00:00:00+0000', '2020-01-02T00:00:00+0000', '2020-01-04T00:00:00+0000'];
+    const times = [
+      '2020-01-03T00:00:00+0000',
+      '2020-01-01T00:00:00+0000',
+      '2020-01-05T00:00:00+0000',
+      '2020-01-02T00:00:00+0000',
+      '2020-01-04T00:00:00+0000',
+    ];
     for (const [i, eventTime] of times.entries()) {
-      container(await t.req({ method: 'POST', url: events, payload: { userId: 'lister', eventName: `e${i}`, eventTime } }), 201);
+      container(
+        await t.req({ method: 'POST', url: events, payload: { userId: 'lister', eventName: `e${i}`, eventTime } }),
+        201,
+      );
     }
     // Two at the same time: the later recorded comes first.
-    container(await t.req({ method: 'POST', url: events, payload: { userId: 'lister', eventName: 'tieA', eventTime: '2020-01-05T00:00:00+0000' } }), 201);
-    const p1 = container(await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3`, key: acme.keys.viewer }), 200).response.data;
+    container(
+      await t.req({
+        method: 'POST',
+        url: events,
+        payload: { userId: 'lister', eventName: 'tieA', eventTime: '2020-01-05T00:00:00+0000' },
+      }),
+      201,
+    );
+    const p1 = container(
+      await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3`, key: acme.keys.viewer }),
+      200,
+    ).response.data;
     expect(p1).toMatchObject({ userId: 'lister', page: 1, limit: 3, total: 6 });
     expect(p1.events.map((e: any) => e.eventName)).toEqual(['tieA', 'e2', 'e4']);
-    const p2 = container(await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3&page=2` }), 200).response.data;
+    const p2 = container(await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3&page=2` }), 200)
+      .response.data;
     expect(p2.events.map((e: any) => e.eventName)).toEqual(['e0', 'e3', 'e1']);
-    const p3 = container(await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3&page=3` }), 200).response.data;
+    const p3 = container(await t.req({ method: 'GET', url: `${base('acme')}/users/lister/events?limit=3&page=3` }), 200)
+      .response.data;
     expect(p3).toMatchObject({ events: [], total: 6 });
     for (const e of p1.events) {
       expect(e.userId).toBe('lister');
@@ -80,11 +128,24 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
 
   it('records a batch of up to 500 events, creating unknown users, all in one answer', async () => {
     const before = await userCount(t, acme.tenantId);
-    const list = Array.from({ length: 500 }, (_, i) => ({ userId: `b${i % 3}`, eventName: `n${i}`, eventTime: '2021-06-01T12:00:00+0000', params: { i } }));
-    const d = container(await t.req({ method: 'POST', url: batch, key: acme.keys.editor, payload: { events: list } }), 201).response.data;
+    const list = Array.from({ length: 500 }, (_, i) => ({
+      userId: `b${i % 3}`,
+      eventName: `n${i}`,
+      eventTime: '2021-06-01T12:00:00+0000',
+      params: { i },
+    }));
+    const d = container(
+      await t.req({ method: 'POST', url: batch, key: acme.keys.editor, payload: { events: list } }),
+      201,
+    ).response.data;
     expect(d.count).toBe(500);
     expect(d.events).toHaveLength(500);
-    expect(d.events[7]).toMatchObject({ userId: 'b1', eventName: 'n7', params: { i: 7 }, eventTime: '2021-06-01T12:00:00+0000' });
+    expect(d.events[7]).toMatchObject({
+      userId: 'b1',
+      eventName: 'n7',
+      params: { i: 7 },
+      eventTime: '2021-06-01T12:00:00+0000',
+    });
     expect(await userCount(t, acme.tenantId)).toBe(before + 3);
     const b0 = await eventsOf(t, 'acme', 'b0');
     expect(b0).toHaveLength(167);
@@ -98,7 +159,10 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
     const kept = await eventsOf(t, 'acme', 'keeper');
     const good = (n: number) => ({ userId: n % 2 ? 'keeper' : `brand-new-${n}`, eventName: `ok${n}` });
     const bad: [unknown, RegExp][] = [
-      [{ events: [good(1), good(2), { userId: 'keeper', eventName: 'x', eventTime: 'yesterday' }] }, /events\.2\.eventTime/],
+      [
+        { events: [good(1), good(2), { userId: 'keeper', eventName: 'x', eventTime: 'yesterday' }] },
+        /events\.2\.eventTime/,
+      ],
       [{ events: [good(1), { userId: 'keeper' }] }, /eventName/],
       [{ events: [good(2), { userId: 'keeper', eventName: 5 }] }, /eventName/],
       [{ events: [good(2), { userId: 'keeper', eventName: 'x', params: [1, 2] }] }, /params/],
@@ -142,11 +206,18 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
       ['application/json', '{"userId":"new-solo","eventName":"x","params":{"a":"\\u0000"}}', /params/],
       ['application/json', '{"userId":"new-solo","eventName":"x","params":{"a":["\\udfff"]}}', /params/],
       ['application/json', '{"userId":"new-solo","eventName":"x","params":{"\\u0000":1}}', /params/],
-      ['application/json', JSON.stringify({ userId: 'new-solo', eventName: 'x', params: { a: 'x'.repeat(1100 * 1024) } }), /larger/],
+      [
+        'application/json',
+        JSON.stringify({ userId: 'new-solo', eventName: 'x', params: { a: 'x'.repeat(1100 * 1024) } }),
+        /larger/,
+      ],
       [undefined, '', /body/],
     ];
     for (const [type, payload, msg] of bad) {
-      const r = container(await t.req({ method: 'POST', url: events, headers: type ? { 'content-type': type } : {}, payload }), 400);
+      const r = container(
+        await t.req({ method: 'POST', url: events, headers: type ? { 'content-type': type } : {}, payload }),
+        400,
+      );
       expect(r.response.message, payload.slice(0, 80)).toMatch(msg);
     }
     expect(await userCount(t, acme.tenantId)).toBe(users);
@@ -155,8 +226,20 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
 
   it('refuses a batch body over its size limit with 400', async () => {
     const users = await userCount(t, acme.tenantId);
-    const list = Array.from({ length: 200 }, (_, i) => ({ userId: `huge${i}`, eventName: 'x', params: { pad: 'x'.repeat(60 * 1024) } }));
-    const r = container(await t.req({ method: 'POST', url: batch, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ events: list }) }), 400);
+    const list = Array.from({ length: 200 }, (_, i) => ({
+      userId: `huge${i}`,
+      eventName: 'x',
+      params: { pad: 'x'.repeat(60 * 1024) },
+    }));
+    const r = container(
+      await t.req({
+        method: 'POST',
+        url: batch,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ events: list }),
+      }),
+      400,
+    );
     expect(r.response.message).toMatch(/larger/);
     expect(await userCount(t, acme.tenantId)).toBe(users);
   });

@@ -24,7 +24,14 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
     const runtime = await startRuntime({ databaseUrl: t.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
     const app = await buildApp(runtime.services);
     await app.ready();
-    return { app, runtime, close: async () => { await app.close(); await runtime.close(); } };
+    return {
+      app,
+      runtime,
+      close: async () => {
+        await app.close();
+        await runtime.close();
+      },
+    };
   }
 
   it('records a retried event once and answers the retry with the first answer', async () => {
@@ -46,10 +53,26 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
 
   it('records a retried batch once, users included', async () => {
     const users = await userCount(t, acme.tenantId);
-    const payload = { events: [{ userId: 'batchy1', eventName: 'a' }, { userId: 'batchy2', eventName: 'b' }, { userId: 'batchy1', eventName: 'c' }] };
-    const first = await t.req({ method: 'POST', url: `${base('acme')}/eventsBatch`, headers: rid('deadbeef01'), payload });
+    const payload = {
+      events: [
+        { userId: 'batchy1', eventName: 'a' },
+        { userId: 'batchy2', eventName: 'b' },
+        { userId: 'batchy1', eventName: 'c' },
+      ],
+    };
+    const first = await t.req({
+      method: 'POST',
+      url: `${base('acme')}/eventsBatch`,
+      headers: rid('deadbeef01'),
+      payload,
+    });
     expect(container(first, 201).response.data.count).toBe(3);
-    const again = await t.req({ method: 'POST', url: `${base('acme')}/eventsBatch`, headers: rid('deadbeef01'), payload });
+    const again = await t.req({
+      method: 'POST',
+      url: `${base('acme')}/eventsBatch`,
+      headers: rid('deadbeef01'),
+      payload,
+    });
     expect([again.statusCode, again.body]).toEqual([201, first.body]);
     expect(await eventsOf(t, 'acme', 'batchy1')).toHaveLength(2);
     expect(await eventsOf(t, 'acme', 'batchy2')).toHaveLength(1);
@@ -57,20 +80,49 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
   });
 
   it('answers a retried identify with its first answer (201 stays 201) and applies it once', async () => {
-    const first = await t.req({ method: 'POST', url: `${base('acme')}/users`, headers: rid('u-1'), payload: { userId: 'idem-user', firstName: 'Ida' } });
+    const first = await t.req({
+      method: 'POST',
+      url: `${base('acme')}/users`,
+      headers: rid('u-1'),
+      payload: { userId: 'idem-user', firstName: 'Ida' },
+    });
     container(first, 201);
     // Changed in between by someone else: the retry must not re-apply its old value.
-    container(await t.req({ method: 'POST', url: `${base('acme')}/users`, payload: { userId: 'idem-user', firstName: 'Changed' } }), 200);
-    const again = await t.req({ method: 'POST', url: `${base('acme')}/users`, headers: rid('u-1'), payload: { userId: 'idem-user', firstName: 'Ida' } });
+    container(
+      await t.req({
+        method: 'POST',
+        url: `${base('acme')}/users`,
+        payload: { userId: 'idem-user', firstName: 'Changed' },
+      }),
+      200,
+    );
+    const again = await t.req({
+      method: 'POST',
+      url: `${base('acme')}/users`,
+      headers: rid('u-1'),
+      payload: { userId: 'idem-user', firstName: 'Ida' },
+    });
     expect([again.statusCode, again.body]).toEqual([201, first.body]);
-    expect(container(await t.req({ method: 'GET', url: `${base('acme')}/users/idem-user` }), 200).response.data.firstName).toBe('Changed');
+    expect(
+      container(await t.req({ method: 'GET', url: `${base('acme')}/users/idem-user` }), 200).response.data.firstName,
+    ).toBe('Changed');
   });
 
   it('answers a retried delete with 200 again instead of 404', async () => {
     container(await t.req({ method: 'POST', url: `${base('acme')}/users`, payload: { userId: 'del-me' } }), 201);
-    const first = await t.req({ method: 'DELETE', url: `${base('acme')}/users/del-me`, key: acme.keys.admin, headers: rid('del-1') });
+    const first = await t.req({
+      method: 'DELETE',
+      url: `${base('acme')}/users/del-me`,
+      key: acme.keys.admin,
+      headers: rid('del-1'),
+    });
     container(first, 200);
-    const again = await t.req({ method: 'DELETE', url: `${base('acme')}/users/del-me`, key: acme.keys.admin, headers: rid('del-1') });
+    const again = await t.req({
+      method: 'DELETE',
+      url: `${base('acme')}/users/del-me`,
+      key: acme.keys.admin,
+      headers: rid('del-1'),
+    });
     expect([again.statusCode, again.body]).toEqual([200, first.body]);
     container(await t.req({ method: 'DELETE', url: `${base('acme')}/users/del-me`, key: acme.keys.admin }), 404);
   });
@@ -80,17 +132,67 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
     container(await t.req({ method: 'POST', url: `${base('acme')}/users`, payload: { userId: 'late' } }), 201);
     container(await t.req({ method: 'DELETE', url: `${base('acme')}/users/late`, headers: rid('late-1') }), 200);
     // An auth failure is not remembered either.
-    container(await t.req({ method: 'POST', url: events, key: acme.keys.viewer, headers: rid('auth-1'), payload: { userId: 'late2', eventName: 'x' } }), 401);
-    container(await t.req({ method: 'POST', url: events, key: acme.keys.editor, headers: rid('auth-1'), payload: { userId: 'late2', eventName: 'x' } }), 201);
+    container(
+      await t.req({
+        method: 'POST',
+        url: events,
+        key: acme.keys.viewer,
+        headers: rid('auth-1'),
+        payload: { userId: 'late2', eventName: 'x' },
+      }),
+      401,
+    );
+    container(
+      await t.req({
+        method: 'POST',
+        url: events,
+        key: acme.keys.editor,
+        headers: rid('auth-1'),
+        payload: { userId: 'late2', eventName: 'x' },
+      }),
+      201,
+    );
   });
 
   it('refuses an id reused for a different request with 400, recording nothing', async () => {
-    container(await t.req({ method: 'POST', url: events, headers: rid('reuse-1'), payload: { userId: 'reuser', eventName: 'one' } }), 201);
+    container(
+      await t.req({
+        method: 'POST',
+        url: events,
+        headers: rid('reuse-1'),
+        payload: { userId: 'reuser', eventName: 'one' },
+      }),
+      201,
+    );
     const users = await userCount(t, acme.tenantId);
-    const diffBody = container(await t.req({ method: 'POST', url: events, headers: rid('reuse-1'), payload: { userId: 'reuser', eventName: 'two' } }), 400);
+    const diffBody = container(
+      await t.req({
+        method: 'POST',
+        url: events,
+        headers: rid('reuse-1'),
+        payload: { userId: 'reuser', eventName: 'two' },
+      }),
+      400,
+    );
     expect(diffBody.response.message).toMatch(/reuse-1.*different request/);
-    container(await t.req({ method: 'POST', url: `${base('acme')}/eventsBatch`, headers: rid('reuse-1'), payload: { events: [{ userId: 'reuser', eventName: 'one' }] } }), 400);
-    container(await t.req({ method: 'POST', url: `${base('acme')}/users`, headers: rid('reuse-1'), payload: { userId: 'someone-new' } }), 400);
+    container(
+      await t.req({
+        method: 'POST',
+        url: `${base('acme')}/eventsBatch`,
+        headers: rid('reuse-1'),
+        payload: { events: [{ userId: 'reuser', eventName: 'one' }] },
+      }),
+      400,
+    );
+    container(
+      await t.req({
+        method: 'POST',
+        url: `${base('acme')}/users`,
+        headers: rid('reuse-1'),
+        payload: { userId: 'someone-new' },
+      }),
+      400,
+    );
     expect(await eventsOf(t, 'acme', 'reuser')).toHaveLength(1);
     expect(await userCount(t, acme.tenantId)).toBe(users);
   });
@@ -98,16 +200,37 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
   it('keeps ids per tenant: the same id on another license is another request', async () => {
     const payload = { userId: 'tenant-user', eventName: 'x' };
     container(await t.req({ method: 'POST', url: events, headers: rid('cafe01'), payload }), 201);
-    container(await t.req({ method: 'POST', url: `${base('other')}/events`, key: other.keys.editor, headers: rid('cafe01'), payload }), 201);
+    container(
+      await t.req({
+        method: 'POST',
+        url: `${base('other')}/events`,
+        key: other.keys.editor,
+        headers: rid('cafe01'),
+        payload,
+      }),
+      201,
+    );
     expect(await eventsOf(t, 'acme', 'tenant-user')).toHaveLength(1);
     expect(await eventsOf(t, 'other', 'tenant-user')).toHaveLength(1);
     // And a tenant-A key retrying on B's license is still 401, not a replay.
-    container(await t.req({ method: 'POST', url: `${base('other')}/events`, key: acme.keys.editor, headers: rid('cafe01'), payload }), 401);
+    container(
+      await t.req({
+        method: 'POST',
+        url: `${base('other')}/events`,
+        key: acme.keys.editor,
+        headers: rid('cafe01'),
+        payload,
+      }),
+      401,
+    );
   });
 
   it('refuses a malformed x-request-id with 400, recording nothing', async () => {
     for (const id of ['', 'has space', 'x'.repeat(129), 'semi;colon']) {
-      const r = container(await t.req({ method: 'POST', url: events, headers: rid(id), payload: { userId: 'bad-id', eventName: 'x' } }), 400);
+      const r = container(
+        await t.req({ method: 'POST', url: events, headers: rid(id), payload: { userId: 'bad-id', eventName: 'x' } }),
+        400,
+      );
       expect(r.response.message).toMatch(/x-request-id/);
     }
     container(await t.req({ method: 'GET', url: `${base('acme')}/users/bad-id` }), 404);
@@ -115,10 +238,21 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
 
   it('records concurrent duplicates once and gives them all the same answer', async () => {
     const payload = { userId: 'stampede', eventName: 'click' };
-    const rs = await Promise.all(Array.from({ length: 8 }, () => t.req({ method: 'POST', url: events, headers: rid('stampede-1'), payload })));
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, () => t.req({ method: 'POST', url: events, headers: rid('stampede-1'), payload })),
+    );
     for (const r of rs) expect([r.statusCode, r.body]).toEqual([201, rs[0].body]);
     expect(await eventsOf(t, 'acme', 'stampede')).toHaveLength(1);
-    const ids = await Promise.all(Array.from({ length: 4 }, () => t.req({ method: 'POST', url: `${base('acme')}/users`, headers: rid('stampede-2'), payload: { userId: 'stampede-u', n: 1 } })));
+    const ids = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        t.req({
+          method: 'POST',
+          url: `${base('acme')}/users`,
+          headers: rid('stampede-2'),
+          payload: { userId: 'stampede-u', n: 1 },
+        }),
+      ),
+    );
     for (const r of ids) expect([r.statusCode, r.body]).toEqual([201, ids[0].body]);
   });
 
@@ -135,12 +269,17 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
         // process would only block each other's synchronous busy wait; separate processes do not.)
         const rs = await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            i % 2 ? p2.app.inject({ method: 'POST', url: events, headers: { ...h, 'x-request-id': 'multi-2' }, payload }) : t.req({ method: 'POST', url: events, headers: rid('multi-2'), payload }),
+            i % 2
+              ? p2.app.inject({ method: 'POST', url: events, headers: { ...h, 'x-request-id': 'multi-2' }, payload })
+              : t.req({ method: 'POST', url: events, headers: rid('multi-2'), payload }),
           ),
         );
         for (const r of rs) expect([r.statusCode, r.body]).toEqual([201, rs[0].body]);
       } else {
-        container(await p2.app.inject({ method: 'POST', url: events, headers: { ...h, 'x-request-id': 'multi-2' }, payload }), 201);
+        container(
+          await p2.app.inject({ method: 'POST', url: events, headers: { ...h, 'x-request-id': 'multi-2' }, payload }),
+          201,
+        );
         expect((await t.req({ method: 'POST', url: events, headers: rid('multi-2'), payload })).statusCode).toBe(201);
       }
       expect(await eventsOf(t, 'acme', 'multi')).toHaveLength(2);
@@ -165,12 +304,21 @@ describe.each(backends())('Usermost x-request-id idempotency ($name)', (backend)
     expect(await eventsOf(t, 'acme', 'old-timer')).toHaveLength(2);
 
     // Expired rows are deleted by a process's first idempotent write (then at most once a minute).
-    await db.updateTable('idempotencyKeys').set({ createdAt: aged }).where('requestId', 'in', ['a1b2c3', 'cafe01']).execute();
+    await db
+      .updateTable('idempotencyKeys')
+      .set({ createdAt: aged })
+      .where('requestId', 'in', ['a1b2c3', 'cafe01'])
+      .execute();
     const recent = Date.now() - 23 * 60 * 60 * 1000;
     await db.updateTable('idempotencyKeys').set({ createdAt: recent }).where('requestId', '=', 'deadbeef01').execute();
     const p2 = await secondProcess();
     try {
-      await p2.app.inject({ method: 'POST', url: events, headers: { authorization: `Bearer ${acme.keys.editor}`, 'x-request-id': 'purge-trigger' }, payload });
+      await p2.app.inject({
+        method: 'POST',
+        url: events,
+        headers: { authorization: `Bearer ${acme.keys.editor}`, 'x-request-id': 'purge-trigger' },
+        payload,
+      });
     } finally {
       await p2.close();
     }

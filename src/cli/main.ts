@@ -32,10 +32,12 @@ export const program = new Command('roster').description('Roster: a self-hosted 
 program
   .command('migrate')
   .description('apply database migrations (also done at every start)')
-  .action(() => withRuntime(async (rt) => {
-    if (rt.generatedRootKey) console.log(`Roster root key (shown once, store it now): ${rt.generatedRootKey}`);
-    console.log('migrations applied');
-  }));
+  .action(() =>
+    withRuntime(async (rt) => {
+      if (rt.generatedRootKey) console.log(`Roster root key (shown once, store it now): ${rt.generatedRootKey}`);
+      console.log('migrations applied');
+    }),
+  );
 
 const tenant = program.command('tenant').description('tenants (customer accounts)');
 tenant
@@ -46,7 +48,8 @@ tenant
     withRuntime(async (rt) => {
       const t = await rt.services.tenants.createUnchecked({ name: o.name, licenseCode: o.license });
       json({ id: t.id, name: t.name, licenseCode: t.licenseCode, createdAt: t.createdAt, updatedAt: t.updatedAt });
-    }));
+    }),
+  );
 
 const manager = program.command('manager').description('managers and their API keys');
 manager
@@ -57,9 +60,22 @@ manager
   .requiredOption('--role <role>', 'owner | admin | editor | viewer')
   .action((o: { tenant: number; name: string; email: string; role: string }) =>
     withRuntime(async (rt) => {
-      const { manager: m, apiKey } = await rt.services.managers.createUnchecked(o.tenant, { name: o.name, email: o.email, role: o.role });
-      json({ id: m.id, tenantId: m.tenantId, name: m.name, email: m.email, role: m.role, apiKey, createdAt: m.createdAt });
-    }));
+      const { manager: m, apiKey } = await rt.services.managers.createUnchecked(o.tenant, {
+        name: o.name,
+        email: o.email,
+        role: o.role,
+      });
+      json({
+        id: m.id,
+        tenantId: m.tenantId,
+        name: m.name,
+        email: m.email,
+        role: m.role,
+        apiKey,
+        createdAt: m.createdAt,
+      });
+    }),
+  );
 
 registerImportExport(program, withRuntime);
 

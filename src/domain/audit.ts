@@ -50,7 +50,11 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** before/after of each listed field that differs (Dates compared by instant). */
-export function diffFields<T extends object>(before: T | null, after: T | null, fields: readonly (keyof T & string)[]): AuditChanges {
+export function diffFields<T extends object>(
+  before: T | null,
+  after: T | null,
+  fields: readonly (keyof T & string)[],
+): AuditChanges {
   const out: AuditChanges = {};
   for (const f of fields) {
     const b = before ? norm(before[f]) : null;

@@ -49,12 +49,15 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (code: string, message: string, field?: string) => new DomainError('invalid', code, message, { field });
+export const invalid = (code: string, message: string, field?: string) =>
+  new DomainError('invalid', code, message, { field });
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
-export const conflict = (code: string, message: string, field?: string) => new DomainError('conflict', code, message, { field });
+export const conflict = (code: string, message: string, field?: string) =>
+  new DomainError('conflict', code, message, { field });
 export const forbidden = (message = 'this key lacks the privilege for this action') =>
   new DomainError('forbidden', 'auth.forbidden', message);
-export const unauthorized = (message = 'a valid API key is required') => new DomainError('unauthorized', 'auth.unauthorized', message);
+export const unauthorized = (message = 'a valid API key is required') =>
+  new DomainError('unauthorized', 'auth.unauthorized', message);
 export const preconditionFailed = (message = 'the resource has changed (If-Match does not match its ETag)') =>
   new DomainError('precondition_failed', 'precondition_failed', message);
 

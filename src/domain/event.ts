@@ -40,7 +40,13 @@ export function parseDateTime(value: string, field: string): Date {
   const ms = Date.parse(iso);
   // Date.parse rolls 2013-02-31 over to March; a round trip of the day catches it.
   const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (!Number.isFinite(ms) || check.getUTCMonth() !== Number(mo) - 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+  if (
+    !Number.isFinite(ms) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
     throw invalid('event.invalid_time', `${field} is not a valid date-time`, field);
   }
   return new Date(ms);
@@ -59,16 +65,25 @@ export function hasUnstorableText(value: unknown): boolean {
   return false;
 }
 
-const unstorable = (field: string) => invalid('event.invalid_text', `${field} must not contain NUL characters or unpaired surrogates`, field);
+const unstorable = (field: string) =>
+  invalid('event.invalid_text', `${field} must not contain NUL characters or unpaired surrogates`, field);
 
 export function validateEvent(e: EventInput, field = ''): void {
   const at = (name: string) => (field ? `${field}.${name}` : name);
   if (typeof e.externalId !== 'string' || e.externalId.trim() === '' || e.externalId.length > 1024) {
-    throw invalid('event.invalid_user', `${at('userId')} must be a non-empty string of at most 1024 characters`, at('userId'));
+    throw invalid(
+      'event.invalid_user',
+      `${at('userId')} must be a non-empty string of at most 1024 characters`,
+      at('userId'),
+    );
   }
   if (hasUnstorableText(e.externalId)) throw unstorable(at('userId'));
   if (typeof e.eventName !== 'string' || e.eventName.trim() === '' || e.eventName.length > EVENT_NAME_MAX) {
-    throw invalid('event.invalid_name', `${at('eventName')} must be a non-empty string of at most ${EVENT_NAME_MAX} characters`, at('eventName'));
+    throw invalid(
+      'event.invalid_name',
+      `${at('eventName')} must be a non-empty string of at most ${EVENT_NAME_MAX} characters`,
+      at('eventName'),
+    );
   }
   if (hasUnstorableText(e.eventName)) throw unstorable(at('eventName'));
   if (e.params !== undefined) {
@@ -84,6 +99,7 @@ export function validateEvent(e: EventInput, field = ''): void {
 
 export function validateEventBatch(events: EventInput[]): void {
   if (events.length === 0) throw invalid('event.empty_batch', 'events must hold at least one event', 'events');
-  if (events.length > EVENT_BATCH_MAX) throw invalid('event.batch_too_large', `events takes at most ${EVENT_BATCH_MAX} events`, 'events');
+  if (events.length > EVENT_BATCH_MAX)
+    throw invalid('event.batch_too_large', `events takes at most ${EVENT_BATCH_MAX} events`, 'events');
   events.forEach((e, i) => validateEvent(e, `events.${i}`));
 }

@@ -63,7 +63,11 @@ export function validateGroupState(s: GroupState): void {
     throw invalid('group.invalid_display_name', 'displayName is required and must not be empty', 'displayName');
   }
   if (s.displayName.length > GROUP_NAME_MAX) {
-    throw invalid('group.invalid_display_name', `displayName must be at most ${GROUP_NAME_MAX} characters`, 'displayName');
+    throw invalid(
+      'group.invalid_display_name',
+      `displayName must be at most ${GROUP_NAME_MAX} characters`,
+      'displayName',
+    );
   }
   if (s.externalId !== null && (typeof s.externalId !== 'string' || s.externalId.length > 1024)) {
     throw invalid('group.invalid_external_id', 'externalId must be a string of at most 1024 characters', 'externalId');
@@ -73,6 +77,7 @@ export function validateGroupState(s: GroupState): void {
     throw invalid('group.invalid_field', 'displayName and externalId must not contain NUL characters', 'displayName');
   }
   for (const m of s.members) {
-    if (!Number.isSafeInteger(m) || m < 1) throw invalid('group.invalid_member', `member ${String(m)} is not a user id`, 'members');
+    if (!Number.isSafeInteger(m) || m < 1)
+      throw invalid('group.invalid_member', `member ${String(m)} is not a user id`, 'members');
   }
 }

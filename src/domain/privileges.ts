@@ -27,9 +27,7 @@ const byRole: Record<Role, ReadonlySet<Privilege>> = {
 };
 
 /** Who is calling: the operator's root key (every tenant) or a manager's key (one tenant, one role). */
-export type Principal =
-  | { kind: 'root' }
-  | { kind: 'manager'; managerId: number; tenantId: number; role: Role };
+export type Principal = { kind: 'root' } | { kind: 'manager'; managerId: number; tenantId: number; role: Role };
 
 export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 

@@ -21,11 +21,16 @@ export interface Tenant {
 export const LICENSE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function validateTenantName(name: string): void {
-  if (name.trim() === '' || name.length > 200) throw invalid('tenant.invalid_name', 'name must be 1 to 200 characters', 'name');
+  if (name.trim() === '' || name.length > 200)
+    throw invalid('tenant.invalid_name', 'name must be 1 to 200 characters', 'name');
 }
 
 export function validateLicenseCode(code: string): void {
   if (!LICENSE_CODE.test(code)) {
-    throw invalid('tenant.invalid_license_code', 'licenseCode must be 1 to 64 URL-safe characters (A-Z a-z 0-9 _ -)', 'licenseCode');
+    throw invalid(
+      'tenant.invalid_license_code',
+      'licenseCode must be 1 to 64 URL-safe characters (A-Z a-z 0-9 _ -)',
+      'licenseCode',
+    );
   }
 }

@@ -47,7 +47,8 @@ export const MAX_PAGE = 1000;
 export function parseFieldRef(name: string): FieldRef {
   if (name.startsWith('attr.')) {
     const key = name.slice(5);
-    if (!ATTRIBUTE_KEY.test(key)) throw invalid('query.invalid_field', `"${name}" is not a valid custom attribute name`, name);
+    if (!ATTRIBUTE_KEY.test(key))
+      throw invalid('query.invalid_field', `"${name}" is not a valid custom attribute name`, name);
     return `attr.${key}`;
   }
   if (isSortableField(name)) return name;

@@ -106,12 +106,17 @@ const FIELD_MAX = 1024;
 export function validateAttributes(attrs: Attributes): void {
   for (const key of Object.keys(attrs)) {
     if (!ATTRIBUTE_KEY.test(key)) {
-      throw invalid('user.invalid_attribute', `custom attribute name "${key}" must match ${ATTRIBUTE_KEY.source}`, `attributes.${key}`);
+      throw invalid(
+        'user.invalid_attribute',
+        `custom attribute name "${key}" must match ${ATTRIBUTE_KEY.source}`,
+        `attributes.${key}`,
+      );
     }
   }
   const json = JSON.stringify(attrs);
   // PostgreSQL text and jsonb cannot hold NUL; refuse it alike on every database.
-  if (json.includes('\\u0000')) throw invalid('user.invalid_attribute', 'custom attributes must not contain NUL characters', 'attributes');
+  if (json.includes('\\u0000'))
+    throw invalid('user.invalid_attribute', 'custom attributes must not contain NUL characters', 'attributes');
   if (Buffer.byteLength(json) > ATTRIBUTES_MAX_BYTES) {
     throw invalid('user.attributes_too_large', 'custom attributes must be at most 64 KiB as JSON', 'attributes');
   }

@@ -48,22 +48,31 @@ const SECRET_PARAM = /(key|token|secret|pass|pwd|auth|signature|sig)/i;
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const params = url.slice(q + 1).split('&').map((p) => {
-    const eq = p.indexOf('=');
-    const raw = eq < 0 ? p : p.slice(0, eq);
-    let name = raw;
-    try {
-      name = decodeURIComponent(raw.replace(/\+/g, ' '));
-    } catch {
-      // undecodable: judge the raw name
-    }
-    return eq >= 0 && SECRET_PARAM.test(name) ? `${raw}=[redacted]` : p;
-  });
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((p) => {
+      const eq = p.indexOf('=');
+      const raw = eq < 0 ? p : p.slice(0, eq);
+      let name = raw;
+      try {
+        name = decodeURIComponent(raw.replace(/\+/g, ' '));
+      } catch {
+        // undecodable: judge the raw name
+      }
+      return eq >= 0 && SECRET_PARAM.test(name) ? `${raw}=[redacted]` : p;
+    });
   return `${url.slice(0, q)}?${params.join('&')}`;
 }
 
 /** Fastify's request log fields, with the URL's secrets redacted. */
-const reqSerializer = (req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+const reqSerializer = (req: {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) => ({
   method: req.method,
   url: redactUrl(req.url),
   host: req.host,
@@ -73,9 +82,14 @@ const reqSerializer = (req: { method: string; url: string; host?: string; ip?: s
 
 /** Logger options get the redaction paths and the request serializer unless they bring their own. */
 function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
-  if (!logger || typeof logger !== 'object' || typeof (logger as { info?: unknown }).info === 'function') return logger ?? false;
+  if (!logger || typeof logger !== 'object' || typeof (logger as { info?: unknown }).info === 'function')
+    return logger ?? false;
   const o = logger as { redact?: unknown; serializers?: Record<string, unknown> };
-  return { ...o, redact: o.redact ?? REDACT, serializers: { req: reqSerializer, ...o.serializers } } as unknown as FastifyServerOptions['logger'];
+  return {
+    ...o,
+    redact: o.redact ?? REDACT,
+    serializers: { req: reqSerializer, ...o.serializers },
+  } as unknown as FastifyServerOptions['logger'];
 }
 
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
@@ -83,7 +97,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     logger: loggerOptions(opts.logger),
     bodyLimit: 1024 * 1024,
     // Explicit header limits: at most 16 KiB of headers (431 past it), sent within 10 s, checked every second.
-    http: { maxHeaderSize: 16 * 1024, headersTimeout: opts.headersTimeoutMs ?? 10_000, connectionsCheckingInterval: 1000 },
+    http: {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      connectionsCheckingInterval: 1000,
+    },
     // Slow or stuck clients cannot hold a connection for long.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -95,9 +113,14 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     // Errors found before routing (a URL that does not decode): answered in the envelope of the
     // dialect the URL is under, like any other 400 of that API.
     frameworkErrors: (err, req, reply) => {
-      const e = err.code === 'FST_ERR_BAD_URL'
-        ? new DomainError('invalid', 'request.bad_url', 'the URL is not valid: a %-escape does not decode to UTF-8 text')
-        : new DomainError('invalid', 'request.invalid', err.message);
+      const e =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new DomainError(
+              'invalid',
+              'request.bad_url',
+              'the URL is not valid: a %-escape does not decode to UTF-8 text',
+            )
+          : new DomainError('invalid', 'request.invalid', err.message);
       const d = dialectOf(req.url);
       if (d) return d.errorHandler(e, req, reply as FastifyReply);
       return (reply as FastifyReply).status(400).send({ error: { code: e.code, message: e.message } });
@@ -107,7 +130,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const routes: RouteEntry[] = [];
   routeLists.set(app, routes);
   app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}) });
+    for (const method of [r.method].flat())
+      routes.push({ method, url: r.url, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}) });
   });
 
   await app.register(swagger, {
@@ -137,7 +161,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return reply.status(p.status).send({ error: { code: p.code, message: p.message } });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
 
   // Before every route and dialect: over a limit, the route's own dialect renders the 429.

@@ -45,10 +45,23 @@ function validationMessage(err: FastifyLikeError): { message: string; field?: st
 
 export function toProblem(err: unknown): HttpProblem {
   if (isDomainError(err)) {
-    return { status: err.status, code: err.code, message: err.message, kind: err.kind, field: err.field, retryAfter: err.retryAfter };
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      kind: err.kind,
+      field: err.field,
+      retryAfter: err.retryAfter,
+    };
   }
   if (isUnavailable(err)) {
-    return { status: 503, code: 'unavailable', message: 'the database is unavailable; try again shortly', kind: 'unavailable', retryAfter: 1 };
+    return {
+      status: 503,
+      code: 'unavailable',
+      message: 'the database is unavailable; try again shortly',
+      kind: 'unavailable',
+      retryAfter: 1,
+    };
   }
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation) {
@@ -65,6 +78,7 @@ export function toProblem(err: unknown): HttpProblem {
   };
   let message = (e.code && byCode[e.code]) || e.message || 'bad request';
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) message = byCode.FST_ERR_CTP_INVALID_MEDIA_TYPE;
-  if (/JSON/.test(e.message ?? '') && status === 400 && !e.code?.startsWith('FST_ERR_CTP_EMPTY')) message = `request body is not valid JSON: ${e.message}`;
+  if (/JSON/.test(e.message ?? '') && status === 400 && !e.code?.startsWith('FST_ERR_CTP_EMPTY'))
+    message = `request body is not valid JSON: ${e.message}`;
   return { status, code: (e.code ?? 'bad_request').toLowerCase(), message, kind: kindOfStatus(status) };
 }

@@ -15,4 +15,5 @@ export const NullableEnumOut = <const V extends readonly string[]>(values: V) =>
   Type.Unsafe<V[number] | null>({ type: 'string', enum: [...values], nullable: true });
 
 /** A string from a closed list, for response schemas: `enum` instead of a union of literals (anyOf, see NullableOut). */
-export const EnumOut = <const V extends readonly string[]>(values: V) => Type.Unsafe<V[number]>({ type: 'string', enum: [...values] });
+export const EnumOut = <const V extends readonly string[]>(values: V) =>
+  Type.Unsafe<V[number]>({ type: 'string', enum: [...values] });

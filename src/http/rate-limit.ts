@@ -78,7 +78,10 @@ return {c, redis.call('PTTL', KEYS[1])}`;
 export class RedisCounter implements Counter {
   private readonly redis: Redis;
 
-  constructor(url: string, private readonly prefix: string) {
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
     this.redis = new Redis(url, {
       // Never queue or wait long: a Redis outage must not slow requests down (see failOpen).
       enableOfflineQueue: false,
@@ -111,7 +114,12 @@ export class RedisCounter implements Counter {
   }
 
   async peek(key: string): Promise<Count> {
-    const [v, ttl] = await this.redis.multi().get(this.prefix + key).pttl(this.prefix + key).exec().then((r) => (r ?? []).map((x) => x[1]));
+    const [v, ttl] = await this.redis
+      .multi()
+      .get(this.prefix + key)
+      .pttl(this.prefix + key)
+      .exec()
+      .then((r) => (r ?? []).map((x) => x[1]));
     return { count: Number(v ?? 0), resetMs: Math.max(0, Number(ttl)) };
   }
 
@@ -120,10 +128,11 @@ export class RedisCounter implements Counter {
   }
 }
 
-
 function limited(resetMs: number, what: string): DomainError {
   const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
-  return new DomainError('rate_limited', 'rate_limited', `too many requests ${what}; retry in ${retryAfter} s`, { retryAfter });
+  return new DomainError('rate_limited', 'rate_limited', `too many requests ${what}; retry in ${retryAfter} s`, {
+    retryAfter,
+  });
 }
 
 /** Probes that orchestrators call often; never limited. */
@@ -137,7 +146,9 @@ const EXEMPT = new Set(['/health', '/ready']);
  */
 export function addRateLimit(app: FastifyInstance, opts: RateLimitOptions): void {
   const windowMs = opts.windowMs ?? 60_000;
-  const counter: Counter = opts.redisUrl ? new RedisCounter(opts.redisUrl, opts.prefix ?? 'roster:rl:') : new MemoryCounter(windowMs);
+  const counter: Counter = opts.redisUrl
+    ? new RedisCounter(opts.redisUrl, opts.prefix ?? 'roster:rl:')
+    : new MemoryCounter(windowMs);
   let warned = 0;
 
   /** A counter that cannot answer (Redis down) lets the request through: limits must not cause an outage. */
@@ -157,19 +168,30 @@ export function addRateLimit(app: FastifyInstance, opts: RateLimitOptions): void
     }
   }
   /** Runs `next` on a value now, or once its promise settles. */
-  const then = <T, R>(v: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> => (v instanceof Promise ? v.then(next) : next(v));
+  const then = <T, R>(v: T | Promise<T>, next: (v: T) => R | Promise<R>): R | Promise<R> =>
+    v instanceof Promise ? v.then(next) : next(v);
 
   /** The 429 this request earns, if any. */
   function verdict(req: FastifyRequest): DomainError | null | Promise<DomainError | null> {
     if (EXEMPT.has(req.url.split('?')[0])) return null;
     const key = apiKeyOf(req);
     if (!key) {
-      return then(failOpen(req, () => counter.hit(`ip:${req.ip}`, windowMs)), (c) => (c && c.count > opts.perIp ? limited(c.resetMs, 'from this address') : null));
+      return then(
+        failOpen(req, () => counter.hit(`ip:${req.ip}`, windowMs)),
+        (c) => (c && c.count > opts.perIp ? limited(c.resetMs, 'from this address') : null),
+      );
     }
-    return then(failOpen(req, () => counter.peek(`fail:${req.ip}`)), (failures) => {
-      if (failures && failures.count >= opts.perIp) return limited(failures.resetMs, 'with invalid keys from this address');
-      return then(failOpen(req, () => counter.hit(`key:${keyDigest(key)}`, windowMs)), (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null));
-    });
+    return then(
+      failOpen(req, () => counter.peek(`fail:${req.ip}`)),
+      (failures) => {
+        if (failures && failures.count >= opts.perIp)
+          return limited(failures.resetMs, 'with invalid keys from this address');
+        return then(
+          failOpen(req, () => counter.hit(`key:${keyDigest(key)}`, windowMs)),
+          (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null),
+        );
+      },
+    );
   }
 
   // Callback-style hooks: with in-process counters a request passes without a promise.

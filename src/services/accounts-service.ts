@@ -1,6 +1,13 @@
 import { conflict, isDomainError } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
-import { validateAttributes, type Attributes, type Gender, type ProfileField, type User, type UserInput } from '../domain/user.ts';
+import {
+  validateAttributes,
+  type Attributes,
+  type Gender,
+  type ProfileField,
+  type User,
+  type UserInput,
+} from '../domain/user.ts';
 import type { UserService, WriteOptions } from './user-service.ts';
 
 /**
@@ -8,8 +15,23 @@ import type { UserService, WriteOptions } from './user-service.ts';
  * billingType belong to other dialects: an account write never touches them.
  */
 export const ACCOUNT_FIELDS = [
-  'email', 'username', 'firstName', 'middleName', 'lastName', 'displayName', 'company', 'title', 'department',
-  'website', 'phoneHome', 'phoneOffice', 'phoneMobile', 'phoneTollFree', 'phoneOther', 'pager', 'fax',
+  'email',
+  'username',
+  'firstName',
+  'middleName',
+  'lastName',
+  'displayName',
+  'company',
+  'title',
+  'department',
+  'website',
+  'phoneHome',
+  'phoneOffice',
+  'phoneMobile',
+  'phoneTollFree',
+  'phoneOther',
+  'pager',
+  'fax',
 ] as const satisfies readonly ProfileField[];
 export type AccountField = (typeof ACCOUNT_FIELDS)[number];
 
@@ -24,7 +46,8 @@ export interface AccountInput {
 /** Each lost race means another write landed, so this many concurrent writers to one account always finish. */
 const MERGE_ATTEMPTS = 10;
 
-const withoutNulls = (attrs: Attributes): Attributes => Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== null));
+const withoutNulls = (attrs: Attributes): Attributes =>
+  Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== null));
 
 /** Account-shaped writes over UserService (which keeps the privilege checks, rules, hashing and audit). */
 export class AccountService {
@@ -32,7 +55,12 @@ export class AccountService {
 
   async create(p: Principal, tenantId: number, a: AccountInput): Promise<User> {
     validateAttributes(a.custom);
-    return this.users.create(p, tenantId, { ...a.profile, gender: a.gender, password: a.password, attributes: withoutNulls(a.custom) });
+    return this.users.create(p, tenantId, {
+      ...a.profile,
+      gender: a.gender,
+      password: a.password,
+      attributes: withoutNulls(a.custom),
+    });
   }
 
   /**
@@ -74,7 +102,8 @@ export class AccountService {
         const raced = isDomainError(e) && e.kind === 'precondition_failed';
         if (!raced) throw e;
         if (opts.expectedVersion !== undefined) throw e;
-        if (attempt >= MERGE_ATTEMPTS) throw conflict('account.busy', 'the account is being changed by other requests; try again');
+        if (attempt >= MERGE_ATTEMPTS)
+          throw conflict('account.busy', 'the account is being changed by other requests; try again');
       }
     }
   }

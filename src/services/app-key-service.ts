@@ -1,6 +1,12 @@
 import type { Store } from '../store/store.ts';
 import { conflict, notFound, unauthorized } from '../domain/errors.ts';
-import { APP_KEYS_PER_USER_MAX, validateAppKeyName, validateCost, type AppKey, type AppKeyUse } from '../domain/app-key.ts';
+import {
+  APP_KEYS_PER_USER_MAX,
+  validateAppKeyName,
+  validateCost,
+  type AppKey,
+  type AppKeyUse,
+} from '../domain/app-key.ts';
 import { keyDigest, newApiKey } from './api-keys.ts';
 import { actorName, recordAudit, type Actor } from './audit-service.ts';
 
@@ -18,10 +24,19 @@ export class AppKeyService {
     const key = await this.store.transaction(async (tx) => {
       // Best effort under races (two parallel creates may both pass): the cap only bounds growth.
       if ((await tx.appKeys.countActive(tenantId, userId)) >= APP_KEYS_PER_USER_MAX) {
-        throw conflict('app_key.limit_reached', `an account may hold at most ${APP_KEYS_PER_USER_MAX} application keys; revoke one first`);
+        throw conflict(
+          'app_key.limit_reached',
+          `an account may hold at most ${APP_KEYS_PER_USER_MAX} application keys; revoke one first`,
+        );
       }
       const k = await tx.appKeys.insert({ tenantId, userId, name, keyDigest: keyDigest(secret) });
-      await recordAudit(tx, { tenantId, actor: actorName(actor), action: 'app_key.create', target: `user:${userId}`, changes: { appKey: { before: null, after: 'issued' }, name: { before: null, after: name } } });
+      await recordAudit(tx, {
+        tenantId,
+        actor: actorName(actor),
+        action: 'app_key.create',
+        target: `user:${userId}`,
+        changes: { appKey: { before: null, after: 'issued' }, name: { before: null, after: name } },
+      });
       return k;
     });
     return { key, secret };
@@ -33,8 +48,15 @@ export class AppKeyService {
 
   async revoke(actor: Actor, tenantId: number, userId: number, id: number): Promise<void> {
     await this.store.transaction(async (tx) => {
-      if (!(await tx.appKeys.revoke(tenantId, userId, id))) throw notFound('app_key.not_found', `application key ${id} not found`);
-      await recordAudit(tx, { tenantId, actor: actorName(actor), action: 'app_key.revoke', target: `user:${userId}`, changes: { appKey: { before: 'issued', after: null }, keyId: { before: id, after: null } } });
+      if (!(await tx.appKeys.revoke(tenantId, userId, id)))
+        throw notFound('app_key.not_found', `application key ${id} not found`);
+      await recordAudit(tx, {
+        tenantId,
+        actor: actorName(actor),
+        action: 'app_key.revoke',
+        target: `user:${userId}`,
+        changes: { appKey: { before: 'issued', after: null }, keyId: { before: id, after: null } },
+      });
     });
   }
 

@@ -141,13 +141,19 @@ export class Argon2Pool {
       if ('ready' in msg) {
         slot.ready = true;
         if (!msg.niced) this.allNiced = false;
-        this.limit = this.allNiced && this.slots.every((s) => s.ready) ? this.size : Math.min(this.size, this.unnicedLimit);
+        this.limit =
+          this.allNiced && this.slots.every((s) => s.ready) ? this.size : Math.min(this.size, this.unnicedLimit);
       } else {
         const done = slot.current;
         slot.current = null;
         if ('ms' in msg) this.hashMs = Math.min(this.hashMs, msg.ms);
         worker.unref();
-        if (done) this.settle(done, 'error' in msg ? new Error(msg.error) : undefined, 'result' in msg ? msg.result : undefined);
+        if (done)
+          this.settle(
+            done,
+            'error' in msg ? new Error(msg.error) : undefined,
+            'result' in msg ? msg.result : undefined,
+          );
       }
       this.pump();
     });
@@ -190,16 +196,18 @@ export class Argon2Pool {
         p.job.kind === 'hash'
           ? argonHash(p.job.password, { algorithm: Algorithm.Argon2id, ...this.cost })
           : argonVerify(p.job.stored, p.job.password);
-      work.then(
-        (result) => {
-          this.hashMs = Math.min(this.hashMs, performance.now() - started);
-          this.settle(p, undefined, result);
-        },
-        (e: unknown) => this.settle(p, e instanceof Error ? e : new Error(String(e))),
-      ).finally(() => {
-        this.rescuing--;
-        this.rescue();
-      });
+      work
+        .then(
+          (result) => {
+            this.hashMs = Math.min(this.hashMs, performance.now() - started);
+            this.settle(p, undefined, result);
+          },
+          (e: unknown) => this.settle(p, e instanceof Error ? e : new Error(String(e))),
+        )
+        .finally(() => {
+          this.rescuing--;
+          this.rescue();
+        });
     }
   }
 }

@@ -1,7 +1,14 @@
 import type { Store } from '../store/store.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import { actorOf, type Principal } from '../domain/privileges.ts';
-import { REDACTED, SECRET_FIELD, redactSecrets, type AuditChanges, type AuditEvent, type NewAuditEvent } from '../domain/audit.ts';
+import {
+  REDACTED,
+  SECRET_FIELD,
+  redactSecrets,
+  type AuditChanges,
+  type AuditEvent,
+  type NewAuditEvent,
+} from '../domain/audit.ts';
 import { authorize } from './access.ts';
 
 export const AUDIT_MAX_PAGE = 1000;
@@ -50,12 +57,20 @@ export class AuditService {
     }
     let beforeId: number | undefined;
     if (q.cursor !== undefined) {
-      if (!/^[1-9]\d{0,15}$/.test(q.cursor)) throw invalid('query.invalid_cursor', 'cursor is not one this API gave out', 'cursor');
+      if (!/^[1-9]\d{0,15}$/.test(q.cursor))
+        throw invalid('query.invalid_cursor', 'cursor is not one this API gave out', 'cursor');
       beforeId = Number(q.cursor);
     }
     // A deleted tenant keeps its trail, so only root may still read it; managers need a live tenant.
-    if (p.kind !== 'root' && !(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
-    const items = await this.store.audit.list(tenantId, { limit: q.limit + 1, beforeId, actor: q.actor, target: q.target, action: q.action });
+    if (p.kind !== 'root' && !(await this.store.tenants.byId(tenantId)))
+      throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    const items = await this.store.audit.list(tenantId, {
+      limit: q.limit + 1,
+      beforeId,
+      actor: q.actor,
+      target: q.target,
+      action: q.action,
+    });
     const more = items.length > q.limit;
     const page = more ? items.slice(0, q.limit) : items;
     return { items: page, nextCursor: more ? String(page[page.length - 1].id) : null };

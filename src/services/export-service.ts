@@ -28,7 +28,20 @@ export function exportRecord(u: StoredUser, withHash: boolean): Record<string, u
   };
 }
 
-const CSV_FIXED = ['id', ...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'hasPassword', 'createdAt', 'updatedAt', 'lastLoginAt', 'version'];
+const CSV_FIXED = [
+  'id',
+  ...PROFILE_FIELDS,
+  'gender',
+  'active',
+  'verified',
+  'plan',
+  'billingType',
+  'hasPassword',
+  'createdAt',
+  'updatedAt',
+  'lastLoginAt',
+  'version',
+];
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v);

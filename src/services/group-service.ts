@@ -3,14 +3,24 @@ import { uniqueViolation } from '../store/database.ts';
 import { conflict, invalid, notFound, preconditionFailed, type DomainError } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { MAX_PAGE } from '../domain/user-query.ts';
-import { validateGroupState, type Group, type GroupQuery, type GroupState, type GroupWithMembers } from '../domain/group.ts';
+import {
+  validateGroupState,
+  type Group,
+  type GroupQuery,
+  type GroupState,
+  type GroupWithMembers,
+} from '../domain/group.ts';
 import { authorize } from './access.ts';
 import { actorName, recordAudit } from './audit-service.ts';
 import type { AuditChanges } from '../domain/audit.ts';
 
 function groupConflict(e: unknown): DomainError | null {
   if (!uniqueViolation(e)) return null;
-  return conflict('group.display_name_taken', 'a group with this displayName already exists in this tenant', 'displayName');
+  return conflict(
+    'group.display_name_taken',
+    'a group with this displayName already exists in this tenant',
+    'displayName',
+  );
 }
 
 /** Thrown inside an update's transaction when nothing changes: the transaction rolls back, the caller gets the group as it was. */
@@ -34,7 +44,8 @@ function groupChanges(before: Fields | null, after: Fields | null, added: number
 }
 
 /** An If-Match version no row can have (beyond the integer column) is compared as one that matches nothing. */
-const comparable = (v: number | undefined) => (v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 2_147_483_647) ? v : -1);
+const comparable = (v: number | undefined) =>
+  v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 2_147_483_647) ? v : -1;
 
 export interface GroupWriteOptions {
   /** If-Match: the version the client last saw. */
@@ -70,7 +81,12 @@ export class GroupService {
     }
   }
 
-  async get(p: Principal, tenantId: number, id: number, opts: { withMembers: boolean } = { withMembers: true }): Promise<Group | GroupWithMembers> {
+  async get(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    opts: { withMembers: boolean } = { withMembers: true },
+  ): Promise<Group | GroupWithMembers> {
     authorize(p, tenantId, 'users:read');
     const g = await this.store.groups.byId(tenantId, id);
     if (!g) throw notFound('group.not_found', `group ${id} not found`);
@@ -78,7 +94,11 @@ export class GroupService {
     return { ...g, members: (await this.store.groups.members([g.id])).get(g.id) ?? [] };
   }
 
-  async list(p: Principal, tenantId: number, query: GroupQuery): Promise<{ items: (Group | GroupWithMembers)[]; total: number }> {
+  async list(
+    p: Principal,
+    tenantId: number,
+    query: GroupQuery,
+  ): Promise<{ items: (Group | GroupWithMembers)[]; total: number }> {
     authorize(p, tenantId, 'users:read');
     if (!Number.isInteger(query.limit) || query.limit < 0 || query.limit > MAX_PAGE) {
       throw invalid('query.invalid_limit', `limit must be an integer from 0 to ${MAX_PAGE}`, 'limit');
@@ -113,15 +133,31 @@ export class GroupService {
         const had = new Set(before.map((m) => m.userId));
         const added = [...wanted].filter((u) => !had.has(u));
         const removed = [...had].filter((u) => !wanted.has(u));
-        if (!added.length && !removed.length && next.displayName === current.displayName && next.externalId === current.externalId) {
+        if (
+          !added.length &&
+          !removed.length &&
+          next.displayName === current.displayName &&
+          next.externalId === current.externalId
+        ) {
           throw new Unchanged(current); // rolls the version bump back
         }
         await this.checkedMembers(tx, tenantId, added);
         await tx.groups.setFields(tenantId, id, next);
         await tx.groups.removeMembers(id, removed);
         await tx.groups.addMembers(id, added);
-        await recordAudit(tx, { tenantId, actor: actorName(p), action: 'group.update', target: `group:${id}`, changes: groupChanges(current, next, added, removed) });
-        return { ...bumped, displayName: next.displayName, externalId: next.externalId, members: (await tx.groups.members([id])).get(id) ?? [] };
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(p),
+          action: 'group.update',
+          target: `group:${id}`,
+          changes: groupChanges(current, next, added, removed),
+        });
+        return {
+          ...bumped,
+          displayName: next.displayName,
+          externalId: next.externalId,
+          members: (await tx.groups.members([id])).get(id) ?? [],
+        };
       });
     } catch (e) {
       if (e instanceof Unchanged) return e.group;
@@ -134,7 +170,13 @@ export class GroupService {
     await this.store.transaction(async (tx) => {
       const g = await tx.groups.byId(tenantId, id);
       if (g && (await tx.groups.delete(tenantId, id, comparable(opts.expectedVersion)))) {
-        await recordAudit(tx, { tenantId, actor: actorName(p), action: 'group.delete', target: `group:${id}`, changes: groupChanges(g, null, [], []) });
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(p),
+          action: 'group.delete',
+          target: `group:${id}`,
+          changes: groupChanges(g, null, [], []),
+        });
         return;
       }
       if (g && opts.expectedVersion !== undefined) throw preconditionFailed();
@@ -143,7 +185,11 @@ export class GroupService {
   }
 
   /** The groups of each user (for SCIM User.groups). */
-  async groupsOfUsers(p: Principal, tenantId: number, userIds: number[]): Promise<Map<number, { id: number; displayName: string }[]>> {
+  async groupsOfUsers(
+    p: Principal,
+    tenantId: number,
+    userIds: number[],
+  ): Promise<Map<number, { id: number; displayName: string }[]>> {
     authorize(p, tenantId, 'users:read');
     return this.store.groups.groupsOfUsers(tenantId, userIds);
   }
@@ -154,7 +200,12 @@ export class GroupService {
     if (unique.length === 0) return unique;
     const found = await tx.groups.existingUserIds(tenantId, unique);
     const missing = unique.filter((u) => !found.has(u));
-    if (missing.length) throw invalid('group.unknown_member', `no user with id ${missing.slice(0, 5).join(', ')} in this tenant`, 'members');
+    if (missing.length)
+      throw invalid(
+        'group.unknown_member',
+        `no user with id ${missing.slice(0, 5).join(', ')} in this tenant`,
+        'members',
+      );
     return unique;
   }
 }

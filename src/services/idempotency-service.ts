@@ -50,9 +50,17 @@ export class IdempotencyService {
     opts: { retryable?: (e: unknown) => boolean } = {},
   ): Promise<Answer & { replayed: boolean }> {
     if (request && !REQUEST_ID.test(request.id)) {
-      throw invalid('request_id.invalid', 'x-request-id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -', 'x-request-id');
+      throw invalid(
+        'request_id.invalid',
+        'x-request-id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -',
+        'x-request-id',
+      );
     }
-    const fingerprint = request ? createHash('sha256').update(`${request.scope}\n${JSON.stringify(request.payload ?? null)}`).digest('hex') : '';
+    const fingerprint = request
+      ? createHash('sha256')
+          .update(`${request.scope}\n${JSON.stringify(request.payload ?? null)}`)
+          .digest('hex')
+      : '';
     for (let attempt = 1; ; attempt++) {
       try {
         const out = await this.store.transaction(async (tx) => {
@@ -61,7 +69,11 @@ export class IdempotencyService {
             const prior = await tx.idempotency.find(tenantId, request.id);
             if (prior && prior.createdAt > now - IDEMPOTENCY_TTL_MS) {
               if (prior.fingerprint !== fingerprint) {
-                throw invalid('request_id.reused', `x-request-id "${request.id}" was already used for a different request`, 'x-request-id');
+                throw invalid(
+                  'request_id.reused',
+                  `x-request-id "${request.id}" was already used for a different request`,
+                  'x-request-id',
+                );
               }
               return { status: prior.status, body: JSON.parse(prior.body) as unknown, replayed: true };
             }
@@ -69,7 +81,11 @@ export class IdempotencyService {
             await tx.idempotency.claim(tenantId, request.id, fingerprint, now);
           }
           const answer = await work(tx);
-          if (request) await tx.idempotency.complete(tenantId, request.id, { status: answer.status, body: JSON.stringify(answer.body) });
+          if (request)
+            await tx.idempotency.complete(tenantId, request.id, {
+              status: answer.status,
+              body: JSON.stringify(answer.body),
+            });
           return { ...answer, replayed: false };
         });
         if (request) await this.purgeIfDue();

@@ -29,14 +29,25 @@ export interface BatchResult {
   errors: RowError[];
 }
 
-const AUDITED_FIELDS = [...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'] as const;
+const AUDITED_FIELDS = [
+  ...PROFILE_FIELDS,
+  'gender',
+  'active',
+  'verified',
+  'plan',
+  'billingType',
+  'attributes',
+] as const;
 
 /** Key-sorted JSON: PostgreSQL's jsonb does not keep the key order of what was written. */
 export function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
 }
 
 export class KeyIndex {
@@ -115,10 +126,13 @@ function changesOf(row: HashedRow, u: StoredUser): Partial<UserValues> {
   if (i.active !== undefined && i.active !== u.active) c.active = i.active ? 1 : 0;
   if (i.verified !== undefined && i.verified !== u.verified) c.verified = i.verified ? 1 : 0;
   if (i.plan !== undefined && (i.plan ?? USER_DEFAULTS.plan) !== u.plan) c.plan = i.plan ?? USER_DEFAULTS.plan;
-  if (i.billingType !== undefined && (i.billingType ?? USER_DEFAULTS.billingType) !== u.billingType) c.billingType = i.billingType ?? USER_DEFAULTS.billingType;
-  if (i.attributes !== undefined && canonical(i.attributes ?? {}) !== canonical(u.attributes)) c.attributes = (i.attributes ?? {}) as Attributes;
+  if (i.billingType !== undefined && (i.billingType ?? USER_DEFAULTS.billingType) !== u.billingType)
+    c.billingType = i.billingType ?? USER_DEFAULTS.billingType;
+  if (i.attributes !== undefined && canonical(i.attributes ?? {}) !== canonical(u.attributes))
+    c.attributes = (i.attributes ?? {}) as Attributes;
   if (row.passwordHash !== undefined && row.passwordHash !== u.passwordHash) c.passwordHash = row.passwordHash;
-  if (row.password !== undefined && !(row.keepsHash !== undefined && row.keepsHash === u.passwordHash)) c.passwordHash = row.newHash ?? null;
+  if (row.password !== undefined && !(row.keepsHash !== undefined && row.keepsHash === u.passwordHash))
+    c.passwordHash = row.newHash ?? null;
   return c;
 }
 
@@ -133,9 +147,16 @@ function asAuditable(v: Partial<UserValues>, base?: StoredUser): Record<string, 
   return o;
 }
 
-function auditChanges(before: Record<string, unknown> | null, after: Record<string, unknown>, passwordBefore: boolean, passwordAfter: boolean, passwordSent: boolean): AuditChanges {
+function auditChanges(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown>,
+  passwordBefore: boolean,
+  passwordAfter: boolean,
+  passwordSent: boolean,
+): AuditChanges {
   const changes = diffFields(before, after, AUDITED_FIELDS as unknown as string[]);
-  if (passwordSent || passwordBefore !== passwordAfter) changes.password = { before: passwordBefore ? 'set' : null, after: passwordAfter ? 'set' : null };
+  if (passwordSent || passwordBefore !== passwordAfter)
+    changes.password = { before: passwordBefore ? 'set' : null, after: passwordAfter ? 'set' : null };
   return redactChanges(changes);
 }
 
@@ -172,7 +193,14 @@ export interface BatchContext {
  * Why `row` cannot go in, or null: it matches a user another line already matched, or a key it
  * claims is held by another stored user (`index`) or by an earlier line of the batch (`claimed`).
  */
-function problemOf(ctx: BatchContext, index: KeyIndex, claimed: Map<string, number>, row: HashedRow, keys: Claim[], target: StoredUser | undefined): string | null {
+function problemOf(
+  ctx: BatchContext,
+  index: KeyIndex,
+  claimed: Map<string, number>,
+  row: HashedRow,
+  keys: Claim[],
+  target: StoredUser | undefined,
+): string | null {
   if (target) {
     const k = `id:${target.id}`;
     if (claimed.has(k)) return `matches the same user as line ${claimed.get(k)}`;
@@ -181,7 +209,9 @@ function problemOf(ctx: BatchContext, index: KeyIndex, claimed: Map<string, numb
   for (const [key, field, value] of keys) {
     const holder = holderOf(index, field, value);
     if (holder && holder.id !== target?.id) {
-      return ctx.mode === 'create' ? `a user with ${field} "${value}" already exists (id ${holder.id})` : `${field} "${value}" belongs to another user (id ${holder.id})`;
+      return ctx.mode === 'create'
+        ? `a user with ${field} "${value}" already exists (id ${holder.id})`
+        : `${field} "${value}" belongs to another user (id ${holder.id})`;
     }
     if (claimed.has(key)) return `has the same ${field} as line ${claimed.get(key)}`;
   }
@@ -190,11 +220,20 @@ function problemOf(ctx: BatchContext, index: KeyIndex, claimed: Map<string, numb
 
 function newUserRow(ctx: BatchContext, row: HashedRow, values: UserValues): NewUserRow {
   const createdAt = row.createdAt ?? ctx.now;
-  return { values, createdAt, updatedAt: row.updatedAt ?? (row.createdAt !== undefined ? createdAt : ctx.now), lastLoginAt: row.lastLoginAt ?? null };
+  return {
+    values,
+    createdAt,
+    updatedAt: row.updatedAt ?? (row.createdAt !== undefined ? createdAt : ctx.now),
+    lastLoginAt: row.lastLoginAt ?? null,
+  };
 }
 
 const createdEvent = (ctx: BatchContext, id: number, values: UserValues): NewAuditEvent => ({
-  tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.create', target: `user:${id}`, changes: createdChanges(values),
+  tenantId: ctx.tenantId,
+  actor: ctx.actor,
+  action: 'user.create',
+  target: `user:${id}`,
+  changes: createdChanges(values),
 });
 
 /** Applies one batch on `tx` (a transaction's Store). */
@@ -244,9 +283,15 @@ export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]
       result.unchanged++;
       continue;
     }
-    const after = await tx.users.update(ctx.tenantId, target.id, changes, { expectedVersion: target.version, now: ctx.now });
+    const after = await tx.users.update(ctx.tenantId, target.id, changes, {
+      expectedVersion: target.version,
+      now: ctx.now,
+    });
     if (!after) {
-      result.errors.push({ line: row.line, message: `user ${target.id} was changed by another writer meanwhile; import the file again` });
+      result.errors.push({
+        line: row.line,
+        message: `user ${target.id} was changed by another writer meanwhile; import the file again`,
+      });
       continue;
     }
     result.updated++;
@@ -254,14 +299,26 @@ export async function applyBatch(tx: Store, ctx: BatchContext, rows: HashedRow[]
       const hadPassword = target.passwordHash !== null;
       const hasPassword = 'passwordHash' in changes ? changes.passwordHash != null : hadPassword;
       events.push({
-        tenantId: ctx.tenantId, actor: ctx.actor, action: 'user.update', target: `user:${target.id}`,
-        changes: auditChanges(asAuditable({}, target), asAuditable(changes, target), hadPassword, hasPassword, 'passwordHash' in changes),
+        tenantId: ctx.tenantId,
+        actor: ctx.actor,
+        action: 'user.update',
+        target: `user:${target.id}`,
+        changes: auditChanges(
+          asAuditable({}, target),
+          asAuditable(changes, target),
+          hadPassword,
+          hasPassword,
+          'passwordHash' in changes,
+        ),
       });
     }
   }
 
   if (inserts.length > 0) {
-    const ids = await tx.imports.insertMany(ctx.tenantId, inserts.map((x) => x.insert));
+    const ids = await tx.imports.insertMany(
+      ctx.tenantId,
+      inserts.map((x) => x.insert),
+    );
     result.created += ids.length;
     if (ctx.audit) inserts.forEach((x, n) => events.push(createdEvent(ctx, ids[n], x.values)));
   }

@@ -28,7 +28,14 @@ const PLAN_MAX = 64;
 
 /** Every column a CSV header may name (besides attr.<name>). */
 export const CSV_COLUMNS = new Set<string>([
-  ...PROFILE_FIELDS, 'gender', ...BOOLEAN_FIELDS, ...DEFAULTED_FIELDS, 'password', 'passwordHash', ...TIME_FIELDS, ...IGNORED,
+  ...PROFILE_FIELDS,
+  'gender',
+  ...BOOLEAN_FIELDS,
+  ...DEFAULTED_FIELDS,
+  'password',
+  'passwordHash',
+  ...TIME_FIELDS,
+  ...IGNORED,
 ]);
 const NDJSON_FIELDS = new Set<string>([...CSV_COLUMNS, 'attributes']);
 /** Fields taken as they are (checked by validateUserInput); a Set, looked up for every field of a million rows. */
@@ -78,7 +85,8 @@ function booleanCell(field: string, cell: string): boolean {
 
 /** A CSV row (header → cell) → the NDJSON-shaped object: empty cells are null (profile) or absent (the rest). */
 export function csvRecord(header: string[], cells: string[]): Record<string, unknown> {
-  if (cells.length !== header.length) throw rowError(`has ${cells.length} cells but the header has ${header.length} columns`);
+  if (cells.length !== header.length)
+    throw rowError(`has ${cells.length} cells but the header has ${header.length} columns`);
   const out: Record<string, unknown> = {};
   let attributes: Attributes | undefined;
   header.forEach((col, i) => {
@@ -92,7 +100,8 @@ export function csvRecord(header: string[], cells: string[]): Record<string, unk
     if (AS_IS_FIELDS.has(col)) out[col] = cell === '' ? null : cell;
     else if (cell === '') return;
     else if ((BOOLEAN_FIELDS as readonly string[]).includes(col)) out[col] = booleanCell(col, cell);
-    else if (col === 'createdAt' || col === 'updatedAt' || col === 'lastLoginAt') out[col] = /^\d+$/.test(cell) ? Number(cell) : cell;
+    else if (col === 'createdAt' || col === 'updatedAt' || col === 'lastLoginAt')
+      out[col] = /^\d+$/.test(cell) ? Number(cell) : cell;
     else out[col] = cell;
   });
   if (attributes) out.attributes = attributes;
@@ -101,9 +110,16 @@ export function csvRecord(header: string[], cells: string[]): Record<string, unk
 
 /** Checks a CSV header; answers the problem, or null when every column is known. */
 export function headerProblem(header: string[]): string | null {
-  const unknown = header.filter((c) => !CSV_COLUMNS.has(c) && !(c.startsWith(ATTR_PREFIX) && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(c.slice(ATTR_PREFIX.length))));
+  const unknown = header.filter(
+    (c) =>
+      !CSV_COLUMNS.has(c) &&
+      !(c.startsWith(ATTR_PREFIX) && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(c.slice(ATTR_PREFIX.length))),
+  );
   if (unknown.length > 0) {
-    const names = unknown.slice(0, 5).map((c) => JSON.stringify(c.length > 40 ? c.slice(0, 40) + '…' : c)).join(', ');
+    const names = unknown
+      .slice(0, 5)
+      .map((c) => JSON.stringify(c.length > 40 ? c.slice(0, 40) + '…' : c))
+      .join(', ');
     return `unknown column${unknown.length > 1 ? 's' : ''} ${names} in the CSV header (line 1): columns are core field names (username, email, firstName, …, password, passwordHash) or attr.<name>`;
   }
   const seen = new Set<string>();
@@ -116,7 +132,12 @@ export function headerProblem(header: string[]): string | null {
 }
 
 /** A row's object → a checked PreparedRow; throws an `invalid` DomainError saying what is wrong. */
-export function prepareRow(line: number, raw: Record<string, unknown>, mode: ImportMode, passwordMinLength: number): PreparedRow {
+export function prepareRow(
+  line: number,
+  raw: Record<string, unknown>,
+  mode: ImportMode,
+  passwordMinLength: number,
+): PreparedRow {
   const input: UserInput = {};
   const row: PreparedRow = { line, input };
   const inp = input as Record<string, unknown>;
@@ -128,7 +149,8 @@ export function prepareRow(line: number, raw: Record<string, unknown>, mode: Imp
       if (typeof v !== 'boolean') throw rowError(`${k} must be true or false`, k);
       inp[k] = v;
     } else if (k === 'plan' || k === 'billingType') {
-      if (v !== null && (typeof v !== 'string' || v.length > PLAN_MAX)) throw rowError(`${k} must be a string of at most ${PLAN_MAX} characters`, k);
+      if (v !== null && (typeof v !== 'string' || v.length > PLAN_MAX))
+        throw rowError(`${k} must be a string of at most ${PLAN_MAX} characters`, k);
       inp[k] = v;
     } else if (k === 'attributes') {
       if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw rowError('attributes must be an object', k);
@@ -145,11 +167,15 @@ export function prepareRow(line: number, raw: Record<string, unknown>, mode: Imp
       if (v !== null) row[k] = time(k, v);
     }
   }
-  if (row.password !== undefined && row.passwordHash !== undefined) throw rowError('has both password and passwordHash; send one', 'password');
+  if (row.password !== undefined && row.passwordHash !== undefined)
+    throw rowError('has both password and passwordHash; send one', 'password');
   if (mode === 'upsert' && input.externalId == null && input.username == null && input.email == null) {
     throw rowError('needs an externalId, username or email to be matched in upsert mode');
   }
-  validateUserInput({ ...input, ...(row.password !== undefined ? { password: row.password } : {}) }, { passwordMinLength });
+  validateUserInput(
+    { ...input, ...(row.password !== undefined ? { password: row.password } : {}) },
+    { passwordMinLength },
+  );
   return row;
 }
 

@@ -9,7 +9,14 @@ import { uniqueViolation } from '../store/database.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant.ts';
-import { emptyCounts, MAX_REPORTED_ERRORS, type ImportCounts, type ImportJob, type ImportOptions, type RowError } from '../domain/import.ts';
+import {
+  emptyCounts,
+  MAX_REPORTED_ERRORS,
+  type ImportCounts,
+  type ImportJob,
+  type ImportOptions,
+  type RowError,
+} from '../domain/import.ts';
 import { authorize } from './access.ts';
 import { actorName, type Actor } from './audit-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -40,7 +47,10 @@ const HEARTBEAT_MS = 10_000;
 export const IMPORT_LEASE_MS = 120_000;
 
 function orphanMessage(job: ImportJob): string {
-  const written = job.atomic || job.dryRun ? 'nothing was written' : 'rows of the batches committed before the stop are in (the counts are the last recorded)';
+  const written =
+    job.atomic || job.dryRun
+      ? 'nothing was written'
+      : 'rows of the batches committed before the stop are in (the counts are the last recorded)';
   return `the Roster process running this import stopped before it finished; ${written}. Run the file again (upsert mode skips what is already in).`;
 }
 
@@ -103,7 +113,9 @@ export class ImportService {
       await pipeline(textGuard(body), createWriteStream(file));
       if (opts.format === 'csv') await this.checkCsvHeader(file);
       const job = await this.store.importJobs.insert(tenantId, opts, actorName(p));
-      void this.execute(job, () => createReadStream(file, { highWaterMark: 256 * 1024 })).finally(() => rm(dir, { recursive: true, force: true }));
+      void this.execute(job, () => createReadStream(file, { highWaterMark: 256 * 1024 })).finally(() =>
+        rm(dir, { recursive: true, force: true }),
+      );
       return job;
     } catch (e) {
       body.resume();
@@ -119,7 +131,10 @@ export class ImportService {
     if ((job.state === 'queued' || job.state === 'running') && !this.runningHere.has(job.id)) {
       // Its process stopped (crash, kill -9, power): say so instead of "running" forever.
       const staleBefore = Date.now() - IMPORT_LEASE_MS;
-      if (job.updatedAt.getTime() < staleBefore && (await this.store.importJobs.failIfStale(tenantId, job.id, staleBefore, orphanMessage(job)))) {
+      if (
+        job.updatedAt.getTime() < staleBefore &&
+        (await this.store.importJobs.failIfStale(tenantId, job.id, staleBefore, orphanMessage(job)))
+      ) {
         return (await this.store.importJobs.byId(tenantId, jobId))!;
       }
     }
@@ -127,7 +142,11 @@ export class ImportService {
   }
 
   /** The CLI: records a job like HTTP does, runs it in the foreground and answers its final state. */
-  async runLocal(tenantId: number, open: () => Readable, opts: ImportOptions & { actor?: Actor; onProgress?: (p: ImportProgress) => void }): Promise<ImportJob> {
+  async runLocal(
+    tenantId: number,
+    open: () => Readable,
+    opts: ImportOptions & { actor?: Actor; onProgress?: (p: ImportProgress) => void },
+  ): Promise<ImportJob> {
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     const job = await this.store.importJobs.insert(tenantId, opts, actorName(opts.actor ?? 'root'));
     await this.execute(job, open, opts.onProgress);
@@ -148,13 +167,20 @@ export class ImportService {
     this.runningHere.add(job.id);
     // The job's heartbeat (updatedAt), written outside the import's transactions: other processes
     // tell a live job from one whose process died by it (see get).
-    const heartbeat = setInterval(() => void this.store.importJobs.update(tenantId, job.id, {}).catch(() => {}), HEARTBEAT_MS);
+    const heartbeat = setInterval(
+      () => void this.store.importJobs.update(tenantId, job.id, {}).catch(() => {}),
+      HEARTBEAT_MS,
+    );
     heartbeat.unref();
     try {
       await this.store.importJobs.update(tenantId, job.id, { state: 'running' });
       let lastWrite = Date.now();
       const r = await this.run(tenantId, open(), {
-        format: job.format, mode: job.mode, dryRun: job.dryRun, atomic: job.atomic, actor: job.actor,
+        format: job.format,
+        mode: job.mode,
+        dryRun: job.dryRun,
+        atomic: job.atomic,
+        actor: job.actor,
         onProgress: (pr) => {
           onProgress?.(pr);
           // Only batch mode: an atomic run holds the transaction (on SQLite, the only connection).
@@ -164,11 +190,17 @@ export class ImportService {
         },
       });
       await this.store.importJobs.update(tenantId, job.id, {
-        state: r.failed ? 'failed' : 'done', counts: r.counts, errors: r.errors, message: r.message, finished: true,
+        state: r.failed ? 'failed' : 'done',
+        counts: r.counts,
+        errors: r.errors,
+        message: r.message,
+        finished: true,
       });
     } catch (e) {
       const message = e instanceof DomainError ? e.message : 'the import stopped on an internal error';
-      await this.store.importJobs.update(tenantId, job.id, { state: 'failed', message, finished: true }).catch(() => {});
+      await this.store.importJobs
+        .update(tenantId, job.id, { state: 'failed', message, finished: true })
+        .catch(() => {});
     } finally {
       clearInterval(heartbeat);
       this.runningHere.delete(job.id);
@@ -209,7 +241,10 @@ export class ImportService {
         o.onProgress?.({ counts: { ...counts }, bytes });
       };
       let header: string[] | null = null;
-      for await (const rec of records(o.format, textGuard(source, (n) => (bytes += n)))) {
+      for await (const rec of records(
+        o.format,
+        textGuard(source, (n) => (bytes += n)),
+      )) {
         if (o.format === 'csv' && !header) {
           header = rec.value as string[];
           continue;
@@ -233,7 +268,10 @@ export class ImportService {
       if (batch.length > 0) await flush();
     };
 
-    const withLine = (r: BatchResult): BatchResult => ({ ...r, errors: r.errors.map((e) => ({ line: e.line, message: `line ${e.line}: ${e.message}` })) });
+    const withLine = (r: BatchResult): BatchResult => ({
+      ...r,
+      errors: r.errors.map((e) => ({ line: e.line, message: `line ${e.line}: ${e.message}` })),
+    });
     const sorted = () => [...errors].sort((a, b) => a.line - b.line);
 
     try {
@@ -261,7 +299,10 @@ export class ImportService {
       return { counts, errors: sorted(), failed: false, message: null };
     } catch (e) {
       if (e instanceof DomainError) {
-        const written = o.atomic || o.dryRun ? 'nothing was written' : `rows before it were written (${counts.created} created, ${counts.updated} updated)`;
+        const written =
+          o.atomic || o.dryRun
+            ? 'nothing was written'
+            : `rows before it were written (${counts.created} created, ${counts.updated} updated)`;
         return { counts, errors: sorted(), failed: true, message: `${e.message}; ${written}` };
       }
       throw e;
@@ -298,7 +339,11 @@ export class ImportService {
       return await applyBatch(tx, ctx, rows);
     } catch (e) {
       const c = userConflict(e);
-      if (c) throw invalid('import.conflict', `a row between lines ${rows[0].line} and ${rows[rows.length - 1].line} conflicts with a user written meanwhile (${c.message})`);
+      if (c)
+        throw invalid(
+          'import.conflict',
+          `a row between lines ${rows[0].line} and ${rows[rows.length - 1].line} conflicts with a user written meanwhile (${c.message})`,
+        );
       throw e;
     }
   }
@@ -308,7 +353,12 @@ export class ImportService {
    * upsert mode a password that already verifies against the matched user's hash is kept, so
    * importing the same file twice changes nothing. Dry runs do not hash.
    */
-  private async hashPasswords(reader: Store, tenantId: number, o: RunOptions, rows: PreparedRow[]): Promise<HashedRow[]> {
+  private async hashPasswords(
+    reader: Store,
+    tenantId: number,
+    o: RunOptions,
+    rows: PreparedRow[],
+  ): Promise<HashedRow[]> {
     const withPassword = rows.filter((r) => r.password !== undefined) as HashedRow[];
     if (withPassword.length === 0) return rows;
     const index = o.mode === 'upsert' ? await KeyIndex.load(reader, tenantId, withPassword) : null;
@@ -323,4 +373,3 @@ export class ImportService {
     return rows;
   }
 }
-

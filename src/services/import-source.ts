@@ -21,13 +21,17 @@ export const badFile = (message: string) => invalid('import.bad_file', message);
 const LIMIT_TEXT = `${MAX_LINE_BYTES / (1024 * 1024)} MiB`;
 
 /** Counts bytes and refuses binary data: a NUL byte or bytes that are not UTF-8. */
-export async function* textGuard(source: AsyncIterable<Buffer | string>, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+export async function* textGuard(
+  source: AsyncIterable<Buffer | string>,
+  onBytes?: (n: number) => void,
+): AsyncGenerator<Buffer> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
   for await (const c of source) {
     const chunk = typeof c === 'string' ? Buffer.from(c) : c;
     const nul = chunk.indexOf(0);
-    if (nul >= 0) throw badFile(`the file is not text: it has a NUL byte at byte ${offset + nul} (send NDJSON or CSV in UTF-8)`);
+    if (nul >= 0)
+      throw badFile(`the file is not text: it has a NUL byte at byte ${offset + nul} (send NDJSON or CSV in UTF-8)`);
     try {
       decoder.decode(chunk, { stream: true });
     } catch {
@@ -65,7 +69,8 @@ export async function* ndjsonRecords(source: AsyncIterable<Buffer>): AsyncGenera
     } catch (e) {
       return { line, error: `is not valid JSON (${(e as Error).message})` };
     }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return { line, error: 'must be a JSON object (one user per line)' };
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      return { line, error: 'must be a JSON object (one user per line)' };
     return { line, value: v as Record<string, unknown> };
   };
   for await (const chunk of source) {
@@ -105,7 +110,13 @@ export async function* ndjsonRecords(source: AsyncIterable<Buffer>): AsyncGenera
 
 /** CSV with a header row: yields the header as line 1 (checked), then each record by its line. */
 export async function* csvRecords(source: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
-  const parser = csvParse({ bom: true, info: true, max_record_size: MAX_LINE_BYTES, relax_column_count: true, skip_empty_lines: true });
+  const parser = csvParse({
+    bom: true,
+    info: true,
+    max_record_size: MAX_LINE_BYTES,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  });
   const input = Readable.from(source, { objectMode: false });
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
@@ -123,9 +134,11 @@ export async function* csvRecords(source: AsyncIterable<Buffer>): AsyncGenerator
     }
   } catch (e) {
     const err = e as { code?: string; message?: string; lines?: number };
-    if (err.code === 'CSV_MAX_RECORD_SIZE') throw badFile(`line ${err.lines ?? '?'}: a CSV record is longer than ${LIMIT_TEXT}`);
+    if (err.code === 'CSV_MAX_RECORD_SIZE')
+      throw badFile(`line ${err.lines ?? '?'}: a CSV record is longer than ${LIMIT_TEXT}`);
     // Not every csv-parse code has the CSV_ prefix (INVALID_OPENING_QUOTE): any CsvError is a bad file, never a 500.
-    if (e instanceof CsvError || (typeof err.code === 'string' && err.code.startsWith('CSV_'))) throw badFile(`the CSV does not parse: ${err.message}`);
+    if (e instanceof CsvError || (typeof err.code === 'string' && err.code.startsWith('CSV_')))
+      throw badFile(`the CSV does not parse: ${err.message}`);
     throw e;
   } finally {
     input.destroy();

@@ -16,7 +16,12 @@ import { registerLegacyVerifier, type LegacyVerifier } from './password-hasher.t
  */
 
 const pbkdf2Async = promisify(pbkdf2);
-const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, o: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  o: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 const SCRYPT_MAX_MEM = 256 * 1024 * 1024;
 const PBKDF2_MAX_ITERATIONS = 10_000_000;
@@ -33,7 +38,13 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 // ---- scrypt: $scrypt$ln=15,r=8,p=1$<salt>$<hash> (PHC / passlib); the salt is used as its decoded bytes.
-interface Scrypt { N: number; r: number; p: number; salt: Buffer; hash: Buffer }
+interface Scrypt {
+  N: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
 function parseScrypt(s: string): Scrypt | null {
   const m = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([^$]+)\$([^$]+)$/.exec(s);
   if (!m) return null;
@@ -47,7 +58,12 @@ function parseScrypt(s: string): Scrypt | null {
 }
 
 // ---- PBKDF2: $pbkdf2-sha256$i=29000$<salt>$<hash> (PHC) or $pbkdf2-sha256$29000$<salt>$<hash> (passlib).
-interface Pbkdf2 { digest: 'sha256' | 'sha512'; iterations: number; salt: Buffer; hash: Buffer }
+interface Pbkdf2 {
+  digest: 'sha256' | 'sha512';
+  iterations: number;
+  salt: Buffer;
+  hash: Buffer;
+}
 function parsePbkdf2(s: string): Pbkdf2 | null {
   const m = /^\$pbkdf2-(sha256|sha512)\$(?:i=)?(\d{1,8})(?:,l=\d+)?\$([^$]+)\$([^$]+)$/.exec(s);
   if (!m) return null;
@@ -87,8 +103,14 @@ export interface SaltedHashInput {
   saltEncoding?: 'utf8' | 'hex' | 'base64';
 }
 
-interface Salted { algorithm: SaltedAlgorithm; order: SaltOrder; salt: Buffer; hash: Buffer }
-const SALTED = /^\$roster-salted\$(sha256|sha1|md5)\$(salt\+password|password\+salt)\$([A-Za-z0-9+/]*={0,2})\$([0-9a-f]+)$/;
+interface Salted {
+  algorithm: SaltedAlgorithm;
+  order: SaltOrder;
+  salt: Buffer;
+  hash: Buffer;
+}
+const SALTED =
+  /^\$roster-salted\$(sha256|sha1|md5)\$(salt\+password|password\+salt)\$([A-Za-z0-9+/]*={0,2})\$([0-9a-f]+)$/;
 function parseSalted(s: string): Salted | null {
   const m = SALTED.exec(s);
   if (!m) return null;
@@ -109,16 +131,22 @@ const badHash = (why: string) => invalid('import.invalid_password_hash', `passwo
 /** {algorithm, salt, hash} → our stored string; throws an `invalid` error naming what is wrong. */
 export function saltedHashString(o: Record<string, unknown>): string {
   for (const k of Object.keys(o)) {
-    if (!['algorithm', 'salt', 'hash', 'format', 'saltEncoding'].includes(k)) throw badHash(`has an unknown field "${k}" (algorithm, salt, hash, format, saltEncoding)`);
+    if (!['algorithm', 'salt', 'hash', 'format', 'saltEncoding'].includes(k))
+      throw badHash(`has an unknown field "${k}" (algorithm, salt, hash, format, saltEncoding)`);
   }
   const { algorithm, salt, hash, format = 'salt+password', saltEncoding = 'utf8' } = o;
-  if (typeof algorithm !== 'string' || !(SALTED_ALGORITHMS as readonly string[]).includes(algorithm.toLowerCase().replace('-', ''))) {
+  if (
+    typeof algorithm !== 'string' ||
+    !(SALTED_ALGORITHMS as readonly string[]).includes(algorithm.toLowerCase().replace('-', ''))
+  ) {
     throw badHash(`algorithm must be one of ${SALTED_ALGORITHMS.join(', ')}`);
   }
   const alg = algorithm.toLowerCase().replace('-', '') as SaltedAlgorithm;
   if (typeof salt !== 'string') throw badHash('salt must be a string');
-  if (typeof format !== 'string' || !(SALT_ORDERS as readonly string[]).includes(format)) throw badHash(`format must be ${SALT_ORDERS.join(' or ')}`);
-  if (saltEncoding !== 'utf8' && saltEncoding !== 'hex' && saltEncoding !== 'base64') throw badHash('saltEncoding must be utf8, hex or base64');
+  if (typeof format !== 'string' || !(SALT_ORDERS as readonly string[]).includes(format))
+    throw badHash(`format must be ${SALT_ORDERS.join(' or ')}`);
+  if (saltEncoding !== 'utf8' && saltEncoding !== 'hex' && saltEncoding !== 'base64')
+    throw badHash('saltEncoding must be utf8, hex or base64');
   if (saltEncoding === 'hex' && !/^([0-9a-fA-F]{2})*$/.test(salt)) throw badHash('salt is not hex');
   if (saltEncoding === 'base64' && !b64(salt)) throw badHash('salt is not base64');
   const saltBytes = Buffer.from(salt, saltEncoding === 'utf8' ? 'utf8' : saltEncoding);
@@ -153,11 +181,21 @@ export function normalizePasswordHash(v: unknown): string {
     return normalizePasswordHash(typeof o === 'object' ? o : null);
   }
   if (ARGON2.test(v)) return v;
-  if (v.startsWith('$scrypt$')) return parseScrypt(v) ? v : badHashThrow('is not a valid scrypt PHC string ($scrypt$ln=…,r=…,p=…$salt$hash; at most 256 MiB of memory)');
-  if (v.startsWith('$pbkdf2-')) return parsePbkdf2(v) ? v : badHashThrow('is not a valid PBKDF2 PHC string ($pbkdf2-sha256|sha512$i=…$salt$hash)');
-  if (v.startsWith('$2')) return bcryptCost(v) !== null ? v : badHashThrow(`is not a valid bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${BCRYPT_MAX_COST})`);
-  if (v.startsWith('$roster-salted$')) return parseSalted(v) ? v : badHashThrow('is not a valid $roster-salted$ string');
-  throw badHash('is in an unsupported format (argon2id, argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash})');
+  if (v.startsWith('$scrypt$'))
+    return parseScrypt(v)
+      ? v
+      : badHashThrow('is not a valid scrypt PHC string ($scrypt$ln=…,r=…,p=…$salt$hash; at most 256 MiB of memory)');
+  if (v.startsWith('$pbkdf2-'))
+    return parsePbkdf2(v) ? v : badHashThrow('is not a valid PBKDF2 PHC string ($pbkdf2-sha256|sha512$i=…$salt$hash)');
+  if (v.startsWith('$2'))
+    return bcryptCost(v) !== null
+      ? v
+      : badHashThrow(`is not a valid bcrypt hash ($2a$, $2b$ or $2y$, cost 4 to ${BCRYPT_MAX_COST})`);
+  if (v.startsWith('$roster-salted$'))
+    return parseSalted(v) ? v : badHashThrow('is not a valid $roster-salted$ string');
+  throw badHash(
+    'is in an unsupported format (argon2id, argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash})',
+  );
 }
 
 function badHashThrow(why: string): never {
@@ -170,7 +208,12 @@ export const legacyVerifiers: LegacyVerifier[] = [
     async verify(s, password) {
       const h = parseScrypt(s);
       if (!h) return false;
-      const out = await scryptAsync(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: SCRYPT_MAX_MEM + 1024 * 1024 });
+      const out = await scryptAsync(password, h.salt, h.hash.length, {
+        N: h.N,
+        r: h.r,
+        p: h.p,
+        maxmem: SCRYPT_MAX_MEM + 1024 * 1024,
+      });
       return sameBytes(out, h.hash);
     },
   },

@@ -26,7 +26,8 @@ function validate(input: ManagerInput, full: boolean): void {
     }
   }
   if (full || input.email !== undefined) {
-    if (typeof input.email !== 'string' || !EMAIL.test(input.email)) throw invalid('manager.invalid_email', 'email must be a valid email address', 'email');
+    if (typeof input.email !== 'string' || !EMAIL.test(input.email))
+      throw invalid('manager.invalid_email', 'email must be a valid email address', 'email');
   }
   if (full || input.role !== undefined) {
     if (!isRole(input.role)) throw invalid('manager.invalid_role', `role must be one of ${ROLES.join(', ')}`, 'role');
@@ -42,7 +43,11 @@ export class ManagerService {
   }
 
   /** For the CLI, which acts as the operator (audit actor `root` unless told). */
-  async createUnchecked(tenantId: number, input: ManagerInput, opts: { actor?: Actor } = {}): Promise<{ manager: Manager; apiKey: string }> {
+  async createUnchecked(
+    tenantId: number,
+    input: ManagerInput,
+    opts: { actor?: Actor } = {},
+  ): Promise<{ manager: Manager; apiKey: string }> {
     validate(input, true);
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     const apiKey = newApiKey();
@@ -55,7 +60,13 @@ export class ManagerService {
         keyDigest: keyDigest(apiKey),
       });
       const changes = { ...diffFields(null, m, AUDITED_FIELDS), apiKey: { before: null, after: 'issued' } };
-      await recordAudit(tx, { tenantId, actor: actorName(opts.actor ?? 'root'), action: 'manager.create', target: target(m), changes });
+      await recordAudit(tx, {
+        tenantId,
+        actor: actorName(opts.actor ?? 'root'),
+        action: 'manager.create',
+        target: target(m),
+        changes,
+      });
       return m;
     });
     return { manager, apiKey };
@@ -70,7 +81,8 @@ export class ManagerService {
   /** Loads a manager the principal may see; other tenants' managers are "not found". */
   private async reachable(p: Principal, id: number, privilege: 'managers:read' | 'managers:write'): Promise<Manager> {
     const m = await this.store.managers.byId(id);
-    if (!m || (p.kind === 'manager' && p.tenantId !== m.tenantId)) throw notFound('manager.not_found', `manager ${id} not found`);
+    if (!m || (p.kind === 'manager' && p.tenantId !== m.tenantId))
+      throw notFound('manager.not_found', `manager ${id} not found`);
     authorize(p, m.tenantId, privilege);
     return m;
   }
@@ -84,9 +96,17 @@ export class ManagerService {
     validate(input, false);
     return this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.managers.byId(id);
-      const m = before && (await tx.managers.update(id, { name: input.name, email: input.email, role: input.role as Role | undefined }));
+      const m =
+        before &&
+        (await tx.managers.update(id, { name: input.name, email: input.email, role: input.role as Role | undefined }));
       if (!before || !m) throw notFound('manager.not_found', `manager ${id} not found`);
-      await recordAudit(tx, { tenantId: m.tenantId, actor: actorName(p), action: 'manager.update', target: target(m), changes: diffFields(before, m, AUDITED_FIELDS) });
+      await recordAudit(tx, {
+        tenantId: m.tenantId,
+        actor: actorName(p),
+        action: 'manager.update',
+        target: target(m),
+        changes: diffFields(before, m, AUDITED_FIELDS),
+      });
       return m;
     });
   }
@@ -97,7 +117,13 @@ export class ManagerService {
       const before = await tx.managers.byId(id);
       if (!before || !(await tx.managers.delete(id))) throw notFound('manager.not_found', `manager ${id} not found`);
       const changes = { ...diffFields(before, null, AUDITED_FIELDS), apiKey: { before: 'issued', after: null } };
-      await recordAudit(tx, { tenantId: before.tenantId, actor: actorName(p), action: 'manager.delete', target: target(before), changes });
+      await recordAudit(tx, {
+        tenantId: before.tenantId,
+        actor: actorName(p),
+        action: 'manager.delete',
+        target: target(before),
+        changes,
+      });
     });
   }
 
@@ -110,7 +136,13 @@ export class ManagerService {
         const m = await tx.managers.update(id, { keyDigest: keyDigest(apiKey) });
         if (!m) throw notFound('manager.not_found', `manager ${id} not found`);
         const changes = { apiKey: { before: 'issued', after: 'issued' } };
-        await recordAudit(tx, { tenantId: m.tenantId, actor: actorName(p), action: 'manager.key_rotate', target: target(m), changes });
+        await recordAudit(tx, {
+          tenantId: m.tenantId,
+          actor: actorName(p),
+          action: 'manager.key_rotate',
+          target: target(m),
+          changes,
+        });
         return m;
       });
       return { manager, apiKey };

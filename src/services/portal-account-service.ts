@@ -25,9 +25,9 @@ const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const auditActor = (a: PortalActor) => (a.kind === 'user' ? `user:${a.user.id}` : actorOf(a.principal));
 
 /** HTTP Basic cannot carry a ':' in the user name; control characters have no place in one. */
-// eslint-disable-next-line no-control-regex
+
 const UNUSABLE_USERNAME = /[:\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 function validatePortalInput(input: { username?: string; email?: string }): void {
   if (input.username !== undefined && UNUSABLE_USERNAME.test(input.username)) {
@@ -63,7 +63,11 @@ export class PortalAccountService {
   }
 
   /** Open sign-up when the tenant allows it; otherwise (or when a key is presented) a key with users:write. */
-  async signUp(tenant: Tenant, principal: Principal | null, input: { username: string; email: string; password: string }): Promise<PortalAccount> {
+  async signUp(
+    tenant: Tenant,
+    principal: Principal | null,
+    input: { username: string; email: string; password: string },
+  ): Promise<PortalAccount> {
     validatePortalInput(input);
     const values: UserInput = { username: input.username, email: input.email, password: input.password };
     let user: User;
@@ -92,7 +96,12 @@ export class PortalAccountService {
   }
 
   /** Changes username and/or email; a different email address is unverified until verified again. */
-  async update(actor: PortalActor, tenantId: number, username: string, changes: { username?: string; email?: string }): Promise<PortalAccount> {
+  async update(
+    actor: PortalActor,
+    tenantId: number,
+    username: string,
+    changes: { username?: string; email?: string },
+  ): Promise<PortalAccount> {
     const current = await this.target(actor, tenantId, username, 'users:write');
     validatePortalInput(changes);
     const input: UserInput = {};
@@ -113,11 +122,18 @@ export class PortalAccountService {
   async verify(actor: PortalActor, tenantId: number, username: string): Promise<PortalAccount> {
     if (actor.kind === 'user') throw forbidden('only an API key with the users:write privilege can verify an account');
     const current = await this.target(actor, tenantId, username, 'users:write');
-    const user = current.verified ? current : await this.users.patch(actor.principal, tenantId, current.id, { verified: true });
+    const user = current.verified
+      ? current
+      : await this.users.patch(actor.principal, tenantId, current.id, { verified: true });
     return this.account(user);
   }
 
-  async createKey(actor: PortalActor, tenantId: number, username: string, name: string): Promise<{ key: AppKey; secret: string }> {
+  async createKey(
+    actor: PortalActor,
+    tenantId: number,
+    username: string,
+    name: string,
+  ): Promise<{ key: AppKey; secret: string }> {
     const owner = await this.target(actor, tenantId, username, 'users:write');
     return this.appKeys.create(auditActor(actor), tenantId, owner.id, name);
   }

@@ -9,7 +9,9 @@ const ATTEMPTS = 5;
 
 const stable = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
   );
 
 /** Whether writing `input` would change anything (a password sent always does). */
@@ -34,7 +36,13 @@ export function changesUser(current: User, input: UserInput): boolean {
 export class ScimUserService {
   constructor(private readonly users: UserService) {}
 
-  async modify(p: Principal, tenantId: number, id: number, change: (current: User) => UserInput, opts: WriteOptions = {}): Promise<User> {
+  async modify(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    change: (current: User) => UserInput,
+    opts: WriteOptions = {},
+  ): Promise<User> {
     // A write request, whatever it turns out to change: the privilege comes first (403 before any 400).
     authorize(p, tenantId, 'users:write');
     for (let attempt = 1; ; attempt++) {

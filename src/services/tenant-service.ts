@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
-import { DEFAULT_TENANT_SETTINGS, validateLicenseCode, validateTenantName, type Tenant, type TenantSettings } from '../domain/tenant.ts';
+import {
+  DEFAULT_TENANT_SETTINGS,
+  validateLicenseCode,
+  validateTenantName,
+  type Tenant,
+  type TenantSettings,
+} from '../domain/tenant.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
 import { diffFields } from '../domain/audit.ts';
@@ -17,8 +23,15 @@ export interface TenantInput {
 }
 
 function validateSettings(s: Partial<TenantSettings>): void {
-  if (s.passwordMinLength !== undefined && (!Number.isInteger(s.passwordMinLength) || s.passwordMinLength < 1 || s.passwordMinLength > 128)) {
-    throw invalid('tenant.invalid_settings', 'settings.passwordMinLength must be an integer from 1 to 128', 'settings.passwordMinLength');
+  if (
+    s.passwordMinLength !== undefined &&
+    (!Number.isInteger(s.passwordMinLength) || s.passwordMinLength < 1 || s.passwordMinLength > 128)
+  ) {
+    throw invalid(
+      'tenant.invalid_settings',
+      'settings.passwordMinLength must be an integer from 1 to 128',
+      'settings.passwordMinLength',
+    );
   }
 }
 
@@ -29,25 +42,42 @@ export class TenantService {
     if (p.kind !== 'root') throw forbidden('only the root key manages tenants');
   }
 
-  async create(p: Principal, input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
+  async create(
+    p: Principal,
+    input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> },
+  ): Promise<Tenant> {
     this.requireRoot(p);
     return this.createUnchecked(input, { actor: p });
   }
 
   /** For the CLI and start-up, which act as the operator (audit actor `root` unless told). */
-  async createUnchecked(input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> }, opts: { actor?: Actor } = {}): Promise<Tenant> {
+  async createUnchecked(
+    input: { name: string; licenseCode?: string; settings?: Partial<TenantSettings> },
+    opts: { actor?: Actor } = {},
+  ): Promise<Tenant> {
     validateTenantName(input.name);
     if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
     if (input.settings) validateSettings(input.settings);
     const licenseCode = input.licenseCode ?? randomBytes(12).toString('base64url');
     try {
       return await this.store.transaction(async (tx) => {
-        const t = await tx.tenants.insert({ name: input.name, licenseCode, settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings } });
-        await recordAudit(tx, { tenantId: t.id, actor: actorName(opts.actor ?? 'root'), action: 'tenant.create', target: `tenant:${t.id}`, changes: diffFields(null, t, AUDITED_FIELDS) });
+        const t = await tx.tenants.insert({
+          name: input.name,
+          licenseCode,
+          settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings },
+        });
+        await recordAudit(tx, {
+          tenantId: t.id,
+          actor: actorName(opts.actor ?? 'root'),
+          action: 'tenant.create',
+          target: `tenant:${t.id}`,
+          changes: diffFields(null, t, AUDITED_FIELDS),
+        });
         return t;
       });
     } catch (e) {
-      if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${licenseCode}" is already in use`, 'licenseCode');
+      if (uniqueViolation(e))
+        throw conflict('tenant.license_code_taken', `licenseCode "${licenseCode}" is already in use`, 'licenseCode');
       throw e;
     }
   }
@@ -78,7 +108,8 @@ export class TenantService {
 
   async update(p: Principal, id: number, input: TenantInput): Promise<Tenant> {
     authorize(p, id, 'tenant:write');
-    if (input.licenseCode !== undefined && p.kind !== 'root') throw forbidden('only the root key changes a licenseCode');
+    if (input.licenseCode !== undefined && p.kind !== 'root')
+      throw forbidden('only the root key changes a licenseCode');
     if (input.name !== undefined) validateTenantName(input.name);
     if (input.licenseCode !== undefined) validateLicenseCode(input.licenseCode);
     if (input.settings) validateSettings(input.settings);
@@ -89,10 +120,21 @@ export class TenantService {
       try {
         const t = await tx.tenants.update(id, { name: input.name, licenseCode: input.licenseCode, settings });
         if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
-        await recordAudit(tx, { tenantId: id, actor: actorName(p), action: 'tenant.update', target: `tenant:${id}`, changes: diffFields(current, t, AUDITED_FIELDS) });
+        await recordAudit(tx, {
+          tenantId: id,
+          actor: actorName(p),
+          action: 'tenant.update',
+          target: `tenant:${id}`,
+          changes: diffFields(current, t, AUDITED_FIELDS),
+        });
         return t;
       } catch (e) {
-        if (uniqueViolation(e)) throw conflict('tenant.license_code_taken', `licenseCode "${input.licenseCode}" is already in use`, 'licenseCode');
+        if (uniqueViolation(e))
+          throw conflict(
+            'tenant.license_code_taken',
+            `licenseCode "${input.licenseCode}" is already in use`,
+            'licenseCode',
+          );
         throw e;
       }
     });
@@ -104,7 +146,13 @@ export class TenantService {
       const before = await tx.tenants.byId(id);
       if (!before || !(await tx.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
       // The tenant's trail is kept (no foreign key), ending with its deletion.
-      await recordAudit(tx, { tenantId: id, actor: actorName(p), action: 'tenant.delete', target: `tenant:${id}`, changes: diffFields(before, null, AUDITED_FIELDS) });
+      await recordAudit(tx, {
+        tenantId: id,
+        actor: actorName(p),
+        action: 'tenant.delete',
+        target: `tenant:${id}`,
+        changes: diffFields(before, null, AUDITED_FIELDS),
+      });
     });
   }
 
@@ -113,8 +161,18 @@ export class TenantService {
     if (await this.store.tenants.byLicenseCode('default')) return;
     try {
       await this.store.transaction(async (tx) => {
-        const t = await tx.tenants.insert({ name: 'Default', licenseCode: 'default', settings: DEFAULT_TENANT_SETTINGS });
-        await recordAudit(tx, { tenantId: t.id, actor: 'system', action: 'tenant.create', target: `tenant:${t.id}`, changes: diffFields(null, t, AUDITED_FIELDS) });
+        const t = await tx.tenants.insert({
+          name: 'Default',
+          licenseCode: 'default',
+          settings: DEFAULT_TENANT_SETTINGS,
+        });
+        await recordAudit(tx, {
+          tenantId: t.id,
+          actor: 'system',
+          action: 'tenant.create',
+          target: `tenant:${t.id}`,
+          changes: diffFields(null, t, AUDITED_FIELDS),
+        });
       });
     } catch (e) {
       if (!uniqueViolation(e)) throw e; // another process created it first

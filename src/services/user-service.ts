@@ -17,9 +17,16 @@ import { actorName, recordAudit, redactChanges, type Actor } from './audit-servi
 export function userConflict(e: unknown): DomainError | null {
   const which = uniqueViolation(e);
   if (!which) return null;
-  if (/username/.test(which)) return conflict('user.username_taken', 'a user with this username already exists in this tenant', 'username');
-  if (/email/.test(which)) return conflict('user.email_taken', 'a user with this email already exists in this tenant', 'email');
-  if (/external/.test(which)) return conflict('user.external_id_taken', 'a user with this externalId already exists in this tenant', 'externalId');
+  if (/username/.test(which))
+    return conflict('user.username_taken', 'a user with this username already exists in this tenant', 'username');
+  if (/email/.test(which))
+    return conflict('user.email_taken', 'a user with this email already exists in this tenant', 'email');
+  if (/external/.test(which))
+    return conflict(
+      'user.external_id_taken',
+      'a user with this externalId already exists in this tenant',
+      'externalId',
+    );
   return conflict('user.conflict', 'the user conflicts with an existing one');
 }
 
@@ -34,7 +41,15 @@ export interface WriteOptions {
 }
 
 /** The user fields the audit trail compares (the password separately: only whether it is set). */
-const AUDITED_FIELDS = [...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes'] as const;
+const AUDITED_FIELDS = [
+  ...PROFILE_FIELDS,
+  'gender',
+  'active',
+  'verified',
+  'plan',
+  'billingType',
+  'attributes',
+] as const;
 
 /** before/after of every audited field that differs; `password` when one was sent or cleared. */
 function userChanges(before: AuditedView | null, after: AuditedView | null, input?: UserInput): AuditChanges {
@@ -114,7 +129,8 @@ export class UserService {
     if (input.plan !== undefined || full) v.plan = input.plan ?? USER_DEFAULTS.plan;
     if (input.billingType !== undefined || full) v.billingType = input.billingType ?? USER_DEFAULTS.billingType;
     if (input.attributes !== undefined || full) v.attributes = input.attributes ?? {};
-    if (input.password !== undefined) v.passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
+    if (input.password !== undefined)
+      v.passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
     return v;
   }
 
@@ -159,7 +175,10 @@ export class UserService {
   }
 
   /** Reads without a principal check; for dialects that authenticated the user themselves. */
-  async find(tenantId: number, by: { id?: number; externalId?: string; username?: string; email?: string }): Promise<User | null> {
+  async find(
+    tenantId: number,
+    by: { id?: number; externalId?: string; username?: string; email?: string },
+  ): Promise<User | null> {
     if (by.id !== undefined) return this.store.users.byId(tenantId, by.id);
     if (by.externalId !== undefined) return this.store.users.byExternalId(tenantId, by.externalId);
     if (by.username !== undefined) return this.store.users.byUsername(tenantId, by.username);
@@ -193,7 +212,13 @@ export class UserService {
    * Reads the row, checks If-Match, writes pinned to the version read (so the audit's "before" is
    * exactly what was replaced) and records the event, all in one transaction.
    */
-  private async write(tenantId: number, id: number, input: UserInput, full: boolean, opts: WriteOptions): Promise<User> {
+  private async write(
+    tenantId: number,
+    id: number,
+    input: UserInput,
+    full: boolean,
+    opts: WriteOptions,
+  ): Promise<User> {
     await this.validate(tenantId, input);
     const values = await this.values(input, full);
     try {

@@ -29,8 +29,10 @@ export interface TrackedEvent {
 }
 
 function offsetOf(p: Paging): number {
-  if (!Number.isInteger(p.limit) || p.limit < 1 || p.limit > MAX_PAGE) throw invalid('query.invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE}`, 'limit');
-  if (!Number.isInteger(p.page) || p.page < 1) throw invalid('query.invalid_page', 'page must be an integer from 1', 'page');
+  if (!Number.isInteger(p.limit) || p.limit < 1 || p.limit > MAX_PAGE)
+    throw invalid('query.invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE}`, 'limit');
+  if (!Number.isInteger(p.page) || p.page < 1)
+    throw invalid('query.invalid_page', 'page must be an integer from 1', 'page');
   return (p.page - 1) * p.limit;
 }
 
@@ -44,7 +46,8 @@ const unstorableId = (externalId: string) => hasUnstorableText(externalId);
  * or changed the user between our read and our write.
  */
 const retryable = (e: unknown) =>
-  isDomainError(e) && (e.code === 'user.external_id_taken' || e.code === 'user.write_conflict' || e.kind === 'precondition_failed');
+  isDomainError(e) &&
+  (e.code === 'user.external_id_taken' || e.code === 'user.write_conflict' || e.kind === 'precondition_failed');
 
 /** The writes of the Usermost dialect, bound to one transaction. Every user change goes through UserService. */
 export class UsermostWrites {
@@ -60,9 +63,17 @@ export class UsermostWrites {
   /** A new userId creates the user; a known one changes only what is sent (custom attributes merged). */
   async identify(p: Principal, tenantId: number, input: IdentifyInput): Promise<{ user: User; created: boolean }> {
     authorize(p, tenantId, 'users:write');
-    for (const [field, v] of [['userId', input.externalId], ...Object.entries(input.profile), ...Object.entries(input.attributes)] as [string, unknown][]) {
+    for (const [field, v] of [
+      ['userId', input.externalId],
+      ...Object.entries(input.profile),
+      ...Object.entries(input.attributes),
+    ] as [string, unknown][]) {
       if (hasUnstorableText(field) || hasUnstorableText(v)) {
-        throw invalid('usermost.invalid_text', `${hasUnstorableText(field) ? 'an attribute name' : field} must not contain NUL characters or unpaired surrogates`, field);
+        throw invalid(
+          'usermost.invalid_text',
+          `${hasUnstorableText(field) ? 'an attribute name' : field} must not contain NUL characters or unpaired surrogates`,
+          field,
+        );
       }
     }
     validateAttributes(input.attributes);
@@ -112,7 +123,12 @@ export class UsermostWrites {
     const now = Date.now();
     const stored = await this.tx.events.insertMany(
       tenantId,
-      events.map((e) => ({ userId: byExternalId.get(e.externalId)!.id, eventName: e.eventName, eventTime: (e.eventTime ?? new Date(now)).getTime(), params: e.params ?? {} })),
+      events.map((e) => ({
+        userId: byExternalId.get(e.externalId)!.id,
+        eventName: e.eventName,
+        eventTime: (e.eventTime ?? new Date(now)).getTime(),
+        params: e.params ?? {},
+      })),
       now,
     );
     return stored.map((event, i) => ({ event, user: byExternalId.get(events[i].externalId)! }));
@@ -139,8 +155,10 @@ export class UsermostService {
    */
   async tenantFor(p: Principal, licenseCode: string, privilege: Privilege): Promise<Tenant> {
     const t = LICENSE_CODE.test(licenseCode) ? await this.store.tenants.byLicenseCode(licenseCode) : null;
-    if (!t || !reaches(p, t.id)) throw unauthorized('invalid auth / access: this key has no access to this license code');
-    if (!can(p, privilege)) throw unauthorized(`invalid auth / access: this key's role lacks the ${privilege} privilege`);
+    if (!t || !reaches(p, t.id))
+      throw unauthorized('invalid auth / access: this key has no access to this license code');
+    if (!can(p, privilege))
+      throw unauthorized(`invalid auth / access: this key's role lacks the ${privilege} privilege`);
     return t;
   }
 
@@ -165,7 +183,12 @@ export class UsermostService {
   }
 
   /** A user's events, newest first. */
-  async listEvents(p: Principal, tenantId: number, externalId: string, paging: Paging): Promise<{ user: User; items: UserEvent[]; total: number }> {
+  async listEvents(
+    p: Principal,
+    tenantId: number,
+    externalId: string,
+    paging: Paging,
+  ): Promise<{ user: User; items: UserEvent[]; total: number }> {
     const offset = offsetOf(paging);
     const user = await this.getUser(p, tenantId, externalId);
     const { items, total } = await this.store.events.listByUser(tenantId, user.id, { limit: paging.limit, offset });
@@ -182,6 +205,11 @@ export class UsermostService {
     fn: (ops: UsermostWrites) => Promise<R>,
     render: (result: R) => Answer,
   ): Promise<Answer & { replayed: boolean }> {
-    return this.idempotency.run(tenantId, request, async (tx) => render(await fn(new UsermostWrites(tx, this.hasher))), { retryable });
+    return this.idempotency.run(
+      tenantId,
+      request,
+      async (tx) => render(await fn(new UsermostWrites(tx, this.hasher))),
+      { retryable },
+    );
   }
 }

@@ -24,7 +24,11 @@ export interface UsrPage {
 const userNotFound = (id: number) => notFound('user.not_found', `user ${id} not found`);
 /** Unknown and foreign tenants answer alike: the key learns nothing about tenants it cannot reach. */
 const badAccount = (id: number) =>
-  invalid('usr.invalid_account', `defaultAccountId ${id} is not an account this key may write users in`, 'defaultAccountId');
+  invalid(
+    'usr.invalid_account',
+    `defaultAccountId ${id} is not an account this key may write users in`,
+    'defaultAccountId',
+  );
 
 const MOVE_ATTEMPTS = 5;
 const MOVE_AUDITED = [...PROFILE_FIELDS, 'tenantId', 'active'] as const;
@@ -44,7 +48,12 @@ export class UsrService {
   async list(p: Principal, tenantId: number, page: { limit: number; offset: number }): Promise<UsrPage> {
     authorize(p, tenantId, 'users:read');
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `account ${tenantId} not found`);
-    const r = await this.users.list(p, tenantId, { sort: [{ field: 'id', desc: false }], limit: page.limit, offset: page.offset, withTotal: true });
+    const r = await this.users.list(p, tenantId, {
+      sort: [{ field: 'id', desc: false }],
+      limit: page.limit,
+      offset: page.offset,
+      withTotal: true,
+    });
     return { items: r.items, total: r.total ?? r.items.length };
   }
 
@@ -54,7 +63,8 @@ export class UsrService {
   }
 
   async create(p: Principal, w: UsrWrite): Promise<User> {
-    if (w.tenantId === undefined) throw invalid('usr.missing_fields', 'defaultAccountId is required', 'defaultAccountId');
+    if (w.tenantId === undefined)
+      throw invalid('usr.missing_fields', 'defaultAccountId is required', 'defaultAccountId');
     await this.writableTenant(p, w.tenantId);
     return this.users.create(p, w.tenantId, w.input);
   }
@@ -62,7 +72,8 @@ export class UsrService {
   /** Only what is sent changes; a different tenant moves the user there (one transaction). */
   async modify(p: Principal, id: number, w: UsrWrite): Promise<User> {
     const current = await this.locate(p, id, 'users:write');
-    if (w.tenantId === undefined || w.tenantId === current.tenantId) return this.users.patch(p, current.tenantId, id, w.input);
+    if (w.tenantId === undefined || w.tenantId === current.tenantId)
+      return this.users.patch(p, current.tenantId, id, w.input);
     return this.move(p, current, w.tenantId, w.input);
   }
 
@@ -96,7 +107,9 @@ export class UsrService {
   private async move(p: Principal, current: User, toTenantId: number, input: UserInput): Promise<User> {
     const target = await this.writableTenant(p, toTenantId);
     // The target tenant's rules apply: the user will live there.
-    validateUserInput(input, { passwordMinLength: input.password != null ? target.settings.passwordMinLength : undefined });
+    validateUserInput(input, {
+      passwordMinLength: input.password != null ? target.settings.passwordMinLength : undefined,
+    });
     // Hashing happens before the transaction: it must stay short (SQLite has one writer).
     const changes = await this.changesOf(input);
     const from = current.tenantId;
@@ -106,7 +119,10 @@ export class UsrService {
         for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt++) {
           const before = await tx.users.byId(from, current.id);
           if (!before) throw userNotFound(current.id);
-          const moved = await tx.users.update(from, current.id, changes, { expectedVersion: before.version, tenantIdTo: toTenantId });
+          const moved = await tx.users.update(from, current.id, changes, {
+            expectedVersion: before.version,
+            tenantIdTo: toTenantId,
+          });
           if (!moved) continue; // changed meanwhile: read again
           await tx.userMoves.moveOwnedRows(current.id, from, toTenantId);
           const left = (await tx.groups.groupsOfUsers(from, [current.id])).get(current.id) ?? [];
@@ -115,10 +131,17 @@ export class UsrService {
             await tx.groups.bump(from, g.id);
           }
           const audit: AuditChanges = diffFields<User>(before, moved, MOVE_AUDITED);
-          if (input.password !== undefined) audit.password = { before: before.hasPassword ? 'set' : null, after: moved.hasPassword ? 'set' : null };
+          if (input.password !== undefined)
+            audit.password = { before: before.hasPassword ? 'set' : null, after: moved.hasPassword ? 'set' : null };
           if (left.length) audit.groups = { before: left.map((g) => g.displayName), after: [] };
           for (const tenantId of [from, toTenantId]) {
-            await recordAudit(tx, { tenantId, actor: actorName(p), action: 'user.update', target: `user:${current.id}`, changes: audit });
+            await recordAudit(tx, {
+              tenantId,
+              actor: actorName(p),
+              action: 'user.update',
+              target: `user:${current.id}`,
+              changes: audit,
+            });
           }
           return moved;
         }
@@ -134,7 +157,8 @@ export class UsrService {
     const c: UserChanges = {};
     for (const f of PROFILE_FIELDS) if (input[f] !== undefined) c[f] = input[f];
     if (input.active !== undefined) c.active = input.active ? 1 : 0;
-    if (input.password !== undefined) c.passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
+    if (input.password !== undefined)
+      c.passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
     return c;
   }
 }

@@ -34,7 +34,8 @@ export class AccessCache<T> {
     }
     // Kept only if nothing changed while it was read (a token taken after the read would trust it).
     if (this.watch.token() === token) {
-      if (this.entries.size >= this.opts.max && !this.entries.has(digest)) this.entries.delete(this.entries.keys().next().value!);
+      if (this.entries.size >= this.opts.max && !this.entries.has(digest))
+        this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(digest, { value, token, at: Date.now() });
     }
     return value;

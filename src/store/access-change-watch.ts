@@ -19,7 +19,12 @@ export interface AccessChangeWatch {
 }
 
 /** Nothing is cached. */
-export const neverCache: AccessChangeWatch = { start: async () => {}, token: () => null, changed() {}, close: async () => {} };
+export const neverCache: AccessChangeWatch = {
+  start: async () => {},
+  token: () => null,
+  changed() {},
+  close: async () => {},
+};
 
 /**
  * SQLite: this process bumps the generation after each of its own such commits (`changed()`); the
@@ -97,7 +102,12 @@ export function pgAccessWatch(url: string, opts: { heartbeatMs?: number; retryMs
 
   async function connect() {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: 'roster-access-listener' });
+    const c = new pg.Client({
+      connectionString: url,
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'roster-access-listener',
+    });
     client = c;
     c.on('error', () => drop(c));
     c.on('end', () => drop(c));

@@ -30,7 +30,10 @@ export class AppKeyStore {
     private readonly kind: DbKind,
   ) {}
 
-  async insert(k: { tenantId: number; userId: number; name: string; keyDigest: string }, now = Date.now()): Promise<AppKey> {
+  async insert(
+    k: { tenantId: number; userId: number; name: string; keyDigest: string },
+    now = Date.now(),
+  ): Promise<AppKey> {
     const r = await this.db
       .insertInto('appKeys')
       .values({ ...k, usage: 0, createdAt: now, lastUsedAt: null, revokedAt: null })
@@ -89,24 +92,42 @@ export class AppKeyStore {
       return batch.consume(tenantId, digest, cost);
     }
     // Runs on every verify: compiled once (see precompiled.ts).
-    const q = compiledForShape(this.db, 'appKeys.consume', [cost, now, tenantId, digest, tenantId], ([cost, now, tenantId, digest, ownerTenantId]) =>
-      this.db
-        .updateTable('appKeys')
-        .set((eb) => ({ usage: eb('usage', '+', cost as number), lastUsedAt: now as number }))
-        .where('tenantId', '=', tenantId as number)
-        .where('keyDigest', '=', digest as string)
-        .where('revokedAt', 'is', null)
-        // EXISTS on the owner's primary key: an IN (subquery) made SQLite list every active user of
-        // the tenant on each verify (O(tenant size); bench at 1,000,000 users).
-        .where(({ exists, selectFrom }) =>
-          exists(selectFrom('users').select('users.id').whereRef('users.id', '=', 'appKeys.userId').where('users.tenantId', '=', ownerTenantId as number).where('users.active', '=', sql<number>`1`)),
-        )
-        // The owner's name in the same statement: a verify answers it, and a second read cost as much
-        // as the update on SQLite (cold) and a round trip on PostgreSQL.
-        .returning((eb) => ['id', 'userId', 'usage', eb.selectFrom('users').select('users.username').whereRef('users.id', '=', 'appKeys.userId').as('username')]),
+    const q = compiledForShape(
+      this.db,
+      'appKeys.consume',
+      [cost, now, tenantId, digest, tenantId],
+      ([cost, now, tenantId, digest, ownerTenantId]) =>
+        this.db
+          .updateTable('appKeys')
+          .set((eb) => ({ usage: eb('usage', '+', cost as number), lastUsedAt: now as number }))
+          .where('tenantId', '=', tenantId as number)
+          .where('keyDigest', '=', digest as string)
+          .where('revokedAt', 'is', null)
+          // EXISTS on the owner's primary key: an IN (subquery) made SQLite list every active user of
+          // the tenant on each verify (O(tenant size); bench at 1,000,000 users).
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom('users')
+                .select('users.id')
+                .whereRef('users.id', '=', 'appKeys.userId')
+                .where('users.tenantId', '=', ownerTenantId as number)
+                .where('users.active', '=', sql<number>`1`),
+            ),
+          )
+          // The owner's name in the same statement: a verify answers it, and a second read cost as much
+          // as the update on SQLite (cold) and a round trip on PostgreSQL.
+          .returning((eb) => [
+            'id',
+            'userId',
+            'usage',
+            eb.selectFrom('users').select('users.username').whereRef('users.id', '=', 'appKeys.userId').as('username'),
+          ]),
     );
-    const r = (await this.db.executeQuery(q)).rows[0] as { id: number; userId: number; usage: number; username: string | null } | undefined;
-    return r ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage), username: r.username ?? null } : null;
+    const r = (await this.db.executeQuery(q)).rows[0] as
+      { id: number; userId: number; usage: number; username: string | null } | undefined;
+    return r
+      ? { keyId: Number(r.id), userId: Number(r.userId), usage: Number(r.usage), username: r.username ?? null }
+      : null;
   }
 
   /** The sum of usage over all the user's keys, revoked ones included (usage that happened stays billed). */

@@ -75,7 +75,12 @@ export class AppKeyUseBatch {
         continue;
       }
       hit.usage += use.cost;
-      use.resolve({ keyId: Number(hit.row.id), userId: Number(hit.row.userId), usage: hit.usage, username: hit.row.username ?? null });
+      use.resolve({
+        keyId: Number(hit.row.id),
+        userId: Number(hit.row.userId),
+        usage: hit.usage,
+        username: hit.row.username ?? null,
+      });
     }
   }
 

@@ -4,26 +4,33 @@ import type { AuditEventsTable, Database } from './schema.ts';
 import type { AuditChanges, AuditEvent, AuditQuery, NewAuditEvent } from '../domain/audit.ts';
 
 function toEvent(r: Selectable<AuditEventsTable>): AuditEvent {
-  const changes = r.changes === null ? {} : typeof r.changes === 'string' ? (JSON.parse(r.changes) as AuditChanges) : (r.changes as AuditChanges);
-  return { id: r.id, tenantId: r.tenantId, at: new Date(r.at), actor: r.actor, action: r.action, target: r.target, changes };
+  const changes =
+    r.changes === null
+      ? {}
+      : typeof r.changes === 'string'
+        ? (JSON.parse(r.changes) as AuditChanges)
+        : (r.changes as AuditChanges);
+  return {
+    id: r.id,
+    tenantId: r.tenantId,
+    at: new Date(r.at),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    changes,
+  };
 }
 
 /** The stored form of an event's changes: JSON, or null when nothing is listed. */
-export const changesJson = (changes: AuditChanges | undefined): string | null => (changes && Object.keys(changes).length > 0 ? JSON.stringify(changes) : null);
+export const changesJson = (changes: AuditChanges | undefined): string | null =>
+  changes && Object.keys(changes).length > 0 ? JSON.stringify(changes) : null;
 
 /** Append-only: events are inserted and read, never updated or deleted. */
 export class AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(e: NewAuditEvent): Promise<void> {
-    const values = [
-      e.tenantId,
-      (e.at ?? new Date()).getTime(),
-      e.actor,
-      e.action,
-      e.target,
-      changesJson(e.changes),
-    ];
+    const values = [e.tenantId, (e.at ?? new Date()).getTime(), e.actor, e.action, e.target, changesJson(e.changes)];
     // Every write records one: compiled once (see precompiled.ts).
     const q = compiledForShape(this.db, 'audit.insert', values, ([tenantId, at, actor, action, target, changes]) =>
       this.db.insertInto('auditEvents').values({ tenantId, at, actor, action, target, changes } as never),

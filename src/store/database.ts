@@ -1,4 +1,13 @@
-import { CamelCasePlugin, Kysely, type CompiledQuery, sql, type PluginTransformResultArgs, type QueryResult, type RawBuilder, type UnknownRow } from 'kysely';
+import {
+  CamelCasePlugin,
+  Kysely,
+  type CompiledQuery,
+  sql,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RawBuilder,
+  type UnknownRow,
+} from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createHash } from 'node:crypto';
@@ -60,7 +69,9 @@ class RowCamelCase extends CamelCasePlugin {
     if (map === undefined) {
       // Keys are column names from our own SQL; JSON.stringify makes each a safe string literal.
       const fields = keys.map((k) => `${JSON.stringify(this.camelCase(k))}: r[${JSON.stringify(k)}]`);
-      map = keys.every((k) => this.camelCase(k) === k) ? null : (new Function('r', `return { ${fields.join(', ')} };`) as RowMapper);
+      map = keys.every((k) => this.camelCase(k) === k)
+        ? null
+        : (new Function('r', `return { ${fields.join(', ')} };`) as RowMapper);
       if (this.mappers.size < 1000) this.mappers.set(signature, map);
     }
     return map === null ? args.result : { ...args.result, rows: rows.map(map) as UnknownRow[] };
@@ -101,7 +112,13 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     const kysely = new Kysely<Database>({ dialect: new ReadWriteSqliteDialect({ writer, reader }), plugins });
     sqliteHandles.set(kysely.getExecutor().adapter, writer);
     const accessChanges = sqliteAccessWatch(writer);
-    return { kind: 'sqlite', kysely, readNow: reader ? readNow(writer, reader, plugins[0]) : undefined, accessChanges, close: () => kysely.destroy() };
+    return {
+      kind: 'sqlite',
+      kysely,
+      readNow: reader ? readNow(writer, reader, plugins[0]) : undefined,
+      accessChanges,
+      close: () => kysely.destroy(),
+    };
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -251,9 +268,12 @@ function statementName(text: string, params: unknown[] | undefined, max = 2000):
 function prepareStatements(client: pg.PoolClient, names: RowCamelCase): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult<unknown[]>>;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
-    if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values))) return query(text, values, ...rest);
+    if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values)))
+      return query(text, values, ...rest);
     const params = values as unknown[] | undefined;
-    return query({ name: statementName(text, params), text, values: params, rowMode: 'array' }).then((r) => rowsAsObjects(r, names));
+    return query({ name: statementName(text, params), text, values: params, rowMode: 'array' }).then((r) =>
+      rowsAsObjects(r, names),
+    );
   };
 }
 
@@ -266,7 +286,9 @@ function prepareStatements(client: pg.PoolClient, names: RowCamelCase): void {
 function pgReadNow(pool: pg.Pool, names: RowCamelCase): ReadNow {
   return (q) => {
     const values = q.parameters as unknown[];
-    return pool.query({ name: statementName(q.sql, values), text: q.sql, values, rowMode: 'array' }).then((r) => rowsAsObjects(r as pg.QueryResult<unknown[]>, names).rows as unknown as Record<string, unknown>[]);
+    return pool
+      .query({ name: statementName(q.sql, values), text: q.sql, values, rowMode: 'array' })
+      .then((r) => rowsAsObjects(r as pg.QueryResult<unknown[]>, names).rows as unknown as Record<string, unknown>[]);
   };
 }
 
@@ -297,14 +319,17 @@ function rowsAsObjects(result: pg.QueryResult<unknown[]>, names: RowCamelCase): 
 export function attributeText(kind: DbKind, key: string): RawBuilder<string | null> {
   if (kind === 'postgres') return sql<string | null>`(${sql.ref('attributes')} ->> ${sql.lit(key)})`;
   const path = sql.lit('$.' + key);
-  return sql<string | null>`(case json_type(${sql.ref('attributes')}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref('attributes')}, ${path}) as text) end)`;
+  return sql<
+    string | null
+  >`(case json_type(${sql.ref('attributes')}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref('attributes')}, ${path}) as text) end)`;
 }
 
 /** Recognises a unique-constraint violation and says which column set it hit. */
 export function uniqueViolation(err: unknown): string | null {
   const e = err as { code?: string; constraint?: string; message?: string };
   if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
-  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return e.message ?? 'unique';
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return e.message ?? 'unique';
   return null;
 }
 
@@ -312,25 +337,52 @@ export function uniqueViolation(err: unknown): string | null {
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'SQLITE_BUSY'].includes(code)) {
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08000',
+      '08001',
+      '08003',
+      '08006',
+      'SQLITE_BUSY',
+    ].includes(code)
+  ) {
     return true;
   }
   // Transient contention, worth a retry: too many connections, deadlock or serialization failure on
   // PostgreSQL; a busy or locked SQLite file (SQLITE_BUSY_SNAPSHOT does not wait for busy_timeout).
   if (['53300', '40001', '40P01'].includes(code) || /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
   const msg = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(
+    msg,
+  );
 }
 
 /**
  * Case-sensitive substring / prefix / suffix tests (LIKE is case-insensitive on SQLite, so it is not
  * used). `bound` is what goes into the SQL as the parameter for `value` (see Bind in user-query-sql.ts).
  */
-export function textMatch(kind: DbKind, op: 'co' | 'sw' | 'ew', col: RawBuilder<unknown>, value: string, bound: unknown = value): RawBuilder<boolean> {
+export function textMatch(
+  kind: DbKind,
+  op: 'co' | 'sw' | 'ew',
+  col: RawBuilder<unknown>,
+  value: string,
+  bound: unknown = value,
+): RawBuilder<boolean> {
   const n = value.length;
-  if (op === 'co') return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${bound}) > 0` : sql<boolean>`instr(${col}, ${bound}) > 0`;
+  if (op === 'co')
+    return kind === 'postgres' ? sql<boolean>`strpos(${col}, ${bound}) > 0` : sql<boolean>`instr(${col}, ${bound}) > 0`;
   if (op === 'sw') return sql<boolean>`substr(${col}, 1, ${sql.lit(n)}) = ${bound}`;
-  return kind === 'postgres' ? sql<boolean>`right(${col}, ${sql.lit(n)}) = ${bound}` : sql<boolean>`substr(${col}, ${sql.lit(-n)}) = ${bound}`;
+  return kind === 'postgres'
+    ? sql<boolean>`right(${col}, ${sql.lit(n)}) = ${bound}`
+    : sql<boolean>`substr(${col}, ${sql.lit(-n)}) = ${bound}`;
 }
 
 /** Explicit NULL placement so both databases order alike: NULL is the smallest value (SQLite's own rule). */

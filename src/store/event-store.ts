@@ -30,7 +30,16 @@ export class EventStore {
     if (events.length === 0) return [];
     const rows = await this.db
       .insertInto('events')
-      .values(events.map((e) => ({ tenantId, userId: e.userId, eventName: e.eventName, eventTime: e.eventTime, params: JSON.stringify(e.params), createdAt: now })))
+      .values(
+        events.map((e) => ({
+          tenantId,
+          userId: e.userId,
+          eventName: e.eventName,
+          eventTime: e.eventTime,
+          params: JSON.stringify(e.params),
+          createdAt: now,
+        })),
+      )
       .returningAll()
       .execute();
     // Identity ids grow in insertion order on both databases; sort to not rely on RETURNING's order.
@@ -38,10 +47,20 @@ export class EventStore {
   }
 
   /** A user's events, newest first (by event time, then by id), with the total count. */
-  async listByUser(tenantId: number, userId: number, page: { limit: number; offset: number }): Promise<{ items: UserEvent[]; total: number }> {
+  async listByUser(
+    tenantId: number,
+    userId: number,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: UserEvent[]; total: number }> {
     const base = this.db.selectFrom('events').where('tenantId', '=', tenantId).where('userId', '=', userId);
     const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('eventTime', 'desc').orderBy('id', 'desc').limit(page.limit).offset(page.offset).execute(),
+      base
+        .selectAll()
+        .orderBy('eventTime', 'desc')
+        .orderBy('id', 'desc')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(toEvent), total: Number(count.n) };

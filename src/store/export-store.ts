@@ -25,7 +25,11 @@ export class ExportStore {
   }
 
   /** Only the attributes, by id (a first pass that collects the CSV columns). */
-  async attributesPage(tenantId: number, afterId: number, limit: number): Promise<{ id: number; attributes: Attributes }[]> {
+  async attributesPage(
+    tenantId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<{ id: number; attributes: Attributes }[]> {
     const rows = await this.db
       .selectFrom('users')
       .select(['id', 'attributes'])
@@ -34,6 +38,9 @@ export class ExportStore {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ id: r.id, attributes: typeof r.attributes === 'string' ? (JSON.parse(r.attributes) as Attributes) : r.attributes }));
+    return rows.map((r) => ({
+      id: r.id,
+      attributes: typeof r.attributes === 'string' ? (JSON.parse(r.attributes) as Attributes) : r.attributes,
+    }));
   }
 }

@@ -37,17 +37,34 @@ export class GroupStore {
     private readonly readNow?: ReadNow,
   ) {}
 
-  async insert(tenantId: number, g: { displayName: string; externalId: string | null }, now = Date.now()): Promise<Group> {
+  async insert(
+    tenantId: number,
+    g: { displayName: string; externalId: string | null },
+    now = Date.now(),
+  ): Promise<Group> {
     const r = await this.db
       .insertInto('groups')
-      .values({ tenantId, displayName: g.displayName, displayNameLower: g.displayName.toLowerCase(), externalId: g.externalId, createdAt: now, updatedAt: now, version: 1 })
+      .values({
+        tenantId,
+        displayName: g.displayName,
+        displayNameLower: g.displayName.toLowerCase(),
+        externalId: g.externalId,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     return toGroup(r);
   }
 
   async byId(tenantId: number, id: number): Promise<Group | null> {
-    const r = await this.db.selectFrom('groups').select(COLUMNS).where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('groups')
+      .select(COLUMNS)
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r ? toGroup(r) : null;
   }
 
@@ -55,7 +72,11 @@ export class GroupStore {
    * Bumps the version first thing in a write transaction: the row lock (PostgreSQL) or write lock
    * (SQLite) serialises concurrent writers of the group. With `expectedVersion`, only if it still has it.
    */
-  async bump(tenantId: number, id: number, opts: { expectedVersion?: number; now?: number } = {}): Promise<Group | null> {
+  async bump(
+    tenantId: number,
+    id: number,
+    opts: { expectedVersion?: number; now?: number } = {},
+  ): Promise<Group | null> {
     let q = this.db
       .updateTable('groups')
       .set({ version: sql`version + 1`, updatedAt: opts.now ?? Date.now() })
@@ -86,14 +107,24 @@ export class GroupStore {
   async existingUserIds(tenantId: number, userIds: number[]): Promise<Set<number>> {
     const found = new Set<number>();
     for (const part of chunks(userIds)) {
-      const rows = await this.db.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('id', 'in', part).execute();
+      const rows = await this.db
+        .selectFrom('users')
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('id', 'in', part)
+        .execute();
       for (const r of rows) found.add(r.id);
     }
     return found;
   }
 
   async memberIds(groupId: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('groupMembers').select('userId').where('groupId', '=', groupId).orderBy('userId').execute();
+    const rows = await this.db
+      .selectFrom('groupMembers')
+      .select('userId')
+      .where('groupId', '=', groupId)
+      .orderBy('userId')
+      .execute();
     return rows.map((r) => r.userId);
   }
 
@@ -131,18 +162,31 @@ export class GroupStore {
   }
 
   /** The groups each user belongs to (SCIM User.groups). */
-  async groupsOfUsers(tenantId: number, userIds: number[]): Promise<Map<number, { id: number; displayName: string }[]>> {
+  async groupsOfUsers(
+    tenantId: number,
+    userIds: number[],
+  ): Promise<Map<number, { id: number; displayName: string }[]>> {
     const out = new Map<number, { id: number; displayName: string }[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 1) {
       // Every SCIM read of one user asks this: compiled once (see precompiled.ts).
       const q = precompiled(
         this.db,
         'groups.ofUser',
-        () => this.db.selectFrom('groupMembers as m').innerJoin('groups as g', 'g.id', 'm.groupId').select(['g.id', 'g.displayName']).where('g.tenantId', '=', 0).where('m.userId', '=', 0).orderBy('g.id'),
+        () =>
+          this.db
+            .selectFrom('groupMembers as m')
+            .innerJoin('groups as g', 'g.id', 'm.groupId')
+            .select(['g.id', 'g.displayName'])
+            .where('g.tenantId', '=', 0)
+            .where('m.userId', '=', 0)
+            .orderBy('g.id'),
         [tenantId, userIds[0]],
       );
       const rows = (await rowsOf(this.db, q, this.readNow)) as { id: number; displayName: string }[];
-      out.set(userIds[0], rows.map((r) => ({ id: r.id, displayName: r.displayName })));
+      out.set(
+        userIds[0],
+        rows.map((r) => ({ id: r.id, displayName: r.displayName })),
+      );
       return out;
     }
     for (const part of chunks(userIds)) {
@@ -170,7 +214,10 @@ export class GroupStore {
     page = page.limit(query.limit).offset(query.offset);
     const [rows, total] = await Promise.all([
       page.execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
+      base
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
     ]);
     const groups = rows.map(toGroup);
     if (!query.withMembers) return { items: groups, total };
@@ -184,12 +231,16 @@ export class GroupStore {
       case 'and':
       case 'or': {
         if (c.items.length === 0) return c.op === 'and' ? sql<boolean>`1 = 1` : sql<boolean>`1 = 0`;
-        return sql<boolean>`(${sql.join(c.items.map((i) => this.conditionSql(i)), sql.raw(c.op === 'and' ? ' and ' : ' or '))})`;
+        return sql<boolean>`(${sql.join(
+          c.items.map((i) => this.conditionSql(i)),
+          sql.raw(c.op === 'and' ? ' and ' : ' or '),
+        )})`;
       }
       case 'not':
         return sql<boolean>`(not coalesce(${this.conditionSql(c.item)}, false))`;
       case 'pr':
-        if (c.field === 'member') return sql<boolean>`exists (select 1 from group_members gm where gm.group_id = groups.id)`;
+        if (c.field === 'member')
+          return sql<boolean>`exists (select 1 from group_members gm where gm.group_id = groups.id)`;
         return c.field === 'displayName' || c.field === 'externalId'
           ? sql<boolean>`(${sql.ref(c.field)} is not null and ${sql.ref(c.field)} <> '')`
           : sql<boolean>`(${sql.ref(c.field)} is not null)`;
@@ -210,7 +261,8 @@ export class GroupStore {
           if (!Number.isSafeInteger(v)) return c.op === 'ne' ? sql<boolean>`1 = 1` : sql<boolean>`1 = 0`;
         } else if (c.field === 'createdAt' || c.field === 'updatedAt') {
           v = typeof c.value === 'number' ? c.value : Date.parse(String(c.value));
-          if (!Number.isFinite(v)) throw invalid('query.invalid_value', `${c.field} takes an ISO 8601 date-time`, c.field);
+          if (!Number.isFinite(v))
+            throw invalid('query.invalid_value', `${c.field} takes an ISO 8601 date-time`, c.field);
         } else {
           v = String(c.value);
           if (c.field === 'displayName' && c.ci) {
@@ -225,7 +277,12 @@ export class GroupStore {
           if (v === null) return sql<boolean>`1 = 0`;
           return sql<boolean>`(${col} is not null and ${textMatch(this.kind, c.op, col as RawBuilder<unknown>, String(v))})`;
         }
-        if (v === null) return c.op === 'eq' ? sql<boolean>`(${col} is null)` : c.op === 'ne' ? sql<boolean>`(${col} is not null)` : sql<boolean>`1 = 0`;
+        if (v === null)
+          return c.op === 'eq'
+            ? sql<boolean>`(${col} is null)`
+            : c.op === 'ne'
+              ? sql<boolean>`(${col} is not null)`
+              : sql<boolean>`1 = 0`;
         if (c.op === 'ne') return sql<boolean>`(${col} is null or ${col} <> ${v})`;
         return sql<boolean>`(${col} ${sql.raw(CMP[c.op])} ${v})`;
       }

@@ -28,7 +28,10 @@ export class IdempotencyStore {
    * the claim without its answer (both commit together).
    */
   async claim(tenantId: number, requestId: string, fingerprint: string, now: number): Promise<void> {
-    await this.db.insertInto('idempotencyKeys').values({ tenantId, requestId, fingerprint, status: 0, body: '', createdAt: now }).execute();
+    await this.db
+      .insertInto('idempotencyKeys')
+      .values({ tenantId, requestId, fingerprint, status: 0, body: '', createdAt: now })
+      .execute();
   }
 
   async complete(tenantId: number, requestId: string, answer: { status: number; body: string }): Promise<void> {
@@ -41,7 +44,11 @@ export class IdempotencyStore {
   }
 
   async delete(tenantId: number, requestId: string): Promise<void> {
-    await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', tenantId).where('requestId', '=', requestId).execute();
+    await this.db
+      .deleteFrom('idempotencyKeys')
+      .where('tenantId', '=', tenantId)
+      .where('requestId', '=', requestId)
+      .execute();
   }
 
   /** Forgets answers recorded before `cutoff` (epoch ms). */

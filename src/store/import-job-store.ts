@@ -3,7 +3,12 @@ import type { Database, ImportsTable } from './schema.ts';
 import type { ImportCounts, ImportJob, ImportOptions, ImportState, RowError } from '../domain/import.ts';
 
 function toJob(r: Selectable<ImportsTable>): ImportJob {
-  const errors = r.errors === null ? [] : typeof r.errors === 'string' ? (JSON.parse(r.errors) as RowError[]) : (r.errors as RowError[]);
+  const errors =
+    r.errors === null
+      ? []
+      : typeof r.errors === 'string'
+        ? (JSON.parse(r.errors) as RowError[])
+        : (r.errors as RowError[]);
   return {
     id: r.id,
     tenantId: r.tenantId,
@@ -30,8 +35,23 @@ export class ImportJobStore {
     const r = await this.db
       .insertInto('imports')
       .values({
-        tenantId, state: 'queued', format: o.format, mode: o.mode, dryRun: o.dryRun ? 1 : 0, atomic: o.atomic ? 1 : 0, actor,
-        rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: null, message: null, createdAt: now, updatedAt: now, finishedAt: null,
+        tenantId,
+        state: 'queued',
+        format: o.format,
+        mode: o.mode,
+        dryRun: o.dryRun ? 1 : 0,
+        atomic: o.atomic ? 1 : 0,
+        actor,
+        rows: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        failed: 0,
+        errors: null,
+        message: null,
+        createdAt: now,
+        updatedAt: now,
+        finishedAt: null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -39,7 +59,12 @@ export class ImportJobStore {
   }
 
   async byId(tenantId: number, id: number): Promise<ImportJob | null> {
-    const r = await this.db.selectFrom('imports').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('imports')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r ? toJob(r) : null;
   }
 
@@ -47,7 +72,13 @@ export class ImportJobStore {
    * Ends a queued or running job whose heartbeat stopped before `staleBefore` (its process died):
    * `failed` with `message`. Answers whether it did (a live process's heartbeat wins the race).
    */
-  async failIfStale(tenantId: number, id: number, staleBefore: number, message: string, now = Date.now()): Promise<boolean> {
+  async failIfStale(
+    tenantId: number,
+    id: number,
+    staleBefore: number,
+    message: string,
+    now = Date.now(),
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('imports')
       .set({ state: 'failed', message, finishedAt: now, updatedAt: now })

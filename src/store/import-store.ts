@@ -100,7 +100,11 @@ export class ImportStore {
    * table and row count; later chunks reuse its SQL with their own parameters, which spares a
    * million-row import building a syntax tree of every value (the SQL stays Kysely's own).
    */
-  private async bulk(table: string, rows: Record<string, unknown>[], build: (rows: Record<string, unknown>[]) => Compilable): Promise<unknown[]> {
+  private async bulk(
+    table: string,
+    rows: Record<string, unknown>[],
+    build: (rows: Record<string, unknown>[]) => Compilable,
+  ): Promise<unknown[]> {
     const params: unknown[] = [];
     for (const r of rows) for (const k in r) params.push(r[k]);
     const key = `${this.kind}:${table}:${rows.length}:${Object.keys(rows[0]).join(',')}`;
@@ -118,7 +122,10 @@ export class ImportStore {
   }
 
   /** The users that hold any of these externalIds, folded usernames or folded emails. */
-  async matching(tenantId: number, keys: { externalIds: string[]; usernames: string[]; emails: string[] }): Promise<StoredUser[]> {
+  async matching(
+    tenantId: number,
+    keys: { externalIds: string[]; usernames: string[]; emails: string[] },
+  ): Promise<StoredUser[]> {
     const byId = new Map<number, StoredUser>();
     const lists: ['externalId' | 'usernameLower' | 'emailLower', string[]][] = [
       ['externalId', keys.externalIds],
@@ -189,7 +196,9 @@ export class ImportStore {
       const values = Object.values(row);
       if (stmt === undefined) {
         const keys = Object.keys(row);
-        const q = compiledForShape(this.db, `import.${table}:${keys.join(',')}`, values, (v) => this.db.insertInto(table).values(Object.fromEntries(keys.map((k, i) => [k, v[i]])) as never));
+        const q = compiledForShape(this.db, `import.${table}:${keys.join(',')}`, values, (v) =>
+          this.db.insertInto(table).values(Object.fromEntries(keys.map((k, i) => [k, v[i]])) as never),
+        );
         if (q.parameters.length !== values.length) throw new Error(`${table}: a one-row INSERT must bind every value`);
         stmt = conn.prepare(q.sql);
       }
@@ -224,7 +233,12 @@ export class ImportStore {
     const ids: number[] = [];
     for (const part of chunks(rows, INSERT_CHUNK)) {
       const values = part.map((r) => columnsOf(tenantId, r));
-      const inserted = await this.bulk('users', values, (q) => this.db.insertInto('users').values(q as never).returning('id'));
+      const inserted = await this.bulk('users', values, (q) =>
+        this.db
+          .insertInto('users')
+          .values(q as never)
+          .returning('id'),
+      );
       // Identity ids grow in insertion order on both databases; sort rather than rely on RETURNING's order.
       ids.push(...(inserted as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b));
     }

@@ -30,7 +30,12 @@ export function shapeOf(db: Kysely<any>, piece: RawBuilder<unknown> | null): str
  * `key` must name everything the SQL depends on (shapeOf of its pieces, the sort, which clauses
  * are present). `build` assembles SQL whose values went in through `vals.bind`.
  */
-export async function runShaped(db: Kysely<any>, key: string, build: () => Compilable<unknown>, vals: ListValues): Promise<Record<string, unknown>[]> {
+export async function runShaped(
+  db: Kysely<any>,
+  key: string,
+  build: () => Compilable<unknown>,
+  vals: ListValues,
+): Promise<Record<string, unknown>[]> {
   const q = compiledForShape(db, `list:${key}`, vals.values, () => build());
   return (await db.executeQuery(q)).rows as Record<string, unknown>[];
 }

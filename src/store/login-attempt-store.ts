@@ -60,6 +60,11 @@ export class LoginAttemptStore {
 
   /** Forgets the account's attempts older than `before` (they no longer count). */
   async prune(tenantId: number, userId: number, before: number): Promise<void> {
-    await this.db.deleteFrom('loginAttempts').where('tenantId', '=', tenantId).where('userId', '=', userId).where('at', '<=', before).execute();
+    await this.db
+      .deleteFrom('loginAttempts')
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .where('at', '<=', before)
+      .execute();
   }
 }

@@ -34,7 +34,10 @@ export class ManagerStore {
     if (watch) this.byKey = new AccessCache(watch);
   }
 
-  async insert(m: { tenantId: number; name: string; email: string; role: Role; keyDigest: string }, now = Date.now()): Promise<Manager> {
+  async insert(
+    m: { tenantId: number; name: string; email: string; role: Role; keyDigest: string },
+    now = Date.now(),
+  ): Promise<Manager> {
     const r = await this.db
       .insertInto('managers')
       .values({ ...m, createdAt: now, updatedAt: now })
@@ -54,7 +57,12 @@ export class ManagerStore {
   }
 
   private async readByKeyDigest(digest: string): Promise<KeyHolder | null> {
-    const q = precompiled(this.db, 'managers.byKeyDigest', () => this.db.selectFrom('managers').select(['id', 'tenantId', 'role']).where('keyDigest', '=', ''), [digest]);
+    const q = precompiled(
+      this.db,
+      'managers.byKeyDigest',
+      () => this.db.selectFrom('managers').select(['id', 'tenantId', 'role']).where('keyDigest', '=', ''),
+      [digest],
+    );
     const r = (await rowsOf(this.db, q, this.readNow))[0] as { id: number; tenantId: number; role: string } | undefined;
     return r ? Object.freeze({ id: r.id, tenantId: r.tenantId, role: r.role as Role }) : null;
   }
@@ -71,7 +79,11 @@ export class ManagerStore {
     return rows.map(toManager);
   }
 
-  async update(id: number, changes: { name?: string; email?: string; role?: Role; keyDigest?: string }, now = Date.now()): Promise<Manager | null> {
+  async update(
+    id: number,
+    changes: { name?: string; email?: string; role?: Role; keyDigest?: string },
+    now = Date.now(),
+  ): Promise<Manager | null> {
     const r = await this.db
       .updateTable('managers')
       .set({ ...changes, updatedAt: now })

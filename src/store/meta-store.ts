@@ -12,7 +12,11 @@ export class MetaStore {
 
   /** Sets the key only if absent; true when this call set it (first process wins). */
   async setIfAbsent(key: string, value: string): Promise<boolean> {
-    const r = await this.db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    const r = await this.db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 }

@@ -1,4 +1,11 @@
-import { PostgresDialect, PostgresIntrospector, sql, type DatabaseMetadataOptions, type Kysely, type TableMetadata } from 'kysely';
+import {
+  PostgresDialect,
+  PostgresIntrospector,
+  sql,
+  type DatabaseMetadataOptions,
+  type Kysely,
+  type TableMetadata,
+} from 'kysely';
 
 /**
  * Kysely's PostgreSQL introspector lists the tables of every schema of the database and resolves
@@ -13,8 +20,21 @@ class CurrentSchemaIntrospector extends PostgresIntrospector {
     super(kysely);
   }
 
-  override async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
-    const { rows } = await sql<{ table: string; schema: string; isView: boolean; column: string; type: string; typeSchema: string; notNull: boolean; hasDefault: boolean; comment: string | null; serial: string | null }>`
+  override async getTables(
+    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
+  ): Promise<TableMetadata[]> {
+    const { rows } = await sql<{
+      table: string;
+      schema: string;
+      isView: boolean;
+      column: string;
+      type: string;
+      typeSchema: string;
+      notNull: boolean;
+      hasDefault: boolean;
+      comment: string | null;
+      serial: string | null;
+    }>`
       select c.relname as "table", ns.nspname as "schema", c.relkind = 'v' as "isView", a.attname as "column",
              typ.typname as "type", tns.nspname as "typeSchema", a.attnotnull as "notNull", a.atthasdef as "hasDefault",
              col_description(a.attrelid, a.attnum) as "comment", pg_get_serial_sequence(c.oid::regclass::text, a.attname) as "serial"

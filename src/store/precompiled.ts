@@ -9,7 +9,12 @@ import type { ReadNow } from './database.ts';
  */
 const cache = new WeakMap<object, Map<string, CompiledQuery<unknown>>>();
 
-export function precompiled<R>(db: Kysely<any>, name: string, build: () => Compilable<R>, parameters: readonly unknown[]): CompiledQuery<R> {
+export function precompiled<R>(
+  db: Kysely<any>,
+  name: string,
+  build: () => Compilable<R>,
+  parameters: readonly unknown[],
+): CompiledQuery<R> {
   // Transactions share the adapter of the instance they came from, so they share its compiled queries.
   const adapter = db.getExecutor().adapter;
   let byName = cache.get(adapter);
@@ -53,7 +58,12 @@ const MAX_SHAPES = 1000;
  * SQL depends on besides those values. A query whose SQL holds a parameter that is not a stand-in
  * (a value bound as itself) is never reused: it is built anew on every call.
  */
-export function compiledForShape<R>(db: Kysely<any>, shape: string, values: readonly unknown[], build: (standIns: readonly unknown[]) => Compilable<R>): CompiledQuery<R> {
+export function compiledForShape<R>(
+  db: Kysely<any>,
+  shape: string,
+  values: readonly unknown[],
+  build: (standIns: readonly unknown[]) => Compilable<R>,
+): CompiledQuery<R> {
   const adapter = db.getExecutor().adapter;
   let byShape = shapes.get(adapter);
   if (!byShape) shapes.set(adapter, (byShape = new Map()));
@@ -62,7 +72,10 @@ export function compiledForShape<R>(db: Kysely<any>, shape: string, values: read
     const query = build(values.map((_, i) => standIn(i))).compile();
     const slots = query.parameters.map(standInPosition);
     if (slots.some((s) => s === null)) {
-      return { ...query, parameters: query.parameters.map((p, k) => (slots[k] === null ? p : values[slots[k]!])) } as CompiledQuery<R>;
+      return {
+        ...query,
+        parameters: query.parameters.map((p, k) => (slots[k] === null ? p : values[slots[k]!])),
+      } as CompiledQuery<R>;
     }
     entry = { query, slots: slots as number[] };
     if (byShape.size < MAX_SHAPES) byShape.set(shape, entry);
@@ -74,7 +87,11 @@ export function compiledForShape<R>(db: Kysely<any>, shape: string, values: read
  * The rows of a compiled SELECT: read at once on SQLite when the store is not inside a transaction
  * (readNow given), else through Kysely (PostgreSQL, transactions, in-memory SQLite).
  */
-export function rowsOf(db: Kysely<any>, q: CompiledQuery<unknown>, readNow: ReadNow | undefined): Record<string, unknown>[] | Promise<Record<string, unknown>[]> {
+export function rowsOf(
+  db: Kysely<any>,
+  q: CompiledQuery<unknown>,
+  readNow: ReadNow | undefined,
+): Record<string, unknown>[] | Promise<Record<string, unknown>[]> {
   if (readNow) return readNow(q);
   return db.executeQuery(q).then((r) => r.rows as Record<string, unknown>[]);
 }

@@ -114,11 +114,26 @@ export class Store {
    * event's target is the new user, and so is its actor when `actor` is null (self sign-up).
    * `changes` must already be redacted.
    */
-  insertUserAudited(tenantId: number, values: UserValues, event: { actor: string | null; action: string; changes: AuditChanges }): Promise<User> {
-    if (this.kind === 'postgres') return this.users.insertAudited(tenantId, values, { actor: event.actor, action: event.action, changes: changesJson(event.changes) });
+  insertUserAudited(
+    tenantId: number,
+    values: UserValues,
+    event: { actor: string | null; action: string; changes: AuditChanges },
+  ): Promise<User> {
+    if (this.kind === 'postgres')
+      return this.users.insertAudited(tenantId, values, {
+        actor: event.actor,
+        action: event.action,
+        changes: changesJson(event.changes),
+      });
     return this.transaction(async (tx) => {
       const u = await tx.users.insert(tenantId, values);
-      await tx.audit.insert({ tenantId, actor: event.actor ?? `user:${u.id}`, action: event.action, target: `user:${u.id}`, changes: event.changes });
+      await tx.audit.insert({
+        tenantId,
+        actor: event.actor ?? `user:${u.id}`,
+        action: event.action,
+        target: `user:${u.id}`,
+        changes: event.changes,
+      });
       return u;
     });
   }

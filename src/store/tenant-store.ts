@@ -35,30 +35,50 @@ export class TenantStore {
   async insert(t: { name: string; licenseCode: string; settings: TenantSettings }, now = Date.now()): Promise<Tenant> {
     const row = await this.db
       .insertInto('tenants')
-      .values({ name: t.name, licenseCode: t.licenseCode, settings: JSON.stringify(t.settings), createdAt: now, updatedAt: now })
+      .values({
+        name: t.name,
+        licenseCode: t.licenseCode,
+        settings: JSON.stringify(t.settings),
+        createdAt: now,
+        updatedAt: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toTenant(row);
   }
 
   byId(id: number): Promise<Tenant | null> {
-    return this.cached ? this.cached.byId.get(String(id), () => this.readById(id).then((t) => t && frozen(t))) : this.readById(id);
+    return this.cached
+      ? this.cached.byId.get(String(id), () => this.readById(id).then((t) => t && frozen(t)))
+      : this.readById(id);
   }
 
   byLicenseCode(code: string): Promise<Tenant | null> {
-    return this.cached ? this.cached.byCode.get(code, () => this.readByLicenseCode(code).then((t) => t && frozen(t))) : this.readByLicenseCode(code);
+    return this.cached
+      ? this.cached.byCode.get(code, () => this.readByLicenseCode(code).then((t) => t && frozen(t)))
+      : this.readByLicenseCode(code);
   }
 
   private async readById(id: number): Promise<Tenant | null> {
     // Read by most requests (settings, existence): compiled once (see precompiled.ts).
-    const q = precompiled(this.db, 'tenants.byId', () => this.db.selectFrom('tenants').selectAll().where('id', '=', 0), [id]);
+    const q = precompiled(
+      this.db,
+      'tenants.byId',
+      () => this.db.selectFrom('tenants').selectAll().where('id', '=', 0),
+      [id],
+    );
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toTenant(r as unknown as Selectable<TenantsTable>) : null;
   }
 
   private async readByLicenseCode(code: string): Promise<Tenant | null> {
     // Every /rest and Usermost request names its tenant this way: compiled once.
-    const q = precompiled(this.db, 'tenants.byLicenseCode', () => this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', ''), [code]);
+    const q = precompiled(
+      this.db,
+      'tenants.byLicenseCode',
+      () => this.db.selectFrom('tenants').selectAll().where('licenseCode', '=', ''),
+      [code],
+    );
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toTenant(r as unknown as Selectable<TenantsTable>) : null;
   }
@@ -74,7 +94,11 @@ export class TenantStore {
     return rows.map(toTenant);
   }
 
-  async update(id: number, changes: { name?: string; licenseCode?: string; settings?: TenantSettings }, now = Date.now()): Promise<Tenant | null> {
+  async update(
+    id: number,
+    changes: { name?: string; licenseCode?: string; settings?: TenantSettings },
+    now = Date.now(),
+  ): Promise<Tenant | null> {
     const r = await this.db
       .updateTable('tenants')
       .set({

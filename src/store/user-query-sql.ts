@@ -90,7 +90,8 @@ export function conditionSql(kind: DbKind, c: UserCondition, bind: Bind = asIs):
 export function searchSql(q: string, bind: Bind = asIs): RawBuilder<boolean> {
   const pattern = bind('%' + q.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m) + '%');
   const cols = ['usernameLower', 'emailLower'].map((c) => sql`${sql.ref(c)} like ${pattern} escape '\\'`);
-  for (const c of ['firstName', 'lastName', 'displayName']) cols.push(sql`lower(${sql.ref(c)}) like ${pattern} escape '\\'`);
+  for (const c of ['firstName', 'lastName', 'displayName'])
+    cols.push(sql`lower(${sql.ref(c)}) like ${pattern} escape '\\'`);
   return sql<boolean>`(${sql.join(cols, sql.raw(' or '))})`;
 }
 
@@ -103,7 +104,11 @@ export function encodeCursor(values: CursorValues): string {
 export function decodeCursor(cursor: string, keys: number): CursorValues {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === keys && v.every((x) => x === null || typeof x === 'string' || typeof x === 'number')) {
+    if (
+      Array.isArray(v) &&
+      v.length === keys &&
+      v.every((x) => x === null || typeof x === 'string' || typeof x === 'number')
+    ) {
       return v as CursorValues;
     }
   } catch {
@@ -142,7 +147,12 @@ const nullable = (field: FieldRef) => isAttrRef(field) || !NOT_NULL.has(field);
  * descending sort (or the non-NULLs after a NULL cursor, ascending) lie past that range: they are
  * `tail`, read by a second query only when the head runs out.
  */
-export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues, bind: Bind = asIs): { head: RawBuilder<boolean>; tail: RawBuilder<boolean> | null } {
+export function keysetSql(
+  kind: DbKind,
+  keys: SortKey[],
+  values: CursorValues,
+  bind: Bind = asIs,
+): { head: RawBuilder<boolean>; tail: RawBuilder<boolean> | null } {
   const [k0, ...restKeys] = keys;
   const [v0, ...restValues] = values;
   const col = columnOf(kind, k0.field);
@@ -162,7 +172,12 @@ export function keysetSql(kind: DbKind, keys: SortKey[], values: CursorValues, b
  * Rows strictly after the cursor row in the given order, with NULL as the smallest value.
  * Expanded as OR over "equal on the first i keys, strictly after on key i".
  */
-export function afterCursorSql(kind: DbKind, keys: SortKey[], cursor: CursorValues, bind: Bind = asIs): RawBuilder<boolean> {
+export function afterCursorSql(
+  kind: DbKind,
+  keys: SortKey[],
+  cursor: CursorValues,
+  bind: Bind = asIs,
+): RawBuilder<boolean> {
   // Each value bound once, in key order (it appears in several of the ORs).
   const values = cursor.map((v) => (v === null ? null : bind(v)));
   const ors: RawBuilder<boolean>[] = [];
@@ -175,7 +190,8 @@ export function afterCursorSql(kind: DbKind, keys: SortKey[], cursor: CursorValu
     const col = columnOf(kind, keys[i].field);
     const v = values[i];
     let after: RawBuilder<unknown> | null;
-    if (keys[i].desc) after = v === null ? null : nullable(keys[i].field) ? sql`(${col} < ${v} or ${col} is null)` : sql`${col} < ${v}`;
+    if (keys[i].desc)
+      after = v === null ? null : nullable(keys[i].field) ? sql`(${col} < ${v} or ${col} is null)` : sql`${col} < ${v}`;
     else after = v === null ? sql`${col} is not null` : sql`${col} > ${v}`;
     if (after === null) continue;
     parts.push(after);

@@ -3,7 +3,10 @@ import type { UsersTable } from './schema.ts';
 import { PROFILE_FIELDS, type Attributes, type Gender, type User } from '../domain/user.ts';
 
 /** A complete set of stored user values (what an insert or a full replace writes). */
-export type UserValues = Omit<Insertable<UsersTable>, 'id' | 'tenantId' | 'usernameLower' | 'emailLower' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'> & {
+export type UserValues = Omit<
+  Insertable<UsersTable>,
+  'id' | 'tenantId' | 'usernameLower' | 'emailLower' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'
+> & {
   attributes: Attributes;
 };
 
@@ -11,11 +14,24 @@ export type UserChanges = Partial<UserValues>;
 
 /** The columns read for a user (everything but the password hash). */
 export const USER_COLUMNS = [
-  'id', 'tenantId', ...PROFILE_FIELDS, 'gender', 'active', 'verified', 'plan', 'billingType', 'attributes',
-  'createdAt', 'updatedAt', 'lastLoginAt', 'version',
+  'id',
+  'tenantId',
+  ...PROFILE_FIELDS,
+  'gender',
+  'active',
+  'verified',
+  'plan',
+  'billingType',
+  'attributes',
+  'createdAt',
+  'updatedAt',
+  'lastLoginAt',
+  'version',
 ] as const;
 
-export type UserRow = Omit<Selectable<UsersTable>, 'usernameLower' | 'emailLower' | 'passwordHash'> & { hasPassword: number | boolean };
+export type UserRow = Omit<Selectable<UsersTable>, 'usernameLower' | 'emailLower' | 'passwordHash'> & {
+  hasPassword: number | boolean;
+};
 
 export function toUser(r: UserRow): User {
   return {

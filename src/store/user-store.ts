@@ -3,7 +3,15 @@ import type { Database } from './schema.ts';
 import type { DbKind, ReadNow } from './database.ts';
 import { USER_COLUMNS, toColumns, toUser, type UserChanges, type UserRow, type UserValues } from './user-row.ts';
 import {
-  afterCursorSql, columnOf, conditionSql, decodeCursor, effectiveSort, encodeCursor, keysetSql, orderSql, searchSql,
+  afterCursorSql,
+  columnOf,
+  conditionSql,
+  decodeCursor,
+  effectiveSort,
+  encodeCursor,
+  keysetSql,
+  orderSql,
+  searchSql,
 } from './user-query-sql.ts';
 import { compiledForShape, precompiled, rowsOf } from './precompiled.ts';
 import { ListValues, runShaped, shapeOf } from './list-shapes.ts';
@@ -14,7 +22,13 @@ import type { UserPage, UserQuery } from '../domain/user-query.ts';
 const hasPassword = sql<number>`case when password_hash is null then 0 else 1 end`.as('hasPassword');
 
 /** The columns of a new user's row. */
-const newRow = (tenantId: number, values: UserValues, now: number): Record<string, unknown> => ({ ...toColumns(values), tenantId, createdAt: now, updatedAt: now, version: 1 });
+const newRow = (tenantId: number, values: UserValues, now: number): Record<string, unknown> => ({
+  ...toColumns(values),
+  tenantId,
+  createdAt: now,
+  updatedAt: now,
+  version: 1,
+});
 
 /** Every query here is scoped to one tenant. */
 export class UserStore {
@@ -49,8 +63,14 @@ export class UserStore {
    * costing ~100 µs of Roster's CPU and a wake-up of the database. The event's target is the new
    * user; its actor, when null, too (self sign-up). `changes` is already redacted JSON, or null.
    */
-  async insertAudited(tenantId: number, values: UserValues, event: { actor: string | null; action: string; changes: string | null }, now = Date.now()): Promise<User> {
-    if (this.kind !== 'postgres') throw new Error('insertAudited is PostgreSQL only (SQLite has no data-modifying CTE)');
+  async insertAudited(
+    tenantId: number,
+    values: UserValues,
+    event: { actor: string | null; action: string; changes: string | null },
+    now = Date.now(),
+  ): Promise<User> {
+    if (this.kind !== 'postgres')
+      throw new Error('insertAudited is PostgreSQL only (SQLite has no data-modifying CTE)');
     const cols = newRow(tenantId, values, now);
     const keys = Object.keys(cols);
     const all = [...Object.values(cols), event.actor, event.action, event.changes];
@@ -58,7 +78,12 @@ export class UserStore {
       const [actor, action, changes] = v.slice(keys.length);
       const target = sql<string>`'user:' || ${sql.ref('u.id')}`;
       return this.db
-        .with('u', (db) => db.insertInto('users').values(Object.fromEntries(keys.map((k, i) => [k, v[i]])) as never).returning([...USER_COLUMNS, hasPassword]))
+        .with('u', (db) =>
+          db
+            .insertInto('users')
+            .values(Object.fromEntries(keys.map((k, i) => [k, v[i]])) as never)
+            .returning([...USER_COLUMNS, hasPassword]),
+        )
         .with('a', (db) =>
           db
             .insertInto('auditEvents')
@@ -86,7 +111,10 @@ export class UserStore {
 
   async byId(tenantId: number, id: number): Promise<User | null> {
     // The hottest read of every dialect: compiled once (see precompiled.ts).
-    const q = precompiled(this.db, 'users.byId', () => this.select().where('tenantId', '=', 0).where('id', '=', 0), [tenantId, id]);
+    const q = precompiled(this.db, 'users.byId', () => this.select().where('tenantId', '=', 0).where('id', '=', 0), [
+      tenantId,
+      id,
+    ]);
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toUser(r as unknown as UserRow) : null;
   }
@@ -102,12 +130,22 @@ export class UserStore {
             from group_members m join groups g on g.id = m.group_id where g.tenant_id = users.tenant_id and m.user_id = users.id)`
         : sql<unknown>`(select json_group_array(json_object('id', g.id, 'displayName', g.display_name) order by g.id)
             from group_members m join groups g on g.id = m.group_id where g.tenant_id = users.tenant_id and m.user_id = users.id)`;
-    const q = precompiled(this.db, 'users.byIdWithGroups', () => this.select().select(groups.as('groups')).where('tenantId', '=', 0).where('id', '=', 0), [tenantId, id]);
+    const q = precompiled(
+      this.db,
+      'users.byIdWithGroups',
+      () => this.select().select(groups.as('groups')).where('tenantId', '=', 0).where('id', '=', 0),
+      [tenantId, id],
+    );
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     if (!r) return null;
     // PostgreSQL's driver parses json; SQLite answers text.
-    const refs = (typeof r.groups === 'string' ? JSON.parse(r.groups) : r.groups) as { id: number | string; displayName: string }[];
-    return Object.assign(toUser(r as unknown as UserRow), { groups: refs.map((g) => ({ id: Number(g.id), displayName: g.displayName })) });
+    const refs = (typeof r.groups === 'string' ? JSON.parse(r.groups) : r.groups) as {
+      id: number | string;
+      displayName: string;
+    }[];
+    return Object.assign(toUser(r as unknown as UserRow), {
+      groups: refs.map((g) => ({ id: Number(g.id), displayName: g.displayName })),
+    });
   }
 
   /** A user by id in any tenant (for dialects whose URLs carry a bare user id). */
@@ -118,23 +156,39 @@ export class UserStore {
   }
 
   async byExternalId(tenantId: number, externalId: string): Promise<User | null> {
-    const r = await this.select().where('tenantId', '=', tenantId).where('externalId', '=', externalId).executeTakeFirst();
+    const r = await this.select()
+      .where('tenantId', '=', tenantId)
+      .where('externalId', '=', externalId)
+      .executeTakeFirst();
     return r ? toUser(r as UserRow) : null;
   }
 
   async byUsername(tenantId: number, username: string): Promise<User | null> {
-    const q = precompiled(this.db, 'users.byUsername', () => this.select().where('tenantId', '=', 0).where('usernameLower', '=', ''), [tenantId, username.toLowerCase()]);
+    const q = precompiled(
+      this.db,
+      'users.byUsername',
+      () => this.select().where('tenantId', '=', 0).where('usernameLower', '=', ''),
+      [tenantId, username.toLowerCase()],
+    );
     const r = (await rowsOf(this.db, q, this.readNow))[0];
     return r ? toUser(r as unknown as UserRow) : null;
   }
 
   async byEmail(tenantId: number, email: string): Promise<User | null> {
-    const r = await this.select().where('tenantId', '=', tenantId).where('emailLower', '=', email.toLowerCase()).executeTakeFirst();
+    const r = await this.select()
+      .where('tenantId', '=', tenantId)
+      .where('emailLower', '=', email.toLowerCase())
+      .executeTakeFirst();
     return r ? toUser(r as UserRow) : null;
   }
 
   async passwordHash(tenantId: number, id: number): Promise<string | null> {
-    const r = await this.db.selectFrom('users').select('passwordHash').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('users')
+      .select('passwordHash')
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r?.passwordHash ?? null;
   }
 
@@ -142,7 +196,12 @@ export class UserStore {
    * Applies changes and bumps the version. With `expectedVersion`, only if the row still has it
    * (If-Match). Returns null when no row matched (absent, or a version mismatch).
    */
-  async update(tenantId: number, id: number, changes: UserChanges, opts: { expectedVersion?: number; now?: number; tenantIdTo?: number } = {}): Promise<User | null> {
+  async update(
+    tenantId: number,
+    id: number,
+    changes: UserChanges,
+    opts: { expectedVersion?: number; now?: number; tenantIdTo?: number } = {},
+  ): Promise<User | null> {
     let q = this.db
       .updateTable('users')
       .set({
@@ -160,11 +219,21 @@ export class UserStore {
 
   /** Records a login without changing the user's version (it is not an edit of the profile). */
   async touchLogin(tenantId: number, id: number, now = Date.now()): Promise<void> {
-    await this.db.updateTable('users').set({ lastLoginAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ lastLoginAt: now })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async setPasswordHash(tenantId: number, id: number, hash: string | null): Promise<void> {
-    await this.db.updateTable('users').set({ passwordHash: hash }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+    await this.db
+      .updateTable('users')
+      .set({ passwordHash: hash })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(tenantId: number, id: number, expectedVersion?: number): Promise<boolean> {
@@ -186,24 +255,46 @@ export class UserStore {
 
     const cursor = query.cursor ? decodeCursor(query.cursor, keys.length) : null;
     // An offset counts from the cursor: it needs the after-cursor rows as one query.
-    const keyset = cursor && query.offset ? { head: afterCursorSql(this.kind, keys, cursor, bind), tail: null } : cursor ? keysetSql(this.kind, keys, cursor, bind) : null;
-    const shape = [keys.map((k) => `${k.field}:${k.desc ? 1 : 0}`).join(','), query.q ? 'q' : '', shapeOf(this.db, condition)].join('\u0002');
+    const keyset =
+      cursor && query.offset
+        ? { head: afterCursorSql(this.kind, keys, cursor, bind), tail: null }
+        : cursor
+          ? keysetSql(this.kind, keys, cursor, bind)
+          : null;
+    const shape = [
+      keys.map((k) => `${k.field}:${k.desc ? 1 : 0}`).join(','),
+      query.q ? 'q' : '',
+      shapeOf(this.db, condition),
+    ].join('\u0002');
     // The total rides on the page query as a scalar subquery (uncorrelated: both databases compute it
     // once): one statement to build, send and read instead of two.
     const count = () => base.select((eb) => eb.fn.countAll<number>().as('n'));
     const pageOf = (where: RawBuilder<boolean> | null, limit: number, withTotal = false) => {
-      const key = [shape, shapeOf(this.db, where), withTotal ? 't' : '', query.offset ? 'o' : '', vals.values.length].join('\u0002');
+      const key = [
+        shape,
+        shapeOf(this.db, where),
+        withTotal ? 't' : '',
+        query.offset ? 'o' : '',
+        vals.values.length,
+      ].join('\u0002');
       const limitAt = bind(limit);
       const offsetAt = query.offset ? bind(query.offset) : undefined;
-      return runShaped(this.db, key, () => {
-        let page = base.select([...USER_COLUMNS, hasPassword]).select(keys.map((k, i) => columnOf(this.kind, k.field).as(`s${i}`)));
-        if (withTotal) page = page.select(count().as('total'));
-        if (where) page = page.where(where);
-        for (const o of orderSql(this.kind, keys)) page = page.orderBy(o as never);
-        page = page.limit(limitAt as number);
-        if (offsetAt !== undefined) page = page.offset(offsetAt as number);
-        return page;
-      }, vals);
+      return runShaped(
+        this.db,
+        key,
+        () => {
+          let page = base
+            .select([...USER_COLUMNS, hasPassword])
+            .select(keys.map((k, i) => columnOf(this.kind, k.field).as(`s${i}`)));
+          if (withTotal) page = page.select(count().as('total'));
+          if (where) page = page.where(where);
+          for (const o of orderSql(this.kind, keys)) page = page.orderBy(o as never);
+          page = page.limit(limitAt as number);
+          if (offsetAt !== undefined) page = page.offset(offsetAt as number);
+          return page;
+        },
+        vals,
+      );
     };
 
     const head = await pageOf(keyset?.head ?? null, query.limit + 1, query.withTotal);
@@ -211,12 +302,20 @@ export class UserStore {
     if (query.withTotal) {
       const first = head[0] as { total?: number | string } | undefined;
       // No row to carry it: nothing matches at all, unless the page started past the first row.
-      total = first ? Number(first.total) : query.offset || cursor ? Number((await runShaped(this.db, `${shape}\u0002count`, count, vals))[0].n) : 0;
+      total = first
+        ? Number(first.total)
+        : query.offset || cursor
+          ? Number((await runShaped(this.db, `${shape}\u0002count`, count, vals))[0].n)
+          : 0;
     }
     // The cursor's range ran out before the page was full: go on past it (see keysetSql).
-    const rows = keyset?.tail && head.length <= query.limit ? [...head, ...(await pageOf(keyset.tail, query.limit + 1 - head.length))] : head;
+    const rows =
+      keyset?.tail && head.length <= query.limit
+        ? [...head, ...(await pageOf(keyset.tail, query.limit + 1 - head.length))]
+        : head;
     const more = rows.length > query.limit;
-    const items = (more ? rows.slice(0, query.limit) : rows) as unknown as (UserRow & Record<string, string | number | null>)[];
+    const items = (more ? rows.slice(0, query.limit) : rows) as unknown as (UserRow &
+      Record<string, string | number | null>)[];
     const last = items[items.length - 1];
     const nextCursor = more && last ? encodeCursor(keys.map((_, i) => last[`s${i}`] ?? null)) : null;
     return { items: items.map(toUser), nextCursor, ...(total !== undefined ? { total } : {}) };

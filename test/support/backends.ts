@@ -46,6 +46,7 @@ function postgres(baseUrl: string): Backend {
 /** SQLite always; PostgreSQL when TEST_DATABASE_URL is set. In CI a missing PostgreSQL is a failure. */
 export function backends(): Backend[] {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url && process.env.CI === 'true') throw new Error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL run would be skipped');
+  if (!url && process.env.CI === 'true')
+    throw new Error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL run would be skipped');
   return url ? [sqlite, postgres(url)] : [sqlite];
 }

@@ -47,7 +47,11 @@ export interface Fixture {
 
 /** A new tenant with one manager per role, through the management API. */
 export async function makeTenant(t: TestApp, name = 'Acme', licenseCode?: string): Promise<Fixture> {
-  const r = await t.req({ method: 'POST', url: '/admin/v1/tenants', payload: { name, ...(licenseCode ? { licenseCode } : {}) } });
+  const r = await t.req({
+    method: 'POST',
+    url: '/admin/v1/tenants',
+    payload: { name, ...(licenseCode ? { licenseCode } : {}) },
+  });
   if (r.statusCode !== 201) throw new Error(`tenant create failed: ${r.statusCode} ${r.body}`);
   const tenant = r.json() as { id: number; licenseCode: string };
   const keys = {} as Fixture['keys'];

@@ -16,7 +16,11 @@ export const ndjson = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).jo
 /** Reads a job until it is done or failed (the job runs in the background of the process). */
 export async function waitJob(t: TestApp, tenantId: number, jobId: number, key?: string): Promise<JobWire> {
   for (let i = 0; i < 2000; i++) {
-    const r = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/imports/${jobId}`, ...(key ? { key } : {}) });
+    const r = await t.req({
+      method: 'GET',
+      url: `/admin/v1/tenants/${tenantId}/imports/${jobId}`,
+      ...(key ? { key } : {}),
+    });
     expect(r.statusCode, r.body).toBe(200);
     const job = r.json() as JobWire;
     if (job.state === 'done' || job.state === 'failed') return job;
@@ -51,7 +55,10 @@ export async function allUsers(t: TestApp, tenantId: number): Promise<Record<str
   const out: Record<string, unknown>[] = [];
   let cursor: string | null = null;
   do {
-    const r = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users?limit=1000&sort=id${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` });
+    const r = await t.req({
+      method: 'GET',
+      url: `/admin/v1/tenants/${tenantId}/users?limit=1000&sort=id${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    });
     expect(r.statusCode, r.body).toBe(200);
     const page = r.json() as { items: Record<string, unknown>[]; nextCursor: string | null };
     out.push(...page.items);
@@ -61,4 +68,5 @@ export async function allUsers(t: TestApp, tenantId: number): Promise<Record<str
 }
 
 export const userCount = async (t: TestApp, tenantId: number): Promise<number> =>
-  (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users?limit=1&total=exact` })).json().total as number;
+  (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users?limit=1&total=exact` })).json()
+    .total as number;

@@ -86,7 +86,11 @@ export async function spawnRoster(env: Record<string, string>, timeoutMs = 30_00
           resolve(hit);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           cleanup();
-          reject(new Error(`roster exited (${child.exitCode ?? child.signalCode}) before the awaited log line:\n${out.slice(-4000)}`));
+          reject(
+            new Error(
+              `roster exited (${child.exitCode ?? child.signalCode}) before the awaited log line:\n${out.slice(-4000)}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -101,7 +105,9 @@ export async function spawnRoster(env: Record<string, string>, timeoutMs = 30_00
       check();
     });
 
-  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'));
+  const listening = await waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'),
+  );
   const port = Number(/:(\d+)$/.exec(String(listening.msg))![1]);
   return { child, base: `http://127.0.0.1:${port}`, port, output: () => out, logs: () => parsed, exited, waitForLog };
 }
@@ -110,9 +116,17 @@ export async function spawnRoster(env: Record<string, string>, timeoutMs = 30_00
  * Runs a Roster command to its end: the server (`src/main.ts`, for start-ups that must fail) or the
  * `roster` CLI (`bin/roster.js`) with arguments. Answers the exit code and what it wrote.
  */
-export async function runToExit(command: 'server' | 'cli', args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  command: 'server' | 'cli',
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = command === 'server' ? ['--import', 'tsx', 'src/main.ts', ...args] : ['bin/roster.js', ...args];
-  const child = spawn(process.execPath, argv, { cwd: ROOT_DIR, env: { ...process.env, LOG_LEVEL: 'warn', ...(command === 'server' ? { PORT: '0' } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT_DIR,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...(command === 'server' ? { PORT: '0' } : {}), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -147,7 +161,12 @@ export function httpRequest(
       {
         method,
         agent: false,
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers },
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...opts.headers,
+        },
       },
       (res) => {
         let body = '';
@@ -179,7 +198,9 @@ export interface PgCluster {
 export function pgBinDir(): string | null {
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions.length) return join(base, versions[0], 'bin');
   }
   try {

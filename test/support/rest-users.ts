@@ -3,14 +3,21 @@ import { expect } from 'vitest';
 import type { TestApp } from './harness.ts';
 
 /** Helpers shared by the /rest/users (seed 002) suites. */
-export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+export const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 
 export const PASSWORD = 'correct horse battery';
 
 /** Signs up through the public endpoint (no key); fails the test unless it answers 201. */
-export async function signUp(t: TestApp, username: string, opts: { email?: string; password?: string; tenant?: string } = {}) {
+export async function signUp(
+  t: TestApp,
+  username: string,
+  opts: { email?: string; password?: string; tenant?: string } = {},
+) {
   const r = await t.req({
-    method: 'POST', url: '/rest/users', key: null,
+    method: 'POST',
+    url: '/rest/users',
+    key: null,
     headers: opts.tenant ? { 'x-roster-tenant': opts.tenant } : {},
     payload: { username, email: opts.email ?? `${username}@example.com`, password: opts.password ?? PASSWORD },
   });

@@ -37,7 +37,10 @@ export async function userCount(t: TestApp, tenantId: number): Promise<number> {
 
 /** A user's events as the Usermost API lists them (root key), or null when the user is unknown. */
 export async function eventsOf(t: TestApp, licenseCode: string, userId: string): Promise<any[] | null> {
-  const r = await t.req({ method: 'GET', url: `${base(licenseCode)}/users/${encodeURIComponent(userId)}/events?limit=1000` });
+  const r = await t.req({
+    method: 'GET',
+    url: `${base(licenseCode)}/users/${encodeURIComponent(userId)}/events?limit=1000`,
+  });
   if (r.statusCode === 404) return null;
   return r.json().response.data.events;
 }

@@ -14,7 +14,14 @@ export interface UsrUser {
 export const USR_KEYS = ['active', 'contactName', 'defaultAccountId', 'emailAddress', 'userId', 'username'];
 
 /** A request as the seed's examples make it: the body as text under `Content-Type: text/javascript`. */
-export function usrReq(t: TestApp, method: string, url: string, key: string | null | undefined, body?: unknown, contentType = 'text/javascript') {
+export function usrReq(
+  t: TestApp,
+  method: string,
+  url: string,
+  key: string | null | undefined,
+  body?: unknown,
+  contentType = 'text/javascript',
+) {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return t.req({
     method: method as 'POST',
@@ -37,7 +44,11 @@ export function usrError(r: LightMyRequestResponse, status: number, code?: strin
 
 /** Lets a tenant accept the seed's 4-character example password (the core default minimum is 8). */
 export async function allowShortPasswords(t: TestApp, tenantId: number): Promise<void> {
-  const r = await t.req({ method: 'PATCH', url: `/admin/v1/tenants/${tenantId}`, payload: { settings: { passwordMinLength: 4 } } });
+  const r = await t.req({
+    method: 'PATCH',
+    url: `/admin/v1/tenants/${tenantId}`,
+    payload: { settings: { passwordMinLength: 4 } },
+  });
   expect(r.statusCode, r.body).toBe(200);
 }
 
@@ -45,5 +56,12 @@ let seq = 0;
 /** A valid add body for a tenant; unique username and email unless given. */
 export function newUser(accountId: number, extra: Record<string, unknown> = {}) {
   seq++;
-  return { contactName: `User ${seq}`, emailAddress: `user${seq}@example.com`, defaultAccountId: accountId, username: `user${seq}`, password: 'long enough password', ...extra };
+  return {
+    contactName: `User ${seq}`,
+    emailAddress: `user${seq}@example.com`,
+    defaultAccountId: accountId,
+    username: `user${seq}`,
+    password: 'long enough password',
+    ...extra,
+  };
 }

@@ -19,9 +19,21 @@ export interface Dialect {
 /** The dialect whose prefix a URL is under (the longest prefix wins). */
 export function dialectOf(url: string): Dialect | undefined {
   let best: Dialect | undefined;
-  for (const d of dialects) if ((url === d.prefix || url.startsWith(d.prefix + '/') || url.startsWith(d.prefix + '?')) && (!best || d.prefix.length > best.prefix.length)) best = d;
+  for (const d of dialects)
+    if (
+      (url === d.prefix || url.startsWith(d.prefix + '/') || url.startsWith(d.prefix + '?')) &&
+      (!best || d.prefix.length > best.prefix.length)
+    )
+      best = d;
   return best;
 }
 
 /** Every dialect Roster serves. Add a new one here. */
-export const dialects: Dialect[] = [adminDialect, accountsDialect, restUsersDialect, usermostDialect, ...usrDialects, scimDialect];
+export const dialects: Dialect[] = [
+  adminDialect,
+  accountsDialect,
+  restUsersDialect,
+  usermostDialect,
+  ...usrDialects,
+  scimDialect,
+];

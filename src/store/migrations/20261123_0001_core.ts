@@ -39,9 +39,27 @@ export const core: RosterMigration = {
       .addColumn('id', id, (c) => (kind === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
       .addColumn('tenant_id', ref, (c) => c.notNull().references('tenants.id').onDelete('cascade'));
     for (const col of [
-      'external_id', 'username', 'username_lower', 'email', 'email_lower', 'first_name', 'middle_name', 'last_name',
-      'display_name', 'company', 'title', 'department', 'website', 'phone_home', 'phone_office', 'phone_mobile',
-      'phone_toll_free', 'phone_other', 'pager', 'fax', 'gender',
+      'external_id',
+      'username',
+      'username_lower',
+      'email',
+      'email_lower',
+      'first_name',
+      'middle_name',
+      'last_name',
+      'display_name',
+      'company',
+      'title',
+      'department',
+      'website',
+      'phone_home',
+      'phone_office',
+      'phone_mobile',
+      'phone_toll_free',
+      'phone_other',
+      'pager',
+      'fax',
+      'gender',
     ]) {
       users = users.addColumn(col, 'text');
     }
@@ -50,7 +68,9 @@ export const core: RosterMigration = {
       .addColumn('verified', 'smallint', (c) => c.notNull().defaultTo(0))
       .addColumn('plan', 'text', (c) => c.notNull().defaultTo('free'))
       .addColumn('billing_type', 'text', (c) => c.notNull().defaultTo('invoice'))
-      .addColumn('attributes', jsonType(kind), (c) => c.notNull().defaultTo(kind === 'postgres' ? sql`'{}'::jsonb` : '{}'))
+      .addColumn('attributes', jsonType(kind), (c) =>
+        c.notNull().defaultTo(kind === 'postgres' ? sql`'{}'::jsonb` : '{}'),
+      )
       .addColumn('password_hash', 'text')
       .addColumn('created_at', t, (c) => c.notNull())
       .addColumn('updated_at', t, (c) => c.notNull())
@@ -58,15 +78,46 @@ export const core: RosterMigration = {
       .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
       .execute();
     // Uniqueness inside a tenant is the database's job (a race between processes still ends in one 409).
-    await db.schema.createIndex('users_tenant_username_uq').on('users').columns(['tenant_id', 'username_lower']).unique().execute();
-    await db.schema.createIndex('users_tenant_email_uq').on('users').columns(['tenant_id', 'email_lower']).unique().execute();
-    await db.schema.createIndex('users_tenant_external_id_uq').on('users').columns(['tenant_id', 'external_id']).unique().execute();
+    await db.schema
+      .createIndex('users_tenant_username_uq')
+      .on('users')
+      .columns(['tenant_id', 'username_lower'])
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('users_tenant_email_uq')
+      .on('users')
+      .columns(['tenant_id', 'email_lower'])
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('users_tenant_external_id_uq')
+      .on('users')
+      .columns(['tenant_id', 'external_id'])
+      .unique()
+      .execute();
     // The default listing order and the common sorts (keyset pages stay index-only in depth).
     await db.schema.createIndex('users_tenant_id_idx').on('users').columns(['tenant_id', 'id']).execute();
-    await db.schema.createIndex('users_tenant_last_name_idx').on('users').columns(['tenant_id', 'last_name', 'id']).execute();
-    await db.schema.createIndex('users_tenant_first_name_idx').on('users').columns(['tenant_id', 'first_name', 'id']).execute();
-    await db.schema.createIndex('users_tenant_company_idx').on('users').columns(['tenant_id', 'company', 'last_name', 'id']).execute();
-    await db.schema.createIndex('users_tenant_created_idx').on('users').columns(['tenant_id', 'created_at', 'id']).execute();
+    await db.schema
+      .createIndex('users_tenant_last_name_idx')
+      .on('users')
+      .columns(['tenant_id', 'last_name', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('users_tenant_first_name_idx')
+      .on('users')
+      .columns(['tenant_id', 'first_name', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('users_tenant_company_idx')
+      .on('users')
+      .columns(['tenant_id', 'company', 'last_name', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('users_tenant_created_idx')
+      .on('users')
+      .columns(['tenant_id', 'created_at', 'id'])
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable('users').execute();

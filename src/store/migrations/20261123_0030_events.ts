@@ -20,7 +20,11 @@ export const events: RosterMigration = {
       .addColumn('created_at', t, (c) => c.notNull())
       .execute();
     // A user's events newest first: the listing walks this index in order.
-    await db.schema.createIndex('events_user_time_idx').on('events').columns(['tenant_id', 'user_id', 'event_time desc', 'id desc']).execute();
+    await db.schema
+      .createIndex('events_user_time_idx')
+      .on('events')
+      .columns(['tenant_id', 'user_id', 'event_time desc', 'id desc'])
+      .execute();
     // The ON DELETE CASCADE from users looks events up by user_id alone.
     await db.schema.createIndex('events_user_idx').on('events').column('user_id').execute();
 

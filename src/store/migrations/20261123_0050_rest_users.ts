@@ -22,7 +22,11 @@ export const restUsers: RosterMigration = {
       .addColumn('last_used_at', t)
       .addColumn('revoked_at', t)
       .execute();
-    await db.schema.createIndex('app_keys_tenant_user_idx').on('app_keys').columns(['tenant_id', 'user_id', 'id']).execute();
+    await db.schema
+      .createIndex('app_keys_tenant_user_idx')
+      .on('app_keys')
+      .columns(['tenant_id', 'user_id', 'id'])
+      .execute();
 
     // One row per Basic login in progress or failed; `failed` = 0 while the password is being checked.
     await db.schema

@@ -19,8 +19,17 @@ export const groups: RosterMigration = {
       .addColumn('updated_at', t, (c) => c.notNull())
       .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
       .execute();
-    await db.schema.createIndex('groups_tenant_display_name_uq').on('groups').columns(['tenant_id', 'display_name_lower']).unique().execute();
-    await db.schema.createIndex('groups_tenant_external_id_idx').on('groups').columns(['tenant_id', 'external_id']).execute();
+    await db.schema
+      .createIndex('groups_tenant_display_name_uq')
+      .on('groups')
+      .columns(['tenant_id', 'display_name_lower'])
+      .unique()
+      .execute();
+    await db.schema
+      .createIndex('groups_tenant_external_id_idx')
+      .on('groups')
+      .columns(['tenant_id', 'external_id'])
+      .execute();
     await db.schema.createIndex('groups_tenant_id_idx').on('groups').columns(['tenant_id', 'id']).execute();
     await db.schema
       .createTable('group_members')
@@ -29,7 +38,11 @@ export const groups: RosterMigration = {
       .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
       .execute();
     // A user's groups (SCIM User.groups) and the cascade on user deletion.
-    await db.schema.createIndex('group_members_user_idx').on('group_members').columns(['user_id', 'group_id']).execute();
+    await db.schema
+      .createIndex('group_members_user_idx')
+      .on('group_members')
+      .columns(['user_id', 'group_id'])
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable('group_members').execute();

@@ -23,7 +23,8 @@ const ADDED: { name: string; columns: string[] }[] = [
   { name: 'users_tenant_display_name_idx', columns: ['display_name', 'id'] },
 ];
 
-const pgColumns = (columns: string[]) => sql.raw(['tenant_id', ...columns.map((c) => (c === 'id' ? c : `${c} nulls first`))].join(', '));
+const pgColumns = (columns: string[]) =>
+  sql.raw(['tenant_id', ...columns.map((c) => (c === 'id' ? c : `${c} nulls first`))].join(', '));
 
 export const listIndexes: RosterMigration = {
   async up(db, kind) {
@@ -32,17 +33,27 @@ export const listIndexes: RosterMigration = {
         await db.schema.dropIndex(ix.name).execute();
         await sql`create index ${sql.id(ix.name)} on users (${pgColumns(ix.columns)})`.execute(db);
       }
-      for (const ix of ADDED) await sql`create index ${sql.id(ix.name)} on users (${pgColumns(ix.columns)})`.execute(db);
+      for (const ix of ADDED)
+        await sql`create index ${sql.id(ix.name)} on users (${pgColumns(ix.columns)})`.execute(db);
       return;
     }
-    for (const ix of ADDED) await db.schema.createIndex(ix.name).on('users').columns(['tenant_id', ...ix.columns]).execute();
+    for (const ix of ADDED)
+      await db.schema
+        .createIndex(ix.name)
+        .on('users')
+        .columns(['tenant_id', ...ix.columns])
+        .execute();
   },
   async down(db, kind) {
     for (const ix of ADDED) await db.schema.dropIndex(ix.name).execute();
     if (kind === 'postgres') {
       for (const ix of SORTED) {
         await db.schema.dropIndex(ix.name).execute();
-        await db.schema.createIndex(ix.name).on('users').columns(['tenant_id', ...ix.columns]).execute();
+        await db.schema
+          .createIndex(ix.name)
+          .on('users')
+          .columns(['tenant_id', ...ix.columns])
+          .execute();
       }
     }
   },

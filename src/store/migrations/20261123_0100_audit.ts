@@ -19,9 +19,21 @@ export const audit: RosterMigration = {
       .execute();
     // Newest first per tenant, optionally narrowed by one filter: each filter has its own keyset index.
     await db.schema.createIndex('audit_events_tenant_idx').on('audit_events').columns(['tenant_id', 'id']).execute();
-    await db.schema.createIndex('audit_events_target_idx').on('audit_events').columns(['tenant_id', 'target', 'id']).execute();
-    await db.schema.createIndex('audit_events_actor_idx').on('audit_events').columns(['tenant_id', 'actor', 'id']).execute();
-    await db.schema.createIndex('audit_events_action_idx').on('audit_events').columns(['tenant_id', 'action', 'id']).execute();
+    await db.schema
+      .createIndex('audit_events_target_idx')
+      .on('audit_events')
+      .columns(['tenant_id', 'target', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('audit_events_actor_idx')
+      .on('audit_events')
+      .columns(['tenant_id', 'actor', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('audit_events_action_idx')
+      .on('audit_events')
+      .columns(['tenant_id', 'action', 'id'])
+      .execute();
   },
   async down(db) {
     await db.schema.dropTable('audit_events').execute();

@@ -34,7 +34,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   };
   // Kysely looks for its migration tables in every schema unless told which: on a PostgreSQL
   // database shared with other schemas it would then skip creating them in ours.
-  const schema = db.kind === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
+  const schema =
+    db.kind === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({ db: db.kysely, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;

@@ -1,6 +1,12 @@
 import { invalid } from '../../../domain/errors.ts';
 import { ATTRIBUTE_KEY } from '../../../domain/user.ts';
-import { parseSort, type FieldRef, type FilterValue, type UserCondition, type UserQuery } from '../../../domain/user-query.ts';
+import {
+  parseSort,
+  type FieldRef,
+  type FilterValue,
+  type UserCondition,
+  type UserQuery,
+} from '../../../domain/user-query.ts';
 import { ACCOUNT_FIELDS } from '../../../services/accounts-service.ts';
 import type { AccountListQuery } from './schemas.ts';
 
@@ -10,7 +16,8 @@ const DEFAULT_FIELDS = new Set<string>(['id', 'gender', ...ACCOUNT_FIELDS]);
 export function fieldOf(name: string): FieldRef {
   if (DEFAULT_FIELDS.has(name)) return name as FieldRef;
   if (name === 'password') throw invalid('query.invalid_field', 'password cannot be sorted or filtered on', name);
-  if (!ATTRIBUTE_KEY.test(name)) throw invalid('query.invalid_field', `"${name}" is not an attribute name (^[A-Za-z][A-Za-z0-9_]{0,63}$)`, name);
+  if (!ATTRIBUTE_KEY.test(name))
+    throw invalid('query.invalid_field', `"${name}" is not an attribute name (^[A-Za-z][A-Za-z0-9_]{0,63}$)`, name);
   return `attr.${name}`;
 }
 
@@ -21,10 +28,17 @@ function condition(name: string, raw: unknown): UserCondition {
   const values = Array.isArray(raw) ? raw : [raw];
   if (values.length === 0) throw invalid('query.invalid_filter', `attributes[${name}] needs a value`, name);
   const items = values.map((v): UserCondition => {
-    if (v !== null && typeof v === 'object') throw invalid('query.invalid_filter', `attributes[${name}] must be a plain value, not an object or array`, name);
+    if (v !== null && typeof v === 'object')
+      throw invalid('query.invalid_filter', `attributes[${name}] must be a plain value, not an object or array`, name);
     // An account shows an unset gender as "unknown", so filtering on "unknown" finds those too.
     if (field === 'gender' && (v === 'unknown' || v === null)) {
-      return { op: 'or', items: [{ op: 'eq', field, value: 'unknown' }, { op: 'eq', field, value: null }] };
+      return {
+        op: 'or',
+        items: [
+          { op: 'eq', field, value: 'unknown' },
+          { op: 'eq', field, value: null },
+        ],
+      };
     }
     return { op: 'eq', field, value: v as FilterValue };
   });
@@ -42,7 +56,11 @@ export function filtersOf(qs: Record<string, unknown>): UserCondition[] {
       parsed = undefined;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw invalid('query.invalid_filter', 'attributes must be a JSON object such as {"lastName":"Smith"}, or use attributes[lastName]=Smith', 'attributes');
+      throw invalid(
+        'query.invalid_filter',
+        'attributes must be a JSON object such as {"lastName":"Smith"}, or use attributes[lastName]=Smith',
+        'attributes',
+      );
     }
     pairs.push(...Object.entries(parsed));
   }

@@ -2,7 +2,8 @@ import type { Gender, User } from '../../../domain/user.ts';
 import { ACCOUNT_FIELDS, type AccountField, type AccountInput } from '../../../services/accounts-service.ts';
 import type { AccountWrite } from './schemas.ts';
 
-export type AccountWire = Record<string, unknown> & Record<AccountField, string | null> & { id: number; gender: Gender };
+export type AccountWire = Record<string, unknown> &
+  Record<AccountField, string | null> & { id: number; gender: Gender };
 
 /**
  * Core user → account: custom attributes at the top level, then every default field (null when unset,
@@ -49,7 +50,10 @@ const EMPTY_IS_NULL = new Set<string>(['email', 'username']);
 /** Account body → core input. Every key that is not a default field is a custom attribute. */
 export function accountInput(body: AccountWrite): AccountInput {
   // fromEntries keeps a key such as __proto__ as data, so the core's name rule rejects it.
-  const a: AccountInput = { profile: {}, custom: Object.fromEntries(Object.entries(body).filter(([key]) => !KNOWN.has(key))) };
+  const a: AccountInput = {
+    profile: {},
+    custom: Object.fromEntries(Object.entries(body).filter(([key]) => !KNOWN.has(key))),
+  };
   for (const f of ACCOUNT_FIELDS) {
     const v = body[f];
     if (v === undefined) continue;

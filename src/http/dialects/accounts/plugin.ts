@@ -28,7 +28,8 @@ function messageOf(p: HttpProblem, req: FastifyRequest): string {
   return p.message;
 }
 
-const sendError = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ error: { status, message } });
+const sendError = (reply: FastifyReply, status: number, message: string) =>
+  reply.status(status).send({ error: { status, message } });
 
 /**
  * JSON bodies under application/json, under application/x-www-form-urlencoded (what `curl -d` says)
@@ -36,7 +37,12 @@ const sendError = (reply: FastifyReply, status: number, message: string) => repl
  */
 function registerBodyParsers(app: FastifyInstance): void {
   const json = app.getDefaultJsonParser('error', 'error');
-  const parse = (req: FastifyRequest, body: string, form: boolean, done: (err: Error | null, body?: unknown) => void) => {
+  const parse = (
+    req: FastifyRequest,
+    body: string,
+    form: boolean,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     const text = body.trim();
     if (text === '') return done(null, {});
     if (form && !'{["'.includes(text[0])) {
@@ -51,12 +57,22 @@ function registerBodyParsers(app: FastifyInstance): void {
     json(req, text, done);
   };
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => parse(req, body as string, false, done));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => parse(req, body as string, true, done));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    parse(req, body as string, false, done),
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) =>
+    parse(req, body as string, true, done),
+  );
   // '*' also receives bodies sent without any Content-Type; a type we do not read is refused.
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     if (req.headers['content-type'] !== undefined) {
-      return done(new DomainError('unsupported_media_type', 'accounts.unsupported_media_type', 'send the body as JSON (Content-Type: application/json)'));
+      return done(
+        new DomainError(
+          'unsupported_media_type',
+          'accounts.unsupported_media_type',
+          'send the body as JSON (Content-Type: application/json)',
+        ),
+      );
     }
     parse(req, body as string, false, done);
   });
@@ -75,14 +91,17 @@ export const accountsDialect: Dialect = {
   errorHandler: accountsErrors,
   name: 'accounts',
   prefix: ACCOUNTS_PREFIX,
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       const accounts = new AccountService(services.users);
       app.decorateRequest('accountScope', null);
       registerBodyParsers(app);
 
       app.setErrorHandler(accountsErrors);
-      app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+      app.setNotFoundHandler((req, reply) =>
+        sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`),
+      );
 
       app.addHook('onRequest', async (req, reply) => {
         if (!acceptsJson(req.headers.accept)) {
@@ -90,12 +109,14 @@ export const accountsDialect: Dialect = {
         }
         const principal = await services.auth.authenticate(apiKeyOf(req));
         // The root key spans every tenant; an account always lives in exactly one.
-        if (principal.kind !== 'manager') throw forbidden('the Accounts API needs a manager key: it acts on that key\'s tenant');
+        if (principal.kind !== 'manager')
+          throw forbidden("the Accounts API needs a manager key: it acts on that key's tenant");
         req.accountScope = { principal, tenantId: principal.tenantId };
       });
       // A body-less POST creates an empty account; a body-less PUT/PATCH is an empty object too.
       app.addHook('preValidation', (req, _reply, done) => {
-        if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
+        if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH'))
+          req.body = {};
         done();
       });
 

@@ -5,61 +5,144 @@ import type { Services } from '../../../services/services.ts';
 import type { AccountService } from '../../../services/accounts-service.ts';
 import type { User } from '../../../domain/user.ts';
 import { etagOf, expectedVersion } from '../../credentials.ts';
-import { Account, AccountError, AccountList, AccountListQuery, AccountParams, AccountWithLinks, AccountWrite } from './schemas.ts';
+import {
+  Account,
+  AccountError,
+  AccountList,
+  AccountListQuery,
+  AccountParams,
+  AccountWithLinks,
+  AccountWrite,
+} from './schemas.ts';
 import { accountInput, accountWire, selfLinks } from './mapping.ts';
 import { accountQuery, pageOf, pagination } from './list-query.ts';
 import { ACCOUNTS_PREFIX, scopeOf } from './scope.ts';
 
 const tags = ['accounts (seed 001)'];
-const errors = { 400: AccountError, 401: AccountError, 403: AccountError, 404: AccountError, 406: AccountError, 409: AccountError, 412: AccountError };
+const errors = {
+  400: AccountError,
+  401: AccountError,
+  403: AccountError,
+  404: AccountError,
+  406: AccountError,
+  409: AccountError,
+  412: AccountError,
+};
 
 /** A written account as POST, PUT and PATCH answer it: the full account plus its self link. */
-const written = (reply: FastifyReply, u: User) => reply.header('etag', etagOf(u.version)).send({ ...accountWire(u), links: selfLinks(u.id) });
+const written = (reply: FastifyReply, u: User) =>
+  reply.header('etag', etagOf(u.version)).send({ ...accountWire(u), links: selfLinks(u.id) });
 
-export const accountRoutes = (s: Services, accounts: AccountService): FastifyPluginAsyncTypebox =>
+export const accountRoutes =
+  (s: Services, accounts: AccountService): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/accounts', { schema: { tags, summary: 'List accounts: page, limit (1-200), sort, attributes filters', querystring: AccountListQuery, response: { 200: AccountList, ...errors } } }, async (req) => {
-      const { principal, tenantId } = scopeOf(req);
-      const qs = req.query as AccountListQuery & Record<string, unknown>;
-      const page = await s.users.list(principal, tenantId, accountQuery(qs));
-      const total = page.total ?? 0;
-      const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
-      const { page: current, limit } = pageOf(qs);
-      return {
-        data: page.items.map(accountWire),
-        pagination: pagination(rawQuery, current, limit, page.items.length, total),
-        totalItems: total,
-      };
-    });
+    app.get(
+      '/accounts',
+      {
+        schema: {
+          tags,
+          summary: 'List accounts: page, limit (1-200), sort, attributes filters',
+          querystring: AccountListQuery,
+          response: { 200: AccountList, ...errors },
+        },
+      },
+      async (req) => {
+        const { principal, tenantId } = scopeOf(req);
+        const qs = req.query as AccountListQuery & Record<string, unknown>;
+        const page = await s.users.list(principal, tenantId, accountQuery(qs));
+        const total = page.total ?? 0;
+        const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+        const { page: current, limit } = pageOf(qs);
+        return {
+          data: page.items.map(accountWire),
+          pagination: pagination(rawQuery, current, limit, page.items.length, total),
+          totalItems: total,
+        };
+      },
+    );
 
-    app.get('/accounts/:id', { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: Account, ...errors } } }, async (req, reply) => {
-      const { principal, tenantId } = scopeOf(req);
-      const u = await s.users.get(principal, tenantId, req.params.id);
-      return reply.header('etag', etagOf(u.version)).send(accountWire(u));
-    });
+    app.get(
+      '/accounts/:id',
+      { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: Account, ...errors } } },
+      async (req, reply) => {
+        const { principal, tenantId } = scopeOf(req);
+        const u = await s.users.get(principal, tenantId, req.params.id);
+        return reply.header('etag', etagOf(u.version)).send(accountWire(u));
+      },
+    );
 
-    app.post('/accounts', { schema: { tags, summary: 'Add an account (no attribute is required)', body: AccountWrite, response: { 201: AccountWithLinks, ...errors } } }, async (req, reply) => {
-      const { principal, tenantId } = scopeOf(req);
-      const u = await accounts.create(principal, tenantId, accountInput(req.body));
-      reply.status(201).header('location', `${ACCOUNTS_PREFIX}/accounts/${u.id}`);
-      return written(reply, u);
-    });
+    app.post(
+      '/accounts',
+      {
+        schema: {
+          tags,
+          summary: 'Add an account (no attribute is required)',
+          body: AccountWrite,
+          response: { 201: AccountWithLinks, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { principal, tenantId } = scopeOf(req);
+        const u = await accounts.create(principal, tenantId, accountInput(req.body));
+        reply.status(201).header('location', `${ACCOUNTS_PREFIX}/accounts/${u.id}`);
+        return written(reply, u);
+      },
+    );
 
-    app.put('/accounts/:id', { schema: { tags, summary: 'Fully edit an account: attributes not sent (custom ones too) are cleared', params: AccountParams, body: AccountWrite, response: { 200: AccountWithLinks, ...errors } } }, async (req, reply) => {
-      const { principal, tenantId } = scopeOf(req);
-      const u = await accounts.replace(principal, tenantId, req.params.id, accountInput(req.body), { expectedVersion: expectedVersion(req) });
-      return written(reply, u);
-    });
+    app.put(
+      '/accounts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Fully edit an account: attributes not sent (custom ones too) are cleared',
+          params: AccountParams,
+          body: AccountWrite,
+          response: { 200: AccountWithLinks, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { principal, tenantId } = scopeOf(req);
+        const u = await accounts.replace(principal, tenantId, req.params.id, accountInput(req.body), {
+          expectedVersion: expectedVersion(req),
+        });
+        return written(reply, u);
+      },
+    );
 
-    app.patch('/accounts/:id', { schema: { tags, summary: 'Partially edit an account: only attributes sent change', params: AccountParams, body: AccountWrite, response: { 200: AccountWithLinks, ...errors } } }, async (req, reply) => {
-      const { principal, tenantId } = scopeOf(req);
-      const u = await accounts.patch(principal, tenantId, req.params.id, accountInput(req.body), { expectedVersion: expectedVersion(req) });
-      return written(reply, u);
-    });
+    app.patch(
+      '/accounts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Partially edit an account: only attributes sent change',
+          params: AccountParams,
+          body: AccountWrite,
+          response: { 200: AccountWithLinks, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { principal, tenantId } = scopeOf(req);
+        const u = await accounts.patch(principal, tenantId, req.params.id, accountInput(req.body), {
+          expectedVersion: expectedVersion(req),
+        });
+        return written(reply, u);
+      },
+    );
 
-    app.delete('/accounts/:id', { schema: { tags, summary: 'Delete an account (204, empty body)', params: AccountParams, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-      const { principal, tenantId } = scopeOf(req);
-      await s.users.delete(principal, tenantId, req.params.id, { expectedVersion: expectedVersion(req) });
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/accounts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Delete an account (204, empty body)',
+          params: AccountParams,
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { principal, tenantId } = scopeOf(req);
+        await s.users.delete(principal, tenantId, req.params.id, { expectedVersion: expectedVersion(req) });
+        return reply.status(204).send(null);
+      },
+    );
   };

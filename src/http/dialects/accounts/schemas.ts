@@ -15,7 +15,8 @@ export const AccountError = Type.Object(
 export const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 type FieldMap<T extends TSchema> = Record<AccountField, T>;
-const fieldsOf = <T extends TSchema>(make: () => T) => Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, make()])) as FieldMap<T>;
+const fieldsOf = <T extends TSchema>(make: () => T) =>
+  Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, make()])) as FieldMap<T>;
 
 /** Body of POST, PUT and PATCH. `id` and `links` are read-only and ignored, so a read account can be sent back. */
 export const AccountWrite = Type.Object(
@@ -35,7 +36,10 @@ const accountProps = {
   ...fieldsOf(() => NullableOut(Type.String())),
   gender: EnumOut(GENDERS),
 };
-export const Account = Type.Object(accountProps, { additionalProperties: true, description: 'plus every custom attribute' });
+export const Account = Type.Object(accountProps, {
+  additionalProperties: true,
+  description: 'plus every custom attribute',
+});
 export const AccountWithLinks = Type.Object(
   { ...accountProps, links: Type.Array(Type.Object({ rel: Type.String(), url: Type.String() })) },
   { additionalProperties: true, description: 'plus every custom attribute' },
@@ -45,10 +49,21 @@ export const AccountListQuery = Type.Object(
   {
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
-    sort: Type.Optional(Type.String({ maxLength: 512, description: 'comma-separated attribute names, "-" for descending: -lastName,firstName' })),
-    attributes: Type.Optional(Type.String({ maxLength: 8192, description: 'filter as a JSON object: {"lastName":"Smith"}' })),
+    sort: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description: 'comma-separated attribute names, "-" for descending: -lastName,firstName',
+      }),
+    ),
+    attributes: Type.Optional(
+      Type.String({ maxLength: 8192, description: 'filter as a JSON object: {"lastName":"Smith"}' }),
+    ),
   },
-  { additionalProperties: true, description: 'attributes[<name>]=<value> filters by one attribute (repeatable; exact, case-insensitive for email and username)' },
+  {
+    additionalProperties: true,
+    description:
+      'attributes[<name>]=<value> filters by one attribute (repeatable; exact, case-insensitive for email and username)',
+  },
 );
 export type AccountListQuery = Static<typeof AccountListQuery>;
 

@@ -16,9 +16,14 @@ const AuditEventWire = Type.Object({
   actor: Type.String({ description: 'root, manager:<id>, user:<id> (self-service) or system' }),
   action: Type.String({ description: 'e.g. user.create, user.update, user.delete, manager.key_rotate, tenant.update' }),
   target: Type.String({ description: '<kind>:<id>, e.g. user:12' }),
-  changes: Type.Record(Type.String(), FieldChange, { description: 'changed fields, before/after; secrets show as [redacted]' }),
+  changes: Type.Record(Type.String(), FieldChange, {
+    description: 'changed fields, before/after; secrets show as [redacted]',
+  }),
 });
-const AuditList = Type.Object({ items: Type.Array(AuditEventWire), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+const AuditList = Type.Object({
+  items: Type.Array(AuditEventWire),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
 const AuditQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
@@ -32,11 +37,20 @@ const AuditQuery = Type.Object(
 
 const wire = (e: AuditEvent) => ({ ...e, at: e.at.toISOString() });
 
-export const auditRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const auditRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/tenants/:id/audit',
-      { schema: { tags, summary: "A tenant's audit trail, newest first; filter by actor, target, action (admin)", params: IdParams, querystring: AuditQuery, response: { 200: AuditList, ...errors } } },
+      {
+        schema: {
+          tags,
+          summary: "A tenant's audit trail, newest first; filter by actor, target, action (admin)",
+          params: IdParams,
+          querystring: AuditQuery,
+          response: { 200: AuditList, ...errors },
+        },
+      },
       async (req) => {
         const page = await s.audit.list(principalOf(req), req.params.id, req.query);
         return { items: page.items.map(wire), nextCursor: page.nextCursor };

@@ -11,7 +11,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const ExportQuery = Type.Object(
   {
     format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }),
-    withPasswordHashes: Type.Boolean({ default: false, description: 'add each user\'s stored hash as passwordHash' }),
+    withPasswordHashes: Type.Boolean({ default: false, description: "add each user's stored hash as passwordHash" }),
   },
   { additionalProperties: false },
 );
@@ -19,7 +19,8 @@ const ExportQuery = Type.Object(
 const TYPES = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const;
 
 /** Streams a tenant's users from the database page by page (constant memory; owner). */
-export const exportRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const exportRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/tenants/:id/export',

@@ -27,21 +27,34 @@ const ImportJobWire = Type.Object({
   atomic: Type.Boolean(),
   actor: Type.String(),
   counts: Counts,
-  errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() }), { description: 'the first 100 failed rows, by line' }),
-  message: Type.Union([Type.String(), Type.Null()], { description: 'why the whole import failed, or a note (dry run)' }),
+  errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() }), {
+    description: 'the first 100 failed rows, by line',
+  }),
+  message: Type.Union([Type.String(), Type.Null()], {
+    description: 'why the whole import failed, or a note (dry run)',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 const ImportQuery = Type.Object(
   {
-    mode: Type.Union(IMPORT_MODES.map((m) => Type.Literal(m)), { default: 'create', description: 'create: an existing user is an error; upsert: match on externalId, then username, then email' }),
+    mode: Type.Union(
+      IMPORT_MODES.map((m) => Type.Literal(m)),
+      {
+        default: 'create',
+        description: 'create: an existing user is an error; upsert: match on externalId, then username, then email',
+      },
+    ),
     dryRun: Type.Boolean({ default: false, description: 'validate everything, write nothing' }),
     atomic: Type.Boolean({ default: false, description: 'nothing is written when any row fails' }),
   },
   { additionalProperties: false },
 );
-const JobParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+const JobParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 
 const FORMATS: Record<string, ImportFormat> = {
   'application/x-ndjson': 'ndjson',
@@ -54,7 +67,12 @@ const FORMATS: Record<string, ImportFormat> = {
 function formatOf(contentType: string | undefined): ImportFormat {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const f = FORMATS[type];
-  if (!f) throw new DomainError('unsupported_media_type', 'import.unsupported_media_type', 'send the file as application/x-ndjson or text/csv');
+  if (!f)
+    throw new DomainError(
+      'unsupported_media_type',
+      'import.unsupported_media_type',
+      'send the file as application/x-ndjson or text/csv',
+    );
   return f;
 }
 
@@ -70,7 +88,8 @@ const wire = (j: ImportJob) => ({
  * request stream to the service) and answers 202 with a job; GET …/imports/{jobId} reads the
  * job from the database, so any Roster process can answer it.
  */
-export const importRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const importRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
@@ -81,7 +100,8 @@ export const importRoutes = (s: Services): FastifyPluginAsyncTypebox =>
         schema: {
           tags,
           summary: 'Import users from NDJSON or CSV (editor); answers 202 with a job to poll',
-          description: 'Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5).',
+          description:
+            'Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5).',
           params: IdParams,
           querystring: ImportQuery,
           response: { 202: ImportJobWire, ...errors },
@@ -89,14 +109,27 @@ export const importRoutes = (s: Services): FastifyPluginAsyncTypebox =>
       },
       async (req, reply) => {
         const format = formatOf(req.headers['content-type']);
-        const job = await s.imports.start(principalOf(req), req.params.id, req.body as Readable, { format, ...req.query });
-        return reply.status(202).header('location', `/admin/v1/tenants/${job.tenantId}/imports/${job.id}`).send(wire(job));
+        const job = await s.imports.start(principalOf(req), req.params.id, req.body as Readable, {
+          format,
+          ...req.query,
+        });
+        return reply
+          .status(202)
+          .header('location', `/admin/v1/tenants/${job.tenantId}/imports/${job.id}`)
+          .send(wire(job));
       },
     );
 
     app.get(
       '/tenants/:id/imports/:jobId',
-      { schema: { tags, summary: 'An import job: state (queued, running, done, failed), counts and the first errors (viewer)', params: JobParams, response: { 200: ImportJobWire, ...errors } } },
+      {
+        schema: {
+          tags,
+          summary: 'An import job: state (queued, running, done, failed), counts and the first errors (viewer)',
+          params: JobParams,
+          response: { 200: ImportJobWire, ...errors },
+        },
+      },
       async (req) => wire(await s.imports.get(principalOf(req), req.params.id, req.params.jobId)),
     );
   };

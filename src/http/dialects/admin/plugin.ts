@@ -32,11 +32,14 @@ export const adminDialect: Dialect = {
   errorHandler: adminErrors,
   name: 'admin',
   prefix: '/admin/v1',
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       app.setErrorHandler(adminErrors);
       app.setNotFoundHandler((req, reply) =>
-        reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+        reply
+          .status(404)
+          .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
       );
       app.addHook('onRequest', async (req) => {
         req.principal = await services.auth.authenticate(apiKeyOf(req));

@@ -5,7 +5,10 @@ import { NullableEnumOut, NullableOut } from '../../nullable-out.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
-const Attributes = Type.Object({}, { additionalProperties: true, description: 'custom attributes (keys ^[A-Za-z][A-Za-z0-9_]{0,63}$, at most 64 KiB)' });
+const Attributes = Type.Object(
+  {},
+  { additionalProperties: true, description: 'custom attributes (keys ^[A-Za-z][A-Za-z0-9_]{0,63}$, at most 64 KiB)' },
+);
 
 export const ErrorBody = Type.Object(
   { error: Type.Object({ code: Type.String(), message: Type.String() }) },
@@ -14,9 +17,15 @@ export const ErrorBody = Type.Object(
 
 // Ids stop at 2^53-1: a larger one is not an id PostgreSQL's bigint can hold (it would fail the query, not find nothing).
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-export const TenantUserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), userId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+export const TenantUserParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  userId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 export const PageQuery = Type.Object(
-  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }), after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) },
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  },
   { additionalProperties: false },
 );
 
@@ -55,9 +64,16 @@ export const Manager = Type.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
 });
-export const ManagerWithKey = Type.Intersect([Manager, Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) })]);
+export const ManagerWithKey = Type.Intersect([
+  Manager,
+  Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) }),
+]);
 export const ManagerCreate = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), email: Type.String({ minLength: 3, maxLength: 320 }), role: Role },
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    role: Role,
+  },
   { additionalProperties: false },
 );
 export const ManagerPatch = Type.Partial(ManagerCreate, { additionalProperties: false });
@@ -65,10 +81,9 @@ export const ManagerList = Type.Object({ items: Type.Array(Manager), nextCursor:
 
 // ---- users
 type NullableString = ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>;
-const profileProps = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))])) as Record<
-  (typeof PROFILE_FIELDS)[number],
-  TOptional<NullableString>
->;
+const profileProps = Object.fromEntries(
+  PROFILE_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))]),
+) as Record<(typeof PROFILE_FIELDS)[number], TOptional<NullableString>>;
 const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
 
 export const UserWrite = Type.Object(
@@ -115,8 +130,13 @@ export const UserListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 2048 })),
     sort: Type.Optional(Type.String({ maxLength: 256, description: 'e.g. -lastName,firstName; ties broken by id' })),
-    q: Type.Optional(Type.String({ maxLength: 256, description: 'case-insensitive substring over username, email and names' })),
+    q: Type.Optional(
+      Type.String({ maxLength: 256, description: 'case-insensitive substring over username, email and names' }),
+    ),
     total: Type.Optional(Type.Literal('exact')),
   },
-  { additionalProperties: Type.String(), description: 'any other parameter is an equality filter: a core field or attr.<name>' },
+  {
+    additionalProperties: Type.String(),
+    description: 'any other parameter is an equality filter: a core field or attr.<name>',
+  },
 );

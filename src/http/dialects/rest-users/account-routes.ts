@@ -6,40 +6,75 @@ import { actorOf, principalOf, tenantOf } from './context.ts';
 
 const tags = ['rest/users (seed 002): accounts'];
 
-export const accountRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const accountRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     // The seed writes "POST /rest/users/"; both spellings are served.
     for (const url of ['/users', '/users/']) {
-      app.post(url, {
-        schema: {
-          tags, hide: url.endsWith('/'),
-          summary: 'Sign up (open when the tenant allows public sign-up; otherwise an API key with users:write)',
-          body: SignUp, response: { 201: ok(Account), ...failures },
+      app.post(
+        url,
+        {
+          schema: {
+            tags,
+            hide: url.endsWith('/'),
+            summary: 'Sign up (open when the tenant allows public sign-up; otherwise an API key with users:write)',
+            body: SignUp,
+            response: { 201: ok(Account), ...failures },
+          },
         },
-      }, async (req, reply) => {
-        const account = await s.portal.signUp(tenantOf(req), await principalOf(s, req), req.body);
-        return reply.status(201).send(success(accountWire(account)));
-      });
+        async (req, reply) => {
+          const account = await s.portal.signUp(tenantOf(req), await principalOf(s, req), req.body);
+          return reply.status(201).send(success(accountWire(account)));
+        },
+      );
     }
 
-    app.get('/users/:username', {
-      schema: { tags, summary: 'The account of the authenticated user (HTTP Basic, or an API key with users:read)', params: UsernameParams, response: { 200: ok(Account), ...failures } },
-    }, async (req) => {
-      const actor = await actorOf(s, req);
-      return success(accountWire(await s.portal.get(actor, tenantOf(req).id, req.params.username)));
-    });
+    app.get(
+      '/users/:username',
+      {
+        schema: {
+          tags,
+          summary: 'The account of the authenticated user (HTTP Basic, or an API key with users:read)',
+          params: UsernameParams,
+          response: { 200: ok(Account), ...failures },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(s, req);
+        return success(accountWire(await s.portal.get(actor, tenantOf(req).id, req.params.username)));
+      },
+    );
 
-    app.put('/users/:username', {
-      schema: { tags, summary: 'Change username and/or email (a new email is unverified again)', params: UsernameParams, body: AccountUpdate, response: { 200: ok(Account), ...failures } },
-    }, async (req) => {
-      const actor = await actorOf(s, req);
-      return success(accountWire(await s.portal.update(actor, tenantOf(req).id, req.params.username, req.body)));
-    });
+    app.put(
+      '/users/:username',
+      {
+        schema: {
+          tags,
+          summary: 'Change username and/or email (a new email is unverified again)',
+          params: UsernameParams,
+          body: AccountUpdate,
+          response: { 200: ok(Account), ...failures },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(s, req);
+        return success(accountWire(await s.portal.update(actor, tenantOf(req).id, req.params.username, req.body)));
+      },
+    );
 
-    app.post('/users/:username/verify', {
-      schema: { tags, summary: 'Mark the account verified (API key with users:write)', params: UsernameParams, response: { 200: ok(Account), ...failures } },
-    }, async (req) => {
-      const actor = await actorOf(s, req);
-      return success(accountWire(await s.portal.verify(actor, tenantOf(req).id, req.params.username)));
-    });
+    app.post(
+      '/users/:username/verify',
+      {
+        schema: {
+          tags,
+          summary: 'Mark the account verified (API key with users:write)',
+          params: UsernameParams,
+          response: { 200: ok(Account), ...failures },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(s, req);
+        return success(accountWire(await s.portal.verify(actor, tenantOf(req).id, req.params.username)));
+      },
+    );
   };

@@ -20,7 +20,8 @@ export function basicCredentials(req: FastifyRequest): { username: string; passw
   if (!m) return null;
   const text = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = text.indexOf(':');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(m[1]) || colon < 0) throw unauthorized('the Basic credentials are malformed (base64 of username:password)');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(m[1]) || colon < 0)
+    throw unauthorized('the Basic credentials are malformed (base64 of username:password)');
   return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 

@@ -22,7 +22,10 @@ export function restUsersErrors(err: unknown, req: FastifyRequest, reply: Fastif
   if (p.status === 401 && req.routeOptions.url?.startsWith('/rest/users/:username')) {
     reply.header('www-authenticate', 'Basic realm="roster", charset="UTF-8"');
   }
-  const message = p.status === 415 ? 'unsupported content type: send application/json or application/x-www-form-urlencoded' : p.message;
+  const message =
+    p.status === 415
+      ? 'unsupported content type: send application/json or application/x-www-form-urlencoded'
+      : p.message;
   return reply.status(p.status).send(fail(message));
 }
 
@@ -30,16 +33,23 @@ export const restUsersDialect: Dialect = {
   errorHandler: restUsersErrors,
   name: 'rest-users',
   prefix: '/rest',
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       // JSON (inherited) and forms; nothing else is a body here (text/plain → 415, not a string body).
       app.removeContentTypeParser('text/plain');
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-        done(null, parseForm(body as string));
-      });
+      app.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: 64 * 1024 },
+        (_req, body, done) => {
+          done(null, parseForm(body as string));
+        },
+      );
 
       app.setErrorHandler(restUsersErrors);
-      app.setNotFoundHandler((req, reply) => reply.status(404).send(fail(`no route for ${req.method} ${req.url.split('?')[0]}`)));
+      app.setNotFoundHandler((req, reply) =>
+        reply.status(404).send(fail(`no route for ${req.method} ${req.url.split('?')[0]}`)),
+      );
 
       // Every request acts on one tenant: X-Roster-Tenant: <licenseCode>, or the default tenant.
       app.addHook('onRequest', async (req) => {

@@ -62,7 +62,11 @@ export const RevokedKey = Type.Object({ id: Type.Integer(), revoked: Type.Litera
 export const KeyVerify = Type.Object(
   {
     key: Type.String(),
-    cost: Type.Optional(Type.Union([Type.Number(), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })], { description: 'Usage to add (default 1)' })),
+    cost: Type.Optional(
+      Type.Union([Type.Number(), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })], {
+        description: 'Usage to add (default 1)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

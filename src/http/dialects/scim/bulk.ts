@@ -48,7 +48,8 @@ function resolveRefs(v: unknown, ids: Map<string, string>): unknown {
     const m = BULK_REF.exec(v);
     if (!m) return v;
     const id = ids.get(m[1]);
-    if (id === undefined) throw scimInvalid('invalidValue', `bulkId ${m[1]} does not name a resource created in this request`);
+    if (id === undefined)
+      throw scimInvalid('invalidValue', `bulkId ${m[1]} does not name a resource created in this request`);
     return id;
   }
   if (Array.isArray(v)) return v.map((x) => resolveRefs(x, ids));
@@ -62,7 +63,12 @@ const versionOf = (v: string | undefined) => {
   return m ? Number(m[1]) : -1;
 };
 
-async function run(ctx: ScimContext, resources: ResourceOps[], op: BulkOperation, ids: Map<string, string>): Promise<BulkResult> {
+async function run(
+  ctx: ScimContext,
+  resources: ResourceOps[],
+  op: BulkOperation,
+  ids: Map<string, string>,
+): Promise<BulkResult> {
   const method = op.method.toUpperCase();
   const base: BulkResult = { method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), status: '' };
   const m = /^\/?([A-Za-z]+)(?:\/([^/]+))?\/?$/.exec(op.path);
@@ -77,7 +83,8 @@ async function run(ctx: ScimContext, resources: ResourceOps[], op: BulkOperation
     if (op.bulkId !== undefined) ids.set(op.bulkId, r.doc.id as string);
     return { ...base, location: location(r.doc.id as string), version: etagOf(r.version), status: '201' };
   }
-  if (id === undefined || method === 'POST') throw scimInvalid('invalidSyntax', `${method} ${op.path}: POST takes /Users or /Groups, the others an id`);
+  if (id === undefined || method === 'POST')
+    throw scimInvalid('invalidSyntax', `${method} ${op.path}: POST takes /Users or /Groups, the others an id`);
   if (method === 'PUT' || method === 'PATCH') {
     const r = method === 'PUT' ? await ops.replace(ctx, id, data, expected) : await ops.patch(ctx, id, data, expected);
     return { ...base, location: location(id), version: etagOf(r.version), status: '200' };
@@ -94,43 +101,74 @@ async function run(ctx: ScimContext, resources: ResourceOps[], op: BulkOperation
  * refers to a bulkId created later in the request waits for it. `failOnErrors` stops after that many
  * errors. Not one transaction (the RFC does not ask for it): each operation is atomic on its own.
  */
-export const bulkRoutes = (resources: ResourceOps[]): FastifyPluginAsyncTypebox =>
+export const bulkRoutes =
+  (resources: ResourceOps[]): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post('/Bulk', { schema: { tags: ['scim: bulk'], summary: 'Run many operations with bulkId references (editor/admin per operation)', body: BulkBody, response: { 200: BulkResponse, 400: ScimErrorBody, 401: ScimErrorBody, 413: ScimErrorBody } } }, async (req) => {
-      const ctx = ctxOf(req);
-      const all = req.body.Operations as BulkOperation[];
-      if (all.length > BULK_MAX_OPERATIONS) {
-        throw new DomainError('too_large', 'scim.too_many_operations', `a bulk request holds at most ${BULK_MAX_OPERATIONS} operations`);
-      }
-      const failOnErrors = req.body.failOnErrors && req.body.failOnErrors > 0 ? req.body.failOnErrors : Infinity;
-      const ids = new Map<string, string>();
-      const results: BulkResult[] = [];
-      let pending = all.map((op, i) => ({ op, i }));
-      let errors = 0;
-      const record = async (op: BulkOperation) => {
-        try {
-          results.push(await run(ctx, resources, op, ids));
-        } catch (e) {
-          const p = toProblem(e);
-          errors++;
-          results.push({ method: op.method.toUpperCase(), ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), status: String(p.status), response: scimError(p) });
+    app.post(
+      '/Bulk',
+      {
+        schema: {
+          tags: ['scim: bulk'],
+          summary: 'Run many operations with bulkId references (editor/admin per operation)',
+          body: BulkBody,
+          response: { 200: BulkResponse, 400: ScimErrorBody, 401: ScimErrorBody, 413: ScimErrorBody },
+        },
+      },
+      async (req) => {
+        const ctx = ctxOf(req);
+        const all = req.body.Operations as BulkOperation[];
+        if (all.length > BULK_MAX_OPERATIONS) {
+          throw new DomainError(
+            'too_large',
+            'scim.too_many_operations',
+            `a bulk request holds at most ${BULK_MAX_OPERATIONS} operations`,
+          );
         }
-      };
-      while (pending.length && errors < failOnErrors) {
-        const waiting = new Set(pending.map((x) => x.op.bulkId).filter((b): b is string => b !== undefined));
-        const ready = pending.find((x) => [...refsOf(x.op)].every((r) => !waiting.has(r) || r === x.op.bulkId));
-        if (!ready) {
-          // Only circular references remain: each fails, nothing else can run.
-          for (const x of pending) {
-            if (errors >= failOnErrors) break;
+        const failOnErrors = req.body.failOnErrors && req.body.failOnErrors > 0 ? req.body.failOnErrors : Infinity;
+        const ids = new Map<string, string>();
+        const results: BulkResult[] = [];
+        let pending = all.map((op, i) => ({ op, i }));
+        let errors = 0;
+        const record = async (op: BulkOperation) => {
+          try {
+            results.push(await run(ctx, resources, op, ids));
+          } catch (e) {
+            const p = toProblem(e);
             errors++;
-            results.push({ method: x.op.method.toUpperCase(), ...(x.op.bulkId !== undefined ? { bulkId: x.op.bulkId } : {}), status: '409', response: scimError({ status: 409, code: 'scim.invalidValue', message: 'circular bulkId references', kind: 'conflict' }) });
+            results.push({
+              method: op.method.toUpperCase(),
+              ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+              status: String(p.status),
+              response: scimError(p),
+            });
           }
-          break;
+        };
+        while (pending.length && errors < failOnErrors) {
+          const waiting = new Set(pending.map((x) => x.op.bulkId).filter((b): b is string => b !== undefined));
+          const ready = pending.find((x) => [...refsOf(x.op)].every((r) => !waiting.has(r) || r === x.op.bulkId));
+          if (!ready) {
+            // Only circular references remain: each fails, nothing else can run.
+            for (const x of pending) {
+              if (errors >= failOnErrors) break;
+              errors++;
+              results.push({
+                method: x.op.method.toUpperCase(),
+                ...(x.op.bulkId !== undefined ? { bulkId: x.op.bulkId } : {}),
+                status: '409',
+                response: scimError({
+                  status: 409,
+                  code: 'scim.invalidValue',
+                  message: 'circular bulkId references',
+                  kind: 'conflict',
+                }),
+              });
+            }
+            break;
+          }
+          pending = pending.filter((x) => x !== ready);
+          await record(ready.op);
         }
-        pending = pending.filter((x) => x !== ready);
-        await record(ready.op);
-      }
-      return { schemas: [URN.bulkResponse], Operations: results };
-    });
+        return { schemas: [URN.bulkResponse], Operations: results };
+      },
+    );
   };

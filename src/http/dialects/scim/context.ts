@@ -21,7 +21,8 @@ declare module 'fastify' {
  * tenant and is refused (403): provision through a manager key of the tenant (an IdP gets its own).
  */
 export function contextOf(principal: Principal, req: FastifyRequest): ScimContext {
-  if (principal.kind !== 'manager') throw forbidden('the root key has no tenant: SCIM needs the API key of a manager of the tenant');
+  if (principal.kind !== 'manager')
+    throw forbidden('the root key has no tenant: SCIM needs the API key of a manager of the tenant');
   return { principal, tenantId: principal.tenantId, base: `${req.protocol}://${req.host}${PREFIX}` };
 }
 

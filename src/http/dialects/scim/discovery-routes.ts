@@ -24,7 +24,8 @@ export function serviceProviderConfig(base: string) {
       {
         type: 'oauthbearertoken',
         name: 'Manager API key',
-        description: "Authorization: Bearer <API key of a manager of the tenant>. The tenant is the key's; viewer reads, editor writes, admin deletes.",
+        description:
+          "Authorization: Bearer <API key of a manager of the tenant>. The tenant is the key's; viewer reads, editor writes, admin deletes.",
         specUri: 'https://www.rfc-editor.org/rfc/rfc6750',
         primary: true,
       },
@@ -46,7 +47,14 @@ const schemaDoc = (base: string, s: (typeof SCHEMAS)[number]) => ({
 });
 
 const RESOURCE_TYPES = [
-  { id: 'User', name: 'User', endpoint: '/Users', description: 'User Account', schema: URN.user, schemaExtensions: [{ schema: URN.enterprise, required: false }] },
+  {
+    id: 'User',
+    name: 'User',
+    endpoint: '/Users',
+    description: 'User Account',
+    schema: URN.user,
+    schemaExtensions: [{ schema: URN.enterprise, required: false }],
+  },
   { id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Group', schema: URN.group, schemaExtensions: [] },
 ];
 
@@ -56,33 +64,80 @@ const resourceTypeDoc = (base: string, r: (typeof RESOURCE_TYPES)[number]) => ({
   meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/${r.id}` },
 });
 
-const list = (items: unknown[]) => ({ schemas: [URN.listResponse], totalResults: items.length, startIndex: 1, itemsPerPage: items.length, Resources: items });
+const list = (items: unknown[]) => ({
+  schemas: [URN.listResponse],
+  totalResults: items.length,
+  startIndex: 1,
+  itemsPerPage: items.length,
+  Resources: items,
+});
 const FilterQuery = Type.Object({ filter: Type.Optional(Type.String()) });
 
 export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/ServiceProviderConfig', { schema: { tags, summary: 'What this SCIM provider supports', response: { 200: AnyDoc, ...errors } } }, async (req) =>
-    serviceProviderConfig(ctxOf(req).base),
+  app.get(
+    '/ServiceProviderConfig',
+    { schema: { tags, summary: 'What this SCIM provider supports', response: { 200: AnyDoc, ...errors } } },
+    async (req) => serviceProviderConfig(ctxOf(req).base),
   );
 
-  app.get('/Schemas', { schema: { tags, summary: 'The User, EnterpriseUser and Group schemas as supported', querystring: FilterQuery, response: { 200: ListResponse, ...errors } } }, async (req) => {
-    if (req.query.filter) throw forbidden('filtering is not supported on /Schemas');
-    return list(SCHEMAS.map((s) => schemaDoc(ctxOf(req).base, s)));
-  });
+  app.get(
+    '/Schemas',
+    {
+      schema: {
+        tags,
+        summary: 'The User, EnterpriseUser and Group schemas as supported',
+        querystring: FilterQuery,
+        response: { 200: ListResponse, ...errors },
+      },
+    },
+    async (req) => {
+      if (req.query.filter) throw forbidden('filtering is not supported on /Schemas');
+      return list(SCHEMAS.map((s) => schemaDoc(ctxOf(req).base, s)));
+    },
+  );
 
-  app.get('/Schemas/:id', { schema: { tags, summary: 'One schema by URN', params: Type.Object({ id: Type.String() }), response: { 200: AnyDoc, ...errors } } }, async (req) => {
-    const s = SCHEMAS.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
-    if (!s) throw notFound('scim.schema_not_found', `no schema ${req.params.id}`);
-    return schemaDoc(ctxOf(req).base, s);
-  });
+  app.get(
+    '/Schemas/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One schema by URN',
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: AnyDoc, ...errors },
+      },
+    },
+    async (req) => {
+      const s = SCHEMAS.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
+      if (!s) throw notFound('scim.schema_not_found', `no schema ${req.params.id}`);
+      return schemaDoc(ctxOf(req).base, s);
+    },
+  );
 
-  app.get('/ResourceTypes', { schema: { tags, summary: 'User and Group', querystring: FilterQuery, response: { 200: ListResponse, ...errors } } }, async (req) => {
-    if (req.query.filter) throw forbidden('filtering is not supported on /ResourceTypes');
-    return list(RESOURCE_TYPES.map((r) => resourceTypeDoc(ctxOf(req).base, r)));
-  });
+  app.get(
+    '/ResourceTypes',
+    {
+      schema: { tags, summary: 'User and Group', querystring: FilterQuery, response: { 200: ListResponse, ...errors } },
+    },
+    async (req) => {
+      if (req.query.filter) throw forbidden('filtering is not supported on /ResourceTypes');
+      return list(RESOURCE_TYPES.map((r) => resourceTypeDoc(ctxOf(req).base, r)));
+    },
+  );
 
-  app.get('/ResourceTypes/:id', { schema: { tags, summary: 'One resource type', params: Type.Object({ id: Type.String() }), response: { 200: AnyDoc, ...errors } } }, async (req) => {
-    const r = RESOURCE_TYPES.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
-    if (!r) throw notFound('scim.resource_type_not_found', `no resource type ${req.params.id}`);
-    return resourceTypeDoc(ctxOf(req).base, r);
-  });
+  app.get(
+    '/ResourceTypes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One resource type',
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: AnyDoc, ...errors },
+      },
+    },
+    async (req) => {
+      const r = RESOURCE_TYPES.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
+      if (!r) throw notFound('scim.resource_type_not_found', `no resource type ${req.params.id}`);
+      return resourceTypeDoc(ctxOf(req).base, r);
+    },
+  );
 };

@@ -4,7 +4,8 @@ import { COMMON_ATTRS, findDef, resolveAttr, type AttrDef, type ResourceSchema }
 /** A SCIM resource as JSON: core attributes at the top, each extension under its URN. */
 export type ScimDoc = Record<string, unknown>;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A value with attribute names spelled as the schema spells them (names are case-insensitive). */
 export function canonValue(def: AttrDef, value: unknown): unknown {
@@ -74,7 +75,8 @@ export function canonicalize(rs: ResourceSchema, body: unknown): ScimDoc {
 }
 
 /** The definition of an attribute of a canonical doc, core or common. */
-export const coreDef = (rs: ResourceSchema, name: string) => findDef(rs.core.attrs, name) ?? findDef(COMMON_ATTRS, name);
+export const coreDef = (rs: ResourceSchema, name: string) =>
+  findDef(rs.core.attrs, name) ?? findDef(COMMON_ATTRS, name);
 
 /** Reads a string attribute of a canonical doc; anything else but absent/null is a 400. */
 export function optString(v: unknown, name: string): string | null {

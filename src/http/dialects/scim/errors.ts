@@ -3,7 +3,17 @@ import type { HttpProblem } from '../../errors.ts';
 import { URN } from './constants.ts';
 
 /** RFC 7644 §3.12 scimType values this provider answers. */
-export type ScimType = 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
 
 /** A 400 with a SCIM scimType: the code is `scim.<scimType>` so the envelope can recover it. */
 export const scimInvalid = (scimType: ScimType, detail: string) => invalid(`scim.${scimType}`, detail);

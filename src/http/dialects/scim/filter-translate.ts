@@ -13,10 +13,21 @@ export type Cond =
   | { op: 'pr'; field: string };
 
 type FieldKind = 'string' | 'boolean' | 'dateTime' | 'id' | 'member';
-interface FieldTarget { kind: 'field'; field: string; type: FieldKind; caseExact: boolean }
-interface ConstTarget { kind: 'const'; value: Literal }
+interface FieldTarget {
+  kind: 'field';
+  field: string;
+  type: FieldKind;
+  caseExact: boolean;
+}
+interface ConstTarget {
+  kind: 'const';
+  value: Literal;
+}
 /** A multi-valued attribute as virtual entries over core fields: each sub-attribute is a field or a constant. */
-interface MultiTarget { kind: 'multi'; entries: Record<string, FieldTarget | ConstTarget>[] }
+interface MultiTarget {
+  kind: 'multi';
+  entries: Record<string, FieldTarget | ConstTarget>[];
+}
 type Target = FieldTarget | ConstTarget | MultiTarget;
 type Resolver = (p: AttrPath) => Target | undefined;
 
@@ -28,9 +39,21 @@ type Part = Cond | boolean;
 /** Chains of one operator stay flat (`a and b and c` is one node): long filters keep a shallow SQL tree. */
 const items = (op: 'and' | 'or', c: Cond): Cond[] => (c.op === op ? (c as { items: Cond[] }).items : [c]);
 const and = (a: Part, b: Part): Part =>
-  a === false || b === false ? false : a === true ? b : b === true ? a : { op: 'and', items: [...items('and', a), ...items('and', b)] };
+  a === false || b === false
+    ? false
+    : a === true
+      ? b
+      : b === true
+        ? a
+        : { op: 'and', items: [...items('and', a), ...items('and', b)] };
 const or = (a: Part, b: Part): Part =>
-  a === true || b === true ? true : a === false ? b : b === false ? a : { op: 'or', items: [...items('or', a), ...items('or', b)] };
+  a === true || b === true
+    ? true
+    : a === false
+      ? b
+      : b === false
+        ? a
+        : { op: 'or', items: [...items('or', a), ...items('or', b)] };
 const not = (a: Part): Part => (typeof a === 'boolean' ? !a : { op: 'not', item: a });
 const anyOf = (parts: Part[]): Part => parts.reduce<Part>((acc, p) => or(acc, p), false);
 
@@ -38,12 +61,14 @@ function fieldCompare(t: FieldTarget, op: CompareOp, value: Literal, label: stri
   switch (t.type) {
     case 'boolean': {
       const b = typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : value;
-      if (typeof b !== 'boolean' || (op !== 'eq' && op !== 'ne')) throw bad(`${label} takes eq or ne with true or false`);
+      if (typeof b !== 'boolean' || (op !== 'eq' && op !== 'ne'))
+        throw bad(`${label} takes eq or ne with true or false`);
       return { op, field: t.field, value: b };
     }
     case 'dateTime':
       if (op === 'co' || op === 'sw' || op === 'ew') throw bad(`${label} is a date-time: use eq ne gt ge lt le`);
-      if (typeof value !== 'string' || !Number.isFinite(Date.parse(value))) throw bad(`${label} takes an ISO 8601 date-time string`);
+      if (typeof value !== 'string' || !Number.isFinite(Date.parse(value)))
+        throw bad(`${label} takes an ISO 8601 date-time string`);
       return { op, field: t.field, value };
     case 'id':
     case 'member': {
@@ -56,7 +81,8 @@ function fieldCompare(t: FieldTarget, op: CompareOp, value: Literal, label: stri
         throw bad(`${label} compares with an id`);
       }
       if (t.type === 'member' && op !== 'eq' && op !== 'ne') throw bad(`${label} takes eq or ne`);
-      if (t.type === 'member' && op === 'ne') return { op: 'not', item: { op: 'eq', field: t.field, value: Number(s) } };
+      if (t.type === 'member' && op === 'ne')
+        return { op: 'not', item: { op: 'eq', field: t.field, value: Number(s) } };
       if (op === 'co' || op === 'sw' || op === 'ew') throw bad(`${label} takes eq ne gt ge lt le`);
       return { op, field: t.field, value: Number(s) };
     }
@@ -76,7 +102,8 @@ function targetCompare(t: FieldTarget | ConstTarget, op: CompareOp | 'pr', value
 }
 
 /** An entry of a multi-valued attribute exists when its `value` does. */
-const exists = (e: Record<string, FieldTarget | ConstTarget>): Part => (e.value ? targetCompare(e.value, 'pr', null, 'value') : true);
+const exists = (e: Record<string, FieldTarget | ConstTarget>): Part =>
+  e.value ? targetCompare(e.value, 'pr', null, 'value') : true;
 
 function subOf(e: Record<string, FieldTarget | ConstTarget>, sub: string, label: string): FieldTarget | ConstTarget {
   const key = Object.keys(e).find((k) => k.toLowerCase() === sub.toLowerCase());
@@ -87,10 +114,14 @@ function subOf(e: Record<string, FieldTarget | ConstTarget>, sub: string, label:
 /** A filter inside `attr[...]`, for one entry: its paths name sub-attributes. */
 function inEntry(f: Filter, e: Record<string, FieldTarget | ConstTarget>, attr: string): Part {
   switch (f.op) {
-    case 'and': return and(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
-    case 'or': return or(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
-    case 'not': return not(inEntry(f.filter, e, attr));
-    case 'valuePath': throw bad('value filters cannot be nested');
+    case 'and':
+      return and(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
+    case 'or':
+      return or(inEntry(f.left, e, attr), inEntry(f.right, e, attr));
+    case 'not':
+      return not(inEntry(f.filter, e, attr));
+    case 'valuePath':
+      throw bad('value filters cannot be nested');
     default: {
       if (f.path.sub || f.path.schema) throw bad(`inside ${attr}[…] name sub-attributes alone (not ${show(f.path)})`);
       const t = subOf(e, f.path.attr, `${attr}.${f.path.attr}`);
@@ -101,9 +132,12 @@ function inEntry(f: Filter, e: Record<string, FieldTarget | ConstTarget>, attr: 
 
 function translate(f: Filter, resolve: Resolver): Part {
   switch (f.op) {
-    case 'and': return and(translate(f.left, resolve), translate(f.right, resolve));
-    case 'or': return or(translate(f.left, resolve), translate(f.right, resolve));
-    case 'not': return not(translate(f.filter, resolve));
+    case 'and':
+      return and(translate(f.left, resolve), translate(f.right, resolve));
+    case 'or':
+      return or(translate(f.left, resolve), translate(f.right, resolve));
+    case 'not':
+      return not(translate(f.filter, resolve));
     case 'valuePath': {
       const t = resolve(f.path);
       if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
@@ -116,7 +150,9 @@ function translate(f: Filter, resolve: Resolver): Part {
       const value = f.op === 'pr' ? null : f.value;
       if (t.kind !== 'multi') return targetCompare(t, f.op, value, show(f.path));
       const sub = f.path.sub ?? 'value';
-      return anyOf(t.entries.map((e) => and(exists(e), targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)))));
+      return anyOf(
+        t.entries.map((e) => and(exists(e), targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)))),
+      );
     }
   }
 }
@@ -127,15 +163,24 @@ function finish(p: Part): Cond {
   return p;
 }
 
-const field = (f: string, type: FieldKind = 'string', caseExact = false): FieldTarget => ({ kind: 'field', field: f, type, caseExact });
+const field = (f: string, type: FieldKind = 'string', caseExact = false): FieldTarget => ({
+  kind: 'field',
+  field: f,
+  type,
+  caseExact,
+});
 const konst = (value: Literal): ConstTarget => ({ kind: 'const', value });
 
 function metaTarget(sub: string | undefined, resourceType: string): Target | undefined {
   switch (sub?.toLowerCase()) {
-    case 'created': return field('createdAt', 'dateTime');
-    case 'lastmodified': return field('updatedAt', 'dateTime');
-    case 'resourcetype': return konst(resourceType);
-    default: return undefined;
+    case 'created':
+      return field('createdAt', 'dateTime');
+    case 'lastmodified':
+      return field('updatedAt', 'dateTime');
+    case 'resourcetype':
+      return konst(resourceType);
+    default:
+      return undefined;
   }
 }
 
@@ -160,12 +205,20 @@ export const userTarget: Resolver = (p) => {
   if (!isSchema(p, URN.user)) return undefined;
   if (a === 'meta') return metaTarget(p.sub, 'User');
   if (a === 'name') {
-    const byName: Record<string, Target> = { givenname: field('firstName'), familyname: field('lastName'), middlename: field('middleName') };
+    const byName: Record<string, Target> = {
+      givenname: field('firstName'),
+      familyname: field('lastName'),
+      middlename: field('middleName'),
+    };
     return s ? byName[s] : undefined;
   }
-  if (a === 'emails') return { kind: 'multi', entries: [{ value: field('email'), type: konst('work'), primary: konst(true) }] };
+  if (a === 'emails')
+    return { kind: 'multi', entries: [{ value: field('email'), type: konst('work'), primary: konst(true) }] };
   if (a === 'phonenumbers') {
-    return { kind: 'multi', entries: Object.entries(PHONE_FIELDS).map(([type, f]) => ({ value: field(f), type: konst(type) })) };
+    return {
+      kind: 'multi',
+      entries: Object.entries(PHONE_FIELDS).map(([type, f]) => ({ value: field(f), type: konst(type) })),
+    };
   }
   if (s) return undefined;
   const simple: Record<string, Target> = {
@@ -186,7 +239,8 @@ export const groupTarget: Resolver = (p) => {
   if (!isSchema(p, URN.group)) return undefined;
   const a = p.attr.toLowerCase();
   if (a === 'meta') return metaTarget(p.sub, 'Group');
-  if (a === 'members') return { kind: 'multi', entries: [{ value: field('member', 'member', true), type: konst('User') }] };
+  if (a === 'members')
+    return { kind: 'multi', entries: [{ value: field('member', 'member', true), type: konst('User') }] };
   if (p.sub) return undefined;
   const simple: Record<string, Target> = {
     id: field('id', 'id', true),
@@ -203,7 +257,8 @@ export const groupCondition = (f: Filter): GroupCondition => finish(translate(f,
 export function sortField(p: AttrPath, resolve: Resolver): string {
   const t = resolve(p);
   const f = t?.kind === 'multi' ? t.entries[0].value : t;
-  if (!f || f.kind !== 'field' || f.type === 'member') throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);
+  if (!f || f.kind !== 'field' || f.type === 'member')
+    throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);
   return f.field;
 }
 

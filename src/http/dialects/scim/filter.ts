@@ -104,7 +104,8 @@ export function splitAttrPath(word: string, opts: { allowBareSchema?: boolean } 
     if (rest === '' && opts.allowBareSchema) return { schema, attr: '' };
   }
   const parts = rest.split('.');
-  if (parts.length > 2 || parts.some((p) => !/^[A-Za-z$][A-Za-z0-9_\-$]*$/.test(p))) throw bad(`"${word}" is not a valid attribute path`);
+  if (parts.length > 2 || parts.some((p) => !/^[A-Za-z$][A-Za-z0-9_\-$]*$/.test(p)))
+    throw bad(`"${word}" is not a valid attribute path`);
   return { schema, attr: parts[0], ...(parts[1] !== undefined ? { sub: parts[1] } : {}) };
 }
 
@@ -114,7 +115,10 @@ const MAX_DEPTH = 32;
 class Parser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly toks: Token[], private readonly src: string) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly src: string,
+  ) {}
 
   private peek(): Token | undefined {
     return this.toks[this.i];
@@ -126,14 +130,18 @@ class Parser {
 
   private expect(t: '(' | ')' | '[' | ']'): void {
     const tok = this.toks[this.i];
-    if (tok?.t !== t) throw bad(`expected "${t}" ${tok ? `at position ${tok.pos}` : 'at the end'} in ${JSON.stringify(this.src)}`);
+    if (tok?.t !== t)
+      throw bad(`expected "${t}" ${tok ? `at position ${tok.pos}` : 'at the end'} in ${JSON.stringify(this.src)}`);
     this.i++;
   }
 
   parse(): Filter {
     const f = this.or(false);
     const tok = this.peek();
-    if (tok) throw bad(`unexpected ${tok.t === 'word' ? `"${tok.v}"` : tok.t === 'lit' ? 'value' : `"${tok.t}"`} at position ${tok.pos}`);
+    if (tok)
+      throw bad(
+        `unexpected ${tok.t === 'word' ? `"${tok.v}"` : tok.t === 'lit' ? 'value' : `"${tok.t}"`} at position ${tok.pos}`,
+      );
     return f;
   }
 
@@ -200,7 +208,8 @@ class Parser {
     const op = next.v.toLowerCase();
     this.i++;
     if (op === 'pr') return { op: 'pr', path };
-    if (!(COMPARE_OPS as readonly string[]).includes(op)) throw bad(`"${next.v}" is not a filter operator (eq ne co sw ew gt ge lt le pr)`);
+    if (!(COMPARE_OPS as readonly string[]).includes(op))
+      throw bad(`"${next.v}" is not a filter operator (eq ne co sw ew gt ge lt le pr)`);
     const val = this.peek();
     if (!val) throw bad(`"${tok.v} ${next.v}" needs a value`);
     this.i++;
@@ -287,7 +296,17 @@ export function compareValue(op: CompareOp, actual: unknown, expected: Literal, 
     throw bad(`${op} cannot compare booleans`);
   }
   if (typeof expected === 'number' && typeof actual === 'number') {
-    return { eq: actual === expected, ne: actual !== expected, gt: actual > expected, ge: actual >= expected, lt: actual < expected, le: actual <= expected, co: false, sw: false, ew: false }[op];
+    return {
+      eq: actual === expected,
+      ne: actual !== expected,
+      gt: actual > expected,
+      ge: actual >= expected,
+      lt: actual < expected,
+      le: actual <= expected,
+      co: false,
+      sw: false,
+      ew: false,
+    }[op];
   }
   let a = String(actual);
   let e = String(expected);
@@ -296,15 +315,24 @@ export function compareValue(op: CompareOp, actual: unknown, expected: Literal, 
     e = e.toLowerCase();
   }
   switch (op) {
-    case 'eq': return a === e;
-    case 'ne': return a !== e;
-    case 'co': return a.includes(e);
-    case 'sw': return a.startsWith(e);
-    case 'ew': return a.endsWith(e);
-    case 'gt': return a > e;
-    case 'ge': return a >= e;
-    case 'lt': return a < e;
-    case 'le': return a <= e;
+    case 'eq':
+      return a === e;
+    case 'ne':
+      return a !== e;
+    case 'co':
+      return a.includes(e);
+    case 'sw':
+      return a.startsWith(e);
+    case 'ew':
+      return a.endsWith(e);
+    case 'gt':
+      return a > e;
+    case 'ge':
+      return a >= e;
+    case 'lt':
+      return a < e;
+    case 'le':
+      return a <= e;
   }
 }
 
@@ -321,12 +349,18 @@ export function matchesEntry(f: Filter, entry: Record<string, unknown>, caseExac
     return key === undefined ? undefined : entry[key];
   };
   switch (f.op) {
-    case 'and': return matchesEntry(f.left, entry, caseExact) && matchesEntry(f.right, entry, caseExact);
-    case 'or': return matchesEntry(f.left, entry, caseExact) || matchesEntry(f.right, entry, caseExact);
-    case 'not': return !matchesEntry(f.filter, entry, caseExact);
-    case 'pr': return present(get(f.path));
-    case 'valuePath': throw bad('value filters cannot be nested');
-    default: return compareValue(f.op, get(f.path), f.value, caseExact(f.path.attr));
+    case 'and':
+      return matchesEntry(f.left, entry, caseExact) && matchesEntry(f.right, entry, caseExact);
+    case 'or':
+      return matchesEntry(f.left, entry, caseExact) || matchesEntry(f.right, entry, caseExact);
+    case 'not':
+      return !matchesEntry(f.filter, entry, caseExact);
+    case 'pr':
+      return present(get(f.path));
+    case 'valuePath':
+      throw bad('value filters cannot be nested');
+    default:
+      return compareValue(f.op, get(f.path), f.value, caseExact(f.path.attr));
   }
 }
 

@@ -14,7 +14,14 @@ export function toScimGroup(g: Group | GroupWithMembers, base: string): ScimDoc 
     ...(g.externalId ? { externalId: g.externalId } : {}),
     displayName: g.displayName,
     ...(hasMembers(g)
-      ? { members: g.members.map((m) => ({ value: String(m.userId), ...(m.display ? { display: m.display } : {}), $ref: `${base}/Users/${m.userId}`, type: 'User' })) }
+      ? {
+          members: g.members.map((m) => ({
+            value: String(m.userId),
+            ...(m.display ? { display: m.display } : {}),
+            $ref: `${base}/Users/${m.userId}`,
+            type: 'User',
+          })),
+        }
       : {}),
     meta: {
       resourceType: 'Group',
@@ -29,7 +36,8 @@ export function toScimGroup(g: Group | GroupWithMembers, base: string): ScimDoc 
 /** A user id as SCIM sends it ("42"); anything else is not one of ours. */
 function memberId(v: unknown): number {
   const s = typeof v === 'number' ? String(v) : v;
-  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s.trim())) throw scimInvalid('invalidValue', `member value ${JSON.stringify(v)} is not the id of a user`);
+  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s.trim()))
+    throw scimInvalid('invalidValue', `member value ${JSON.stringify(v)} is not the id of a user`);
   return Number(s.trim());
 }
 
@@ -42,7 +50,8 @@ export function fromScimGroup(doc: ScimDoc): GroupState {
   if (!Array.isArray(raw)) throw scimInvalid('invalidValue', 'members must be an array');
   for (const m of raw) {
     if (!isObject(m)) throw scimInvalid('invalidValue', 'each member must be an object with a value');
-    if (typeof m.type === 'string' && m.type.toLowerCase() === 'group') throw scimInvalid('invalidValue', 'nested groups are not supported: members must be users');
+    if (typeof m.type === 'string' && m.type.toLowerCase() === 'group')
+      throw scimInvalid('invalidValue', 'nested groups are not supported: members must be users');
     members.push(memberId(m.value));
   }
   return { displayName, externalId: optString(doc.externalId, 'externalId'), members };

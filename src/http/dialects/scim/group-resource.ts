@@ -14,7 +14,9 @@ export function groupResource(s: Services): ResourceOps {
 
     async get(ctx, id, projection) {
       // Entra reads groups with excludedAttributes=members: the members are then not even loaded.
-      const g = await s.groups.get(ctx.principal, ctx.tenantId, parseId(id, 'group'), { withMembers: wants(projection, 'members') });
+      const g = await s.groups.get(ctx.principal, ctx.tenantId, parseId(id, 'group'), {
+        withMembers: wants(projection, 'members'),
+      });
       return { doc: toScimGroup(g, ctx.base), version: g.version };
     },
 
@@ -36,7 +38,9 @@ export function groupResource(s: Services): ResourceOps {
 
     async replace(ctx, id, body, expectedVersion) {
       const state = fromScimGroup(canonicalize(GROUP_RESOURCE, body));
-      const g = await s.groups.update(ctx.principal, ctx.tenantId, parseId(id, 'group'), () => state, { expectedVersion });
+      const g = await s.groups.update(ctx.principal, ctx.tenantId, parseId(id, 'group'), () => state, {
+        expectedVersion,
+      });
       return { doc: toScimGroup(g, ctx.base), version: g.version };
     },
 

@@ -1,5 +1,13 @@
 import { scimInvalid } from './errors.ts';
-import { compareValue, equalities, matchesEntry, parsePatchPath, splitAttrPath, type Filter, type PatchPath } from './filter.ts';
+import {
+  compareValue,
+  equalities,
+  matchesEntry,
+  parsePatchPath,
+  splitAttrPath,
+  type Filter,
+  type PatchPath,
+} from './filter.ts';
 import { canonValue, isObject, type ScimDoc } from './document.ts';
 import { findDef, resolveAttr, type AttrDef, type ResourceSchema } from './resource-schemas.ts';
 
@@ -28,7 +36,8 @@ function targetOf(rs: ResourceSchema, pp: PatchPath, raw: string): Target {
     t.sub = sub;
   }
   if (pp.filter) {
-    if (!hit.def.multiValued) throw scimInvalid('invalidPath', `"${raw}": a value filter applies to multi-valued attributes only`);
+    if (!hit.def.multiValued)
+      throw scimInvalid('invalidPath', `"${raw}": a value filter applies to multi-valued attributes only`);
     t.filter = pp.filter;
   }
   return t;
@@ -40,7 +49,9 @@ function isIgnored(rs: ResourceSchema, pp: PatchPath): boolean {
   const names = rs.ignored.map((n) => n.toLowerCase());
   if (!core) return false;
   if (names.includes(pp.path.attr.toLowerCase())) return true;
-  return pp.path.attr.toLowerCase() === 'name' && pp.path.sub !== undefined && names.includes(pp.path.sub.toLowerCase());
+  return (
+    pp.path.attr.toLowerCase() === 'name' && pp.path.sub !== undefined && names.includes(pp.path.sub.toLowerCase())
+  );
 }
 
 const readOnly = (t: Target) => t.def.mutability === 'readOnly' || t.sub?.mutability === 'readOnly';
@@ -56,11 +67,15 @@ const caseExactOf = (def: AttrDef) => (sub: string) => findDef(def.subAttributes
 /** Whether an entry is the one a removal value names: every non-null sub-attribute given must match. */
 function sameEntry(def: AttrDef, entry: Record<string, unknown>, probe: unknown): boolean {
   if (!isObject(probe)) return compareValue('eq', entry.value, probe as string, caseExactOf(def)('value'));
-  const keys = Object.keys(probe).filter((k) => probe[k] !== null && probe[k] !== undefined && k !== 'display' && k !== '$ref');
+  const keys = Object.keys(probe).filter(
+    (k) => probe[k] !== null && probe[k] !== undefined && k !== 'display' && k !== '$ref',
+  );
   if (keys.length === 0) return false;
   return keys.every((k) => {
     const v = probe[k];
-    return typeof v === 'object' ? false : compareValue('eq', entry[k], v as string | number | boolean, caseExactOf(def)(k));
+    return typeof v === 'object'
+      ? false
+      : compareValue('eq', entry[k], v as string | number | boolean, caseExactOf(def)(k));
   });
 }
 
@@ -92,7 +107,8 @@ function apply(op: Op, t: Target, value: unknown, doc: ScimDoc): void {
       return;
     }
     const entryValue = t.sub ? value : canonValue({ ...t.def, multiValued: false }, value);
-    if (!t.sub && !isObject(entryValue)) throw scimInvalid('invalidValue', `the value for ${name}[…] must be an object`);
+    if (!t.sub && !isObject(entryValue))
+      throw scimInvalid('invalidValue', `the value for ${name}[…] must be an object`);
     if (hits.length === 0) {
       // Entra and Okta address an absent entry by filter (emails[type eq "work"].value): create it.
       const seed: Record<string, unknown> = {};
@@ -217,7 +233,8 @@ function applyPathless(rs: ResourceSchema, op: Op, value: unknown, doc: ScimDoc)
 export function applyPatch(rs: ResourceSchema, doc: ScimDoc, body: unknown): ScimDoc {
   if (!isObject(body)) throw scimInvalid('invalidSyntax', 'the request body must be a PatchOp object');
   const ops = field(body, 'operations');
-  if (!Array.isArray(ops) || ops.length === 0) throw scimInvalid('invalidSyntax', 'Operations must be a non-empty array');
+  if (!Array.isArray(ops) || ops.length === 0)
+    throw scimInvalid('invalidSyntax', 'Operations must be a non-empty array');
   const out = structuredClone(doc);
   for (const raw of ops) {
     if (!isObject(raw)) throw scimInvalid('invalidSyntax', 'each operation must be an object');
@@ -237,7 +254,9 @@ export function applyPatch(rs: ResourceSchema, doc: ScimDoc, body: unknown): Sci
     if (pp.path.attr === '' && pp.path.schema) {
       // The path is an extension URN itself: its value holds that extension's attributes.
       if (opName === 'remove') {
-        delete out[rs.extensions.find((e) => e.urn.toLowerCase() === pp.path.schema!.toLowerCase())?.urn ?? pp.path.schema];
+        delete out[
+          rs.extensions.find((e) => e.urn.toLowerCase() === pp.path.schema!.toLowerCase())?.urn ?? pp.path.schema
+        ];
         continue;
       }
       applyPathless(rs, opName, { [pp.path.schema]: value }, out);

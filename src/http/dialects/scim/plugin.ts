@@ -34,21 +34,37 @@ export const scimDialect: Dialect = {
   errorHandler: scimErrors,
   name: 'scim',
   prefix: PREFIX,
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       // application/json is parsed by Fastify's default parser; SCIM's own type reads the same way.
-      app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+      app.addContentTypeParser(
+        ['application/scim+json'],
+        { parseAs: 'string' },
+        app.getDefaultJsonParser('error', 'error'),
+      );
 
       app.setErrorHandler(scimErrors);
       app.setNotFoundHandler((req, reply) =>
-        reply.status(404).type(SCIM_CONTENT_TYPE).send(scimError({ status: 404, code: 'not_found', kind: 'not_found', message: `no SCIM endpoint ${req.method} ${req.url.split('?')[0]}` })),
+        reply
+          .status(404)
+          .type(SCIM_CONTENT_TYPE)
+          .send(
+            scimError({
+              status: 404,
+              code: 'not_found',
+              kind: 'not_found',
+              message: `no SCIM endpoint ${req.method} ${req.url.split('?')[0]}`,
+            }),
+          ),
       );
       app.addHook('onRequest', async (req) => {
         req.scimContext = contextOf(await services.auth.authenticate(apiKeyOf(req)), req);
       });
       app.addHook('onSend', (_req, reply, payload, done) => {
         const ct = reply.getHeader('content-type');
-        if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', SCIM_CONTENT_TYPE);
+        if (typeof ct === 'string' && ct.startsWith('application/json'))
+          reply.header('content-type', SCIM_CONTENT_TYPE);
         done(null, payload);
       });
 

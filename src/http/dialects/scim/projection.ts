@@ -31,7 +31,11 @@ export function parseProjection(attributes: unknown, excluded: unknown): Project
 const ALWAYS = new Set(['schemas', 'id']);
 
 /** Where a path points in a doc: the object holding it (core or an extension) and its key. */
-function locate(rs: ResourceSchema, doc: ScimDoc, p: AttrPath): { holder: Record<string, unknown>; key: string | undefined; ext?: string } | undefined {
+function locate(
+  rs: ResourceSchema,
+  doc: ScimDoc,
+  p: AttrPath,
+): { holder: Record<string, unknown>; key: string | undefined; ext?: string } | undefined {
   const ext = p.schema ? rs.extensions.find((e) => e.urn.toLowerCase() === p.schema!.toLowerCase()) : undefined;
   if (ext) {
     if (p.attr === '') return { holder: doc, key: ext.urn, ext: ext.urn };
@@ -75,7 +79,8 @@ export function project(rs: ResourceSchema, doc: ScimDoc, p: Projection): ScimDo
       const target = at.ext && path.attr !== '' ? ((out[at.ext] as ScimDoc | undefined) ??= {}) : out;
       const existing = target[at.key];
       if (path.sub && isObject(existing) && isObject(value)) target[at.key] = { ...existing, ...value };
-      else if (path.sub && Array.isArray(existing) && Array.isArray(value)) target[at.key] = existing.map((e, i) => ({ ...(e as object), ...(value[i] as object) }));
+      else if (path.sub && Array.isArray(existing) && Array.isArray(value))
+        target[at.key] = existing.map((e, i) => ({ ...(e as object), ...(value[i] as object) }));
       else target[at.key] = value;
     }
   }

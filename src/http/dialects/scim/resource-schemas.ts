@@ -34,10 +34,16 @@ const str = (name: string, description: string, o: Opts = {}) => attr(name, 'str
 
 /** The User schema as Roster supports it: only attributes that are stored (see mapping in user-mapping.ts). */
 export const USER_ATTRS: AttrDef[] = [
-  str('userName', 'Unique identifier for the User (core username), unique per tenant, compared case-insensitively.', { required: true, uniqueness: 'server' }),
+  str('userName', 'Unique identifier for the User (core username), unique per tenant, compared case-insensitively.', {
+    required: true,
+    uniqueness: 'server',
+  }),
   attr('name', 'complex', "The components of the user's name.", {
     subAttributes: [
-      str('formatted', 'The full name. Returned as given + middle + family name; a value sent (Entra maps one by default) is accepted and not stored.'),
+      str(
+        'formatted',
+        'The full name. Returned as given + middle + family name; a value sent (Entra maps one by default) is accepted and not stored.',
+      ),
       str('familyName', 'Family name (core lastName).'),
       str('givenName', 'Given name (core firstName).'),
       str('middleName', 'Middle name (core middleName).'),
@@ -52,31 +58,50 @@ export const USER_ATTRS: AttrDef[] = [
   str('locale', 'Default location for localization, e.g. en-US (custom attribute locale).'),
   str('timezone', 'Time zone, e.g. Europe/Paris (custom attribute timezone).'),
   attr('active', 'boolean', 'Whether the user may sign in (core active). Inactive users stay readable and filterable.'),
-  str('password', 'Write-only; hashed with argon2id, never returned. An empty string is ignored.', { mutability: 'writeOnly', returned: 'never' }),
-  attr('emails', 'complex', 'Email addresses. Roster stores ONE email per user (core email): the primary one, else the "work" one, else the first.', {
-    multiValued: true,
-    subAttributes: [
-      str('value', 'The email address.'),
-      str('display', 'Ignored on write.'),
-      str('type', 'work, home or other.', { canonicalValues: ['work', 'home', 'other'] }),
-      attr('primary', 'boolean', 'The stored email is always returned as primary.'),
-    ],
+  str('password', 'Write-only; hashed with argon2id, never returned. An empty string is ignored.', {
+    mutability: 'writeOnly',
+    returned: 'never',
   }),
-  attr('phoneNumbers', 'complex', 'Phone numbers, one per type: work, home, mobile, fax, pager, other (core phoneOffice, phoneHome, phoneMobile, fax, pager, phoneOther).', {
-    multiValued: true,
-    subAttributes: [
-      str('value', 'The phone number.'),
-      str('display', 'Ignored on write.'),
-      str('type', 'The slot it is stored in; any other type is stored as "other".', { canonicalValues: ['work', 'home', 'mobile', 'fax', 'pager', 'other'] }),
-      attr('primary', 'boolean', 'Ignored on write.'),
-    ],
-  }),
+  attr(
+    'emails',
+    'complex',
+    'Email addresses. Roster stores ONE email per user (core email): the primary one, else the "work" one, else the first.',
+    {
+      multiValued: true,
+      subAttributes: [
+        str('value', 'The email address.'),
+        str('display', 'Ignored on write.'),
+        str('type', 'work, home or other.', { canonicalValues: ['work', 'home', 'other'] }),
+        attr('primary', 'boolean', 'The stored email is always returned as primary.'),
+      ],
+    },
+  ),
+  attr(
+    'phoneNumbers',
+    'complex',
+    'Phone numbers, one per type: work, home, mobile, fax, pager, other (core phoneOffice, phoneHome, phoneMobile, fax, pager, phoneOther).',
+    {
+      multiValued: true,
+      subAttributes: [
+        str('value', 'The phone number.'),
+        str('display', 'Ignored on write.'),
+        str('type', 'The slot it is stored in; any other type is stored as "other".', {
+          canonicalValues: ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
+        }),
+        attr('primary', 'boolean', 'Ignored on write.'),
+      ],
+    },
+  ),
   attr('groups', 'complex', 'The groups the user is a direct member of (change them through /Groups).', {
     multiValued: true,
     mutability: 'readOnly',
     subAttributes: [
       str('value', 'The id of the group.', { mutability: 'readOnly', caseExact: true }),
-      attr('$ref', 'reference', 'The URI of the group.', { mutability: 'readOnly', referenceTypes: ['Group'], caseExact: true }),
+      attr('$ref', 'reference', 'The URI of the group.', {
+        mutability: 'readOnly',
+        referenceTypes: ['Group'],
+        caseExact: true,
+      }),
       str('display', 'The displayName of the group.', { mutability: 'readOnly' }),
       str('type', 'Always "direct".', { mutability: 'readOnly', canonicalValues: ['direct'] }),
     ],
@@ -99,12 +124,19 @@ export const ENTERPRISE_ATTRS: AttrDef[] = [
 ];
 
 export const GROUP_ATTRS: AttrDef[] = [
-  str('displayName', 'Name of the group, unique per tenant (case-insensitively).', { required: true, uniqueness: 'server' }),
+  str('displayName', 'Name of the group, unique per tenant (case-insensitively).', {
+    required: true,
+    uniqueness: 'server',
+  }),
   attr('members', 'complex', 'The users in the group (nested groups are not supported).', {
     multiValued: true,
     subAttributes: [
       str('value', 'The id of a user of the same tenant.', { mutability: 'immutable', caseExact: true }),
-      attr('$ref', 'reference', 'The URI of the user (ignored on write).', { mutability: 'immutable', referenceTypes: ['User'], caseExact: true }),
+      attr('$ref', 'reference', 'The URI of the user (ignored on write).', {
+        mutability: 'immutable',
+        referenceTypes: ['User'],
+        caseExact: true,
+      }),
       str('display', 'The displayName (else userName) of the user (read-only).', { mutability: 'readOnly' }),
       str('type', 'Always "User".', { mutability: 'immutable', canonicalValues: ['User'] }),
     ],
@@ -113,7 +145,12 @@ export const GROUP_ATTRS: AttrDef[] = [
 
 /** Attributes every resource has (RFC 7643 §3.1); not part of the published schemas. */
 export const COMMON_ATTRS: AttrDef[] = [
-  str('id', 'Identifier assigned by Roster.', { mutability: 'readOnly', returned: 'always', caseExact: true, uniqueness: 'server' }),
+  str('id', 'Identifier assigned by Roster.', {
+    mutability: 'readOnly',
+    returned: 'always',
+    caseExact: true,
+    uniqueness: 'server',
+  }),
   str('externalId', "The identifier of the resource in the client's system.", { caseExact: true }),
   attr('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
@@ -131,7 +168,16 @@ export const COMMON_ATTRS: AttrDef[] = [
  * RFC 7643 User attributes Roster does not store. Writes to them (IdPs send `roles: []`, addresses…)
  * are accepted and ignored rather than failing a whole provisioning call; they are not published.
  */
-export const IGNORED_USER_ATTRS = ['addresses', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates', 'honorificPrefix', 'honorificSuffix'];
+export const IGNORED_USER_ATTRS = [
+  'addresses',
+  'ims',
+  'photos',
+  'entitlements',
+  'roles',
+  'x509Certificates',
+  'honorificPrefix',
+  'honorificSuffix',
+];
 
 /** A resource type: its core schema and the extensions it accepts. */
 export interface ResourceSchema {
@@ -163,7 +209,11 @@ export const findDef = (defs: AttrDef[] | undefined, name: string): AttrDef | un
   defs?.find((d) => d.name.toLowerCase() === name.toLowerCase());
 
 /** Resolves a path's schema + attribute to its definition and the schema it lives in (null: core). */
-export function resolveAttr(rs: ResourceSchema, schema: string | undefined, name: string): { def: AttrDef; ext: string | null } | undefined {
+export function resolveAttr(
+  rs: ResourceSchema,
+  schema: string | undefined,
+  name: string,
+): { def: AttrDef; ext: string | null } | undefined {
   if (schema !== undefined) {
     if (schema.toLowerCase() === rs.core.urn.toLowerCase()) {
       const def = findDef(rs.core.attrs, name) ?? findDef(COMMON_ATTRS, name);

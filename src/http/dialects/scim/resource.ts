@@ -62,7 +62,8 @@ export interface RawListParams {
 /** Query string or /.search body → list parameters (RFC 7644 §3.4.2: out-of-range values are clamped). */
 export function listParams(raw: RawListParams): ListParams {
   const order = raw.sortOrder?.toLowerCase();
-  if (order !== undefined && order !== 'ascending' && order !== 'descending') throw scimInvalid('invalidValue', 'sortOrder must be ascending or descending');
+  if (order !== undefined && order !== 'ascending' && order !== 'descending')
+    throw scimInvalid('invalidValue', 'sortOrder must be ascending or descending');
   let sortBy: AttrPath | undefined;
   if (raw.sortBy) {
     try {
@@ -71,8 +72,10 @@ export function listParams(raw: RawListParams): ListParams {
       throw scimInvalid('invalidValue', `sortBy "${raw.sortBy}" is not an attribute path`);
     }
   }
-  if (raw.startIndex !== undefined && !Number.isInteger(raw.startIndex)) throw scimInvalid('invalidValue', 'startIndex must be an integer');
-  if (raw.count !== undefined && !Number.isInteger(raw.count)) throw scimInvalid('invalidValue', 'count must be an integer');
+  if (raw.startIndex !== undefined && !Number.isInteger(raw.startIndex))
+    throw scimInvalid('invalidValue', 'startIndex must be an integer');
+  if (raw.count !== undefined && !Number.isInteger(raw.count))
+    throw scimInvalid('invalidValue', 'count must be an integer');
   return {
     filter: raw.filter !== undefined && raw.filter !== '' ? parseFilter(raw.filter) : undefined,
     sortBy,

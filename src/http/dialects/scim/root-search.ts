@@ -17,33 +17,45 @@ async function total(ctx: ScimContext, ops: ResourceOps, p: ListParams): Promise
 }
 
 /** POST /.search: Users then Groups as one list, paged across both. */
-export const rootSearchRoutes = (resources: ResourceOps[]): FastifyPluginAsyncTypebox =>
+export const rootSearchRoutes =
+  (resources: ResourceOps[]): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.post('/.search', { schema: { tags: ['scim: search'], summary: 'Search every resource type at once', body: SearchBody, response: { 200: ListResponse, 400: ScimErrorBody, 401: ScimErrorBody, 403: ScimErrorBody } } }, async (req, reply) => {
-      const ctx = ctxOf(req);
-      const p = listParams(req.body);
-      const totals = await Promise.all(resources.map((r) => total(ctx, r, p)));
-      if (totals.every((t) => t instanceof Error)) throw totals[0];
-      const docs: { ops: ResourceOps; doc: Record<string, unknown> }[] = [];
-      let skip = p.startIndex - 1;
-      let want = p.count;
-      for (const [i, ops] of resources.entries()) {
-        const n = totals[i];
-        if (n instanceof Error || n === 0) continue;
-        if (skip >= n) {
-          skip -= n;
-          continue;
+    app.post(
+      '/.search',
+      {
+        schema: {
+          tags: ['scim: search'],
+          summary: 'Search every resource type at once',
+          body: SearchBody,
+          response: { 200: ListResponse, 400: ScimErrorBody, 401: ScimErrorBody, 403: ScimErrorBody },
+        },
+      },
+      async (req, reply) => {
+        const ctx = ctxOf(req);
+        const p = listParams(req.body);
+        const totals = await Promise.all(resources.map((r) => total(ctx, r, p)));
+        if (totals.every((t) => t instanceof Error)) throw totals[0];
+        const docs: { ops: ResourceOps; doc: Record<string, unknown> }[] = [];
+        let skip = p.startIndex - 1;
+        let want = p.count;
+        for (const [i, ops] of resources.entries()) {
+          const n = totals[i];
+          if (n instanceof Error || n === 0) continue;
+          if (skip >= n) {
+            skip -= n;
+            continue;
+          }
+          if (want > 0) {
+            const page = await ops.list(ctx, { ...p, startIndex: skip + 1, count: want });
+            for (const doc of page.docs) docs.push({ ops, doc });
+            want -= page.docs.length;
+          }
+          skip = 0;
         }
-        if (want > 0) {
-          const page = await ops.list(ctx, { ...p, startIndex: skip + 1, count: want });
-          for (const doc of page.docs) docs.push({ ops, doc });
-          want -= page.docs.length;
-        }
-        skip = 0;
-      }
-      const sum = totals.reduce<number>((a, t) => a + (t instanceof Error ? 0 : t), 0);
-      const body = listResponse({ total: sum, docs: docs.map((d) => d.doc) }, p, (d) => d);
-      body.Resources = docs.map((d) => project(d.ops.schema, d.doc, p.projection));
-      return reply.status(200).send(body);
-    });
+        const sum = totals.reduce<number>((a, t) => a + (t instanceof Error ? 0 : t), 0);
+        const body = listResponse({ total: sum, docs: docs.map((d) => d.doc) }, p, (d) => d);
+        body.Resources = docs.map((d) => project(d.ops.schema, d.doc, p.projection));
+        return reply.status(200).send(body);
+      },
+    );
   };

@@ -63,7 +63,9 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
     organization: u.company,
     division: attrText(a, ENTERPRISE_CUSTOM.division),
     department: u.department,
-    manager: attrText(a, MANAGER_ATTRIBUTE) ? { value: attrText(a, MANAGER_ATTRIBUTE), $ref: `${base}/Users/${attrText(a, MANAGER_ATTRIBUTE)}` } : null,
+    manager: attrText(a, MANAGER_ATTRIBUTE)
+      ? { value: attrText(a, MANAGER_ATTRIBUTE), $ref: `${base}/Users/${attrText(a, MANAGER_ATTRIBUTE)}` }
+      : null,
   });
   const phones = (Object.entries(PHONE_FIELDS) as [PhoneType, keyof User][])
     .filter(([, f]) => u[f])
@@ -88,7 +90,16 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
     active: u.active,
     ...(u.email ? { emails: [{ value: u.email, type: 'work', primary: true }] } : {}),
     ...(phones.length ? { phoneNumbers: phones } : {}),
-    ...(groups ? { groups: groups.map((g) => ({ value: String(g.id), display: g.displayName, $ref: `${base}/Groups/${g.id}`, type: 'direct' })) } : {}),
+    ...(groups
+      ? {
+          groups: groups.map((g) => ({
+            value: String(g.id),
+            display: g.displayName,
+            $ref: `${base}/Groups/${g.id}`,
+            type: 'direct',
+          })),
+        }
+      : {}),
     ...(Object.keys(enterprise).length ? { [URN.enterprise]: enterprise } : {}),
     meta: {
       resourceType: 'User',
@@ -100,7 +111,8 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
   };
 }
 
-const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isObject) : []) as Record<string, unknown>[];
+const list = (v: unknown): Record<string, unknown>[] =>
+  (Array.isArray(v) ? v.filter(isObject) : []) as Record<string, unknown>[];
 
 /** The one email Roster stores: the primary, else the "work" one, else the first with a value. */
 function pickEmail(v: unknown): string | null {

@@ -12,8 +12,18 @@ import { fromScimUser, toScimUser } from './user-mapping.ts';
 /** SCIM Users over UserService: every write goes through its rules, hashing and audit trail. */
 export function userResource(s: Services): ResourceOps {
   async function render(ctx: ScimContext, users: User[], projection: Projection) {
-    const groups = wants(projection, 'groups') && users.length ? await s.groups.groupsOfUsers(ctx.principal, ctx.tenantId, users.map((u) => u.id)) : undefined;
-    return users.map((u) => ({ doc: toScimUser(u, ctx.base, groups ? (groups.get(u.id) ?? []) : undefined), version: u.version }));
+    const groups =
+      wants(projection, 'groups') && users.length
+        ? await s.groups.groupsOfUsers(
+            ctx.principal,
+            ctx.tenantId,
+            users.map((u) => u.id),
+          )
+        : undefined;
+    return users.map((u) => ({
+      doc: toScimUser(u, ctx.base, groups ? (groups.get(u.id) ?? []) : undefined),
+      version: u.version,
+    }));
   }
   const all: Projection = { attributes: [], excluded: [] };
 
@@ -22,7 +32,8 @@ export function userResource(s: Services): ResourceOps {
 
     async get(ctx, id, projection) {
       const userId = parseId(id, 'user');
-      if (!wants(projection, 'groups')) return (await render(ctx, [await s.users.get(ctx.principal, ctx.tenantId, userId)], projection))[0];
+      if (!wants(projection, 'groups'))
+        return (await render(ctx, [await s.users.get(ctx.principal, ctx.tenantId, userId)], projection))[0];
       // The user and its groups in one read.
       const u = await s.users.getWithGroups(ctx.principal, ctx.tenantId, userId);
       return { doc: toScimUser(u, ctx.base, u.groups), version: u.version };
@@ -49,7 +60,13 @@ export function userResource(s: Services): ResourceOps {
 
     async replace(ctx, id, body, expectedVersion) {
       const doc = canonicalize(USER_RESOURCE, body);
-      const u = await s.scimUsers.modify(ctx.principal, ctx.tenantId, parseId(id, 'user'), (cur) => fromScimUser(doc, cur.attributes), { expectedVersion });
+      const u = await s.scimUsers.modify(
+        ctx.principal,
+        ctx.tenantId,
+        parseId(id, 'user'),
+        (cur) => fromScimUser(doc, cur.attributes),
+        { expectedVersion },
+      );
       return (await render(ctx, [u], all))[0];
     },
 

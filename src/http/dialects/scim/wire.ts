@@ -8,13 +8,24 @@ import { Type } from '@sinclair/typebox';
 const Open = { additionalProperties: true } as const;
 
 export const ScimErrorBody = Type.Object(
-  { schemas: Type.Array(Type.String()), status: Type.String(), scimType: Type.Optional(Type.String()), detail: Type.String() },
+  {
+    schemas: Type.Array(Type.String()),
+    status: Type.String(),
+    scimType: Type.Optional(Type.String()),
+    detail: Type.String(),
+  },
   { $id: 'ScimError' },
 );
 
 // Optional members: `attributes=meta.version` returns a partial meta.
 const Meta = Type.Partial(
-  Type.Object({ resourceType: Type.String(), created: Type.String(), lastModified: Type.String(), location: Type.String(), version: Type.String() }),
+  Type.Object({
+    resourceType: Type.String(),
+    created: Type.String(),
+    lastModified: Type.String(),
+    location: Type.String(),
+    version: Type.String(),
+  }),
   Open,
 );
 
@@ -36,7 +47,14 @@ export const PatchBody = Type.Object(
     schemas: Type.Optional(Type.Array(Type.String())),
     Operations: Type.Optional(
       Type.Array(
-        Type.Object({ op: Type.String({ description: 'add, remove or replace (any case)' }), path: Type.Optional(Type.Union([Type.String(), Type.Null()])), value: Type.Optional(Type.Unknown()) }, Open),
+        Type.Object(
+          {
+            op: Type.String({ description: 'add, remove or replace (any case)' }),
+            path: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+            value: Type.Optional(Type.Unknown()),
+          },
+          Open,
+        ),
       ),
     ),
   },
@@ -55,7 +73,12 @@ export const ListResponse = Type.Object(
 );
 
 export const ListQuery = Type.Object({
-  filter: Type.Optional(Type.String({ maxLength: 4096, description: 'RFC 7644 §3.4.2.2, e.g. userName eq "ann" or emails[type eq "work" and value co "@x.io"]' })),
+  filter: Type.Optional(
+    Type.String({
+      maxLength: 4096,
+      description: 'RFC 7644 §3.4.2.2, e.g. userName eq "ann" or emails[type eq "work" and value co "@x.io"]',
+    }),
+  ),
   sortBy: Type.Optional(Type.String({ maxLength: 256 })),
   sortOrder: Type.Optional(Type.String({ maxLength: 16, description: 'ascending (default) or descending' })),
   startIndex: Type.Optional(Type.Integer({ description: '1-based; values below 1 count as 1' })),
@@ -105,5 +128,8 @@ export const BulkBody = Type.Object(
   { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest' },
 );
 
-export const BulkResponse = Type.Object({ schemas: Type.Array(Type.String()), Operations: Type.Array(Type.Unknown()) }, Open);
+export const BulkResponse = Type.Object(
+  { schemas: Type.Array(Type.String()), Operations: Type.Array(Type.Unknown()) },
+  Open,
+);
 export const AnyDoc = Type.Object({}, Open);

@@ -5,8 +5,22 @@ import type { IdentifyInput } from '../../../services/usermost-service.ts';
 
 /** Core fields a Usermost body names directly (DESIGN.md); every other key is a custom attribute. */
 export const USERMOST_FIELDS = [
-  'username', 'email', 'firstName', 'middleName', 'lastName', 'company', 'title', 'department', 'website',
-  'phoneHome', 'phoneOffice', 'phoneMobile', 'phoneTollFree', 'phoneOther', 'pager', 'fax',
+  'username',
+  'email',
+  'firstName',
+  'middleName',
+  'lastName',
+  'company',
+  'title',
+  'department',
+  'website',
+  'phoneHome',
+  'phoneOffice',
+  'phoneMobile',
+  'phoneTollFree',
+  'phoneOther',
+  'pager',
+  'fax',
 ] as const satisfies readonly ProfileField[];
 const CORE = new Set<string>([...USERMOST_FIELDS, 'gender']);
 /** Keys the server owns, and a secret that must never be kept as a plain-text attribute. */
@@ -54,7 +68,8 @@ export interface EventWire {
 export const eventInput = (e: EventWire, field = ''): EventInput => ({
   externalId: e.userId,
   eventName: e.eventName,
-  eventTime: e.eventTime === undefined ? undefined : parseDateTime(e.eventTime, field ? `${field}.eventTime` : 'eventTime'),
+  eventTime:
+    e.eventTime === undefined ? undefined : parseDateTime(e.eventTime, field ? `${field}.eventTime` : 'eventTime'),
   params: e.params,
 });
 

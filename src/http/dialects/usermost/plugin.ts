@@ -60,7 +60,8 @@ export function usermostErrors(err: unknown, req: FastifyRequest, reply: Fastify
   // The seed knows one code for a bad body: an oversized or non-JSON one is a 400 too.
   const status = p.status === 413 || p.status === 415 ? 400 : p.status;
   const limit = req.routeOptions.bodyLimit;
-  const message = p.status === 413 && limit ? `the request body is larger than the ${limit / (1024 * 1024)} MiB limit` : p.message;
+  const message =
+    p.status === 413 && limit ? `the request body is larger than the ${limit / (1024 * 1024)} MiB limit` : p.message;
   return reply.status(status).send(failure(message));
 }
 
@@ -68,13 +69,16 @@ export const usermostDialect: Dialect = {
   errorHandler: usermostErrors,
   name: 'usermost',
   prefix: USERMOST_PREFIX,
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       app.decorateRequest('usermost', null);
       registerBodyParser(app);
 
       app.setErrorHandler(usermostErrors);
-      app.setNotFoundHandler((req, reply) => reply.status(404).send(failure(`invalid URL: no route for ${req.method} ${req.url.split('?')[0]}`)));
+      app.setNotFoundHandler((req, reply) =>
+        reply.status(404).send(failure(`invalid URL: no route for ${req.method} ${req.url.split('?')[0]}`)),
+      );
 
       // Before the body is read: a request without access learns nothing about its body.
       app.addHook('onRequest', async (req) => {

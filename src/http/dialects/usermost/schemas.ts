@@ -6,7 +6,12 @@ import { USERMOST_FIELDS } from './mapping.ts';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', examples: ['2013-01-26T07:31:05+0000'] });
 // At most 500 characters: the router's limit for a path segment, so every user stays reachable at /users/{userId}.
-const UserId = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'your id of the user; never changes' });
+const UserId = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  pattern: '\\S',
+  description: 'your id of the user; never changes',
+});
 
 /** Every answer, success or error, is wrapped in this container (seed 000). */
 export const Container = <T extends TSchema>(data: T) =>
@@ -22,13 +27,18 @@ export const ErrorContainer = Container(Type.Null());
 export const errors = { 400: ErrorContainer, 401: ErrorContainer, 404: ErrorContainer };
 
 export const LicenseParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }) });
-export const UserParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }), userId: Type.String({ minLength: 1, maxLength: 500 }) });
+export const UserParams = Type.Object({
+  licenseCode: Type.String({ maxLength: 64 }),
+  userId: Type.String({ minLength: 1, maxLength: 500 }),
+});
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: '1-based' }),
 });
 
-const coreProps = Object.fromEntries(USERMOST_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))]));
+const coreProps = Object.fromEntries(
+  USERMOST_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))]),
+);
 
 /** identify-or-update: userId, known core fields, and any other key as a custom attribute. */
 export const UserWrite = Type.Object(
@@ -37,12 +47,18 @@ export const UserWrite = Type.Object(
     ...coreProps,
     gender: Type.Optional(Nullable(Type.Union(GENDERS.map((g) => Type.Literal(g))))),
   },
-  { additionalProperties: true, description: 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$; null removes it)' },
+  {
+    additionalProperties: true,
+    description: 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$; null removes it)',
+  },
 );
 
 export const Profile = Type.Object(
   { userId: Type.String(), createdAt: Timestamp, updatedAt: Timestamp },
-  { additionalProperties: true, description: 'userId, the core fields that are set, the custom attributes, createdAt, updatedAt' },
+  {
+    additionalProperties: true,
+    description: 'userId, the core fields that are set, the custom attributes, createdAt, updatedAt',
+  },
 );
 export const UserList = Type.Object({
   users: Type.Array(Profile),
@@ -57,7 +73,9 @@ export const EventWrite = Type.Object(
   {
     userId: UserId,
     eventName: Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX }),
-    eventTime: Type.Optional(Type.String({ maxLength: 64, description: 'e.g. 2013-01-26T07:31:05+0000; default: now' })),
+    eventTime: Type.Optional(
+      Type.String({ maxLength: 64, description: 'e.g. 2013-01-26T07:31:05+0000; default: now' }),
+    ),
     params: Type.Optional(Params),
   },
   { additionalProperties: false },

@@ -32,14 +32,22 @@ export function activeOf(v: unknown): boolean | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === 1 || v === '1' || v === true) return true;
   if (v === 0 || v === '0' || v === false) return false;
-  throw invalid('usr.invalid_active', `active must be 0 or 1 ("0"/"1" and true/false are accepted too), not ${JSON.stringify(v)}`, 'active');
+  throw invalid(
+    'usr.invalid_active',
+    `active must be 0 or 1 ("0"/"1" and true/false are accepted too), not ${JSON.stringify(v)}`,
+    'active',
+  );
 }
 
 function accountIdOf(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-    throw invalid('usr.invalid_account', `defaultAccountId must be a positive integer account id, not ${JSON.stringify(v)}`, 'defaultAccountId');
+    throw invalid(
+      'usr.invalid_account',
+      `defaultAccountId must be a positive integer account id, not ${JSON.stringify(v)}`,
+      'defaultAccountId',
+    );
   }
   return n;
 }

@@ -21,7 +21,8 @@ export function messageOf(p: HttpProblem): string {
   if (p.code === 'tenant.not_found') return p.message.replace(/^tenant /, 'account ');
   if (p.code === 'user.username_taken') return 'a user with this username already exists in this account';
   if (p.code === 'user.email_taken') return 'a user with this emailAddress already exists in this account';
-  if (p.code === 'user.external_id_taken') return 'a user with the same externalId (set through another API) already exists in this account';
+  if (p.code === 'user.external_id_taken')
+    return 'a user with the same externalId (set through another API) already exists in this account';
   const field = p.field ?? '';
   const wire = WIRE_NAME[field];
   if (wire && field !== wire && p.message.startsWith(`${field} `)) return wire + p.message.slice(field.length);
@@ -43,7 +44,13 @@ function registerBodyParsers(app: FastifyInstance): void {
   // '*' also receives bodies sent without any Content-Type; any other type is refused.
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     if (req.headers['content-type'] !== undefined) {
-      return done(new DomainError('unsupported_media_type', 'usr.unsupported_media_type', 'send the body as JSON (Content-Type: application/json or text/javascript)'));
+      return done(
+        new DomainError(
+          'unsupported_media_type',
+          'usr.unsupported_media_type',
+          'send the body as JSON (Content-Type: application/json or text/javascript)',
+        ),
+      );
     }
     parse(req, body as string, done);
   });
@@ -62,7 +69,9 @@ function configureScope(app: FastifyInstance, services: Services): void {
   registerBodyParsers(app);
   app.setErrorHandler(usrErrors);
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
   // Before the body is read: a request without a valid key learns nothing from its body.
   app.addHook('onRequest', async (req) => {
@@ -81,7 +90,8 @@ const usrScope = (name: string, prefix: string, routes: (s: Services) => Fastify
   errorHandler: usrErrors,
   name,
   prefix,
-  plugin: (services: Services): FastifyPluginAsync =>
+  plugin:
+    (services: Services): FastifyPluginAsync =>
     async (app) => {
       app.decorateRequest('usrPrincipal', null);
       configureScope(app, services);

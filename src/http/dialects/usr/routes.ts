@@ -10,31 +10,39 @@ const tags = ['usr (seed 003)'];
 const errors = { 400: UsrError, 401: UsrError, 403: UsrError, 404: UsrError, 409: UsrError, 415: UsrError };
 
 /** getUserListByAccountId: served under /usr and /pub/usr alike. */
-export const listRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const listRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/acc/:accountId',
       {
         schema: {
           tags,
-          summary: "List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count",
+          summary:
+            "List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count",
           params: AccountIdParams,
           querystring: UsrListQuery,
           response: { 200: Type.Array(UsrUser), ...errors },
         },
       },
       async (req, reply) => {
-        const page = await s.usr.list(principalOf(req), req.params.accountId, { limit: req.query.limit ?? MAX_PAGE, offset: req.query.offset ?? 0 });
+        const page = await s.usr.list(principalOf(req), req.params.accountId, {
+          limit: req.query.limit ?? MAX_PAGE,
+          offset: req.query.offset ?? 0,
+        });
         return reply.header('x-total-count', String(page.total)).send(page.items.map(usrWire));
       },
     );
   };
 
-const addSummary = 'Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1)';
-const modifySummary = 'Modify a user: only the fields sent change; another defaultAccountId moves the user to that account';
+const addSummary =
+  'Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1)';
+const modifySummary =
+  'Modify a user: only the fields sent change; another defaultAccountId moves the user to that account';
 
 /** getUser, addUser (POST/PUT /new), modifyUser (POST/PUT /{userId}), deleteUser. */
-export const userRoutes = (s: Services): FastifyPluginAsyncTypebox =>
+export const userRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     for (const method of ['POST', 'PUT'] as const) {
       app.route({
@@ -49,17 +57,38 @@ export const userRoutes = (s: Services): FastifyPluginAsyncTypebox =>
       app.route({
         method,
         url: '/:userId',
-        schema: { tags, summary: modifySummary, params: UserIdParams, body: UsrWrite, response: { 200: UsrUser, ...errors } },
+        schema: {
+          tags,
+          summary: modifySummary,
+          params: UserIdParams,
+          body: UsrWrite,
+          response: { 200: UsrUser, ...errors },
+        },
         handler: async (req) => usrWire(await s.usr.modify(principalOf(req), req.params.userId, modifyOf(req.body))),
       });
     }
 
-    app.get('/:userId', { schema: { tags, summary: 'Get a user by userId', params: UserIdParams, response: { 200: UsrUser, ...errors } } }, async (req) =>
-      usrWire(await s.usr.get(principalOf(req), req.params.userId)),
+    app.get(
+      '/:userId',
+      {
+        schema: { tags, summary: 'Get a user by userId', params: UserIdParams, response: { 200: UsrUser, ...errors } },
+      },
+      async (req) => usrWire(await s.usr.get(principalOf(req), req.params.userId)),
     );
 
-    app.delete('/:userId', { schema: { tags, summary: 'Delete a user (204)', params: UserIdParams, response: { 204: Type.Null(), ...errors } } }, async (req, reply) => {
-      await s.usr.delete(principalOf(req), req.params.userId);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/:userId',
+      {
+        schema: {
+          tags,
+          summary: 'Delete a user (204)',
+          params: UserIdParams,
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (req, reply) => {
+        await s.usr.delete(principalOf(req), req.params.userId);
+        return reply.status(204).send(null);
+      },
+    );
   };

@@ -27,7 +27,9 @@ export const AccountIdParams = Type.Object({ accountId: Id() });
 
 export const UsrListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE, description: `at most ${MAX_PAGE}` })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE, description: `at most ${MAX_PAGE}` }),
+    ),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 })),
   },
   { additionalProperties: false },
@@ -45,12 +47,20 @@ export const UsrWrite = Type.Object(
     contactName: Text('name of the user'),
     emailAddress: Text('email address'),
     defaultAccountId: Type.Optional(
-      Nullable(Type.Union([Id(), Type.String({ pattern: '^[0-9]{1,15}$' })], { description: "id of the user's default account (an integer; a digit string is accepted)" })),
+      Nullable(
+        Type.Union([Id(), Type.String({ pattern: '^[0-9]{1,15}$' })], {
+          description: "id of the user's default account (an integer; a digit string is accepted)",
+        }),
+      ),
     ),
     username: Text('username'),
     password: Type.Optional(Nullable(Type.String({ maxLength: 1024, description: 'write-only' }))),
     active: Type.Optional(
-      Nullable(Type.Union([Type.Integer(), Type.String(), Type.Boolean()], { description: 'is the user active: 0 or 1 ("0"/"1" and true/false are accepted too)' })),
+      Nullable(
+        Type.Union([Type.Integer(), Type.String(), Type.Boolean()], {
+          description: 'is the user active: 0 or 1 ("0"/"1" and true/false are accepted too)',
+        }),
+      ),
     ),
     userId: Type.Optional(Type.Unknown({ description: 'read-only; ignored, so a user read can be sent back' })),
   },
