@@ -107,6 +107,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     routerOptions: { maxParamLength: 500 },
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return dialectOf(url)?.rewriteUrl?.(url) ?? url;
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: undefined,

@@ -14,6 +14,8 @@ export interface Dialect {
   plugin(services: Services): FastifyPluginAsync;
   /** Renders an error in the dialect's envelope (its routes' error handler; also used for errors found before routing). */
   errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): unknown;
+  /** Rewrites a URL under the prefix before routing (SCIM: endpoint names in any case, a trailing slash). */
+  rewriteUrl?(url: string): string;
 }
 
 /** The dialect whose prefix a URL is under (the longest prefix wins). */

@@ -34,8 +34,32 @@ type Token =
 const WORD = /[A-Za-z$_][A-Za-z0-9_\-.:$]*/y;
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING = /"(?:[^"\\]|\\.)*"/y;
+/** An unquoted comparison value runs to the next space, parenthesis or bracket. */
+const BARE = /[^\s()[\]"]+/y;
 
 const bad = (detail: string) => scimInvalid('invalidFilter', detail);
+
+/** After `attr op` comes a value: clients send it unquoted too (`userName sw O`, a bare date-time). */
+function atValue(out: Token[]): boolean {
+  const op = out[out.length - 1];
+  const attr = out[out.length - 2];
+  return (
+    op?.t === 'word' &&
+    attr?.t === 'word' &&
+    (COMPARE_OPS as readonly string[]).includes(op.v.toLowerCase()) &&
+    !/^(and|or|not)$/i.test(attr.v)
+  );
+}
+
+/** An unquoted value: true/false/null and numbers written canonically keep their type; anything else is a string. */
+function bareLiteral(raw: string, pos: number): Literal {
+  const w = raw.toLowerCase();
+  if (w === 'true' || w === 'false') return w === 'true';
+  if (w === 'null') return null;
+  if (String(Number(raw)) === raw) return Number(raw);
+  if (raw.includes('\u0000')) throw bad(`the value at position ${pos} holds a NUL character`);
+  return raw;
+}
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -66,6 +90,15 @@ function tokenize(src: string): Token[] {
       out.push({ t: 'lit', v, pos: i });
       i += m[0].length;
       continue;
+    }
+    if (atValue(out)) {
+      BARE.lastIndex = i;
+      const b = BARE.exec(src);
+      if (b) {
+        out.push({ t: 'lit', v: bareLiteral(b[0], i), pos: i });
+        i += b[0].length;
+        continue;
+      }
     }
     NUMBER.lastIndex = i;
     const n = NUMBER.exec(src);

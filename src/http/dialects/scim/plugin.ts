@@ -12,6 +12,7 @@ import { resourceRoutes } from './resource-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { bulkRoutes } from './bulk.ts';
 import { rootSearchRoutes } from './root-search.ts';
+import { canonicalUrl, recordEndpoint } from './endpoint-names.ts';
 
 /**
  * SCIM 2.0 (RFC 7643/7644) for identity providers such as Okta and Microsoft Entra ID: Users and
@@ -34,6 +35,7 @@ export const scimDialect: Dialect = {
   errorHandler: scimErrors,
   name: 'scim',
   prefix: PREFIX,
+  rewriteUrl: canonicalUrl,
   plugin:
     (services: Services): FastifyPluginAsync =>
     async (app) => {
@@ -44,6 +46,7 @@ export const scimDialect: Dialect = {
         app.getDefaultJsonParser('error', 'error'),
       );
 
+      app.addHook('onRoute', (r) => recordEndpoint(r.url));
       app.setErrorHandler(scimErrors);
       app.setNotFoundHandler((req, reply) =>
         reply

@@ -1,27 +1,57 @@
 import { isObject, type ScimDoc } from './document.ts';
 import { scimInvalid } from './errors.ts';
-import { splitAttrPath, type AttrPath } from './filter.ts';
-import type { ResourceSchema } from './resource-schemas.ts';
+import { matchesEntry, parsePatchPath, splitAttrPath, type AttrPath, type Filter } from './filter.ts';
+import { findDef, resolveAttr, type ResourceSchema } from './resource-schemas.ts';
+
+/** An attribute to return or leave out; a value path (`emails[type eq "work"]`) narrows a multi-valued one to its matching entries. */
+export type Selector = AttrPath & { filter?: Filter };
 
 /** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5), parsed once per request. */
 export interface Projection {
-  attributes: AttrPath[];
-  excluded: AttrPath[];
+  attributes: Selector[];
+  excluded: Selector[];
 }
 
-function parseList(v: unknown, name: string): AttrPath[] {
+/** Splits a comma-separated list at the commas outside value filters and quoted strings. */
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '[') depth++;
+    else if (c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+function parseSelector(x: string, name: string): Selector {
+  try {
+    if (!x.includes('[')) return splitAttrPath(x, { allowBareSchema: true });
+    const pp = parsePatchPath(x);
+    return { ...pp.path, ...(pp.filter ? { filter: pp.filter } : {}) };
+  } catch {
+    throw scimInvalid('invalidValue', `${name}: "${x}" is not an attribute path`);
+  }
+}
+
+function parseList(v: unknown, name: string): Selector[] {
   if (v === undefined || v === null || v === '') return [];
-  const items = Array.isArray(v) ? v : String(v).split(',');
+  const items = Array.isArray(v) ? v.map(String) : splitTop(String(v));
   return items
-    .map((x) => String(x).trim())
+    .map((x) => x.trim())
     .filter((x) => x !== '')
-    .map((x) => {
-      try {
-        return splitAttrPath(x, { allowBareSchema: true });
-      } catch {
-        throw scimInvalid('invalidValue', `${name}: "${x}" is not an attribute path`);
-      }
-    });
+    .map((x) => parseSelector(x, name));
 }
 
 export function parseProjection(attributes: unknown, excluded: unknown): Projection {
@@ -65,6 +95,13 @@ export function wants(p: Projection, attr: string): boolean {
   return p.attributes.some((x) => !x.schema && x.attr.toLowerCase() === a);
 }
 
+/** The entries of a multi-valued attribute a selector's value filter matches (sub-attribute names compare as the schema says). */
+function matching(rs: ResourceSchema, path: Selector, v: unknown): unknown[] {
+  const def = resolveAttr(rs, path.schema, path.attr)?.def;
+  const caseExact = (sub: string) => findDef(def?.subAttributes, sub)?.caseExact ?? false;
+  return (Array.isArray(v) ? v : [v]).filter((e) => isObject(e) && matchesEntry(path.filter!, e, caseExact));
+}
+
 /** Applies the projection to a rendered resource; `id` and `schemas` are always returned. */
 export function project(rs: ResourceSchema, doc: ScimDoc, p: Projection): ScimDoc {
   let out: ScimDoc = doc;
@@ -74,11 +111,17 @@ export function project(rs: ResourceSchema, doc: ScimDoc, p: Projection): ScimDo
     for (const path of p.attributes) {
       const at = locate(rs, doc, path);
       if (!at?.key || at.holder[at.key] === undefined) continue;
-      const value = path.sub ? pickSub(at.holder[at.key], path.sub) : at.holder[at.key];
+      const whole = path.filter ? matching(rs, path, at.holder[at.key]) : at.holder[at.key];
+      if (path.filter && (whole as unknown[]).length === 0) continue;
+      const value = path.sub ? pickSub(whole, path.sub) : whole;
       if (value === undefined) continue;
       const target = at.ext && path.attr !== '' ? ((out[at.ext] as ScimDoc | undefined) ??= {}) : out;
       const existing = target[at.key];
-      if (path.sub && isObject(existing) && isObject(value)) target[at.key] = { ...existing, ...value };
+      if (path.filter && Array.isArray(existing) && Array.isArray(value)) {
+        // Two value paths on one attribute: the entries of both, each once.
+        const seen = new Set(existing.map((e) => JSON.stringify(e)));
+        target[at.key] = [...existing, ...value.filter((e) => !seen.has(JSON.stringify(e)))];
+      } else if (path.sub && isObject(existing) && isObject(value)) target[at.key] = { ...existing, ...value };
       else if (path.sub && Array.isArray(existing) && Array.isArray(value))
         target[at.key] = existing.map((e, i) => ({ ...(e as object), ...(value[i] as object) }));
       else target[at.key] = value;
@@ -89,6 +132,21 @@ export function project(rs: ResourceSchema, doc: ScimDoc, p: Projection): ScimDo
     for (const path of p.excluded) {
       const at = locate(rs, out, path);
       if (!at?.key || ALWAYS.has(at.key)) continue;
+      if (path.filter) {
+        const hit = new Set(matching(rs, path, at.holder[at.key]));
+        const v = at.holder[at.key];
+        if (!path.sub && Array.isArray(v)) {
+          const kept = v.filter((e) => !hit.has(e));
+          if (kept.length) at.holder[at.key] = kept;
+          else delete at.holder[at.key];
+          continue;
+        }
+        for (const o of hit) {
+          const k = Object.keys(o as object).find((x) => x.toLowerCase() === path.sub!.toLowerCase());
+          if (k) delete (o as Record<string, unknown>)[k];
+        }
+        continue;
+      }
       if (!path.sub) {
         delete at.holder[at.key];
         continue;
