@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
@@ -27,7 +28,14 @@ async function withRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
 
 const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
 
-export const program = new Command('roster').description('Roster: a self-hosted user & account directory');
+// src/cli/ and dist/cli/ are both two levels below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export const program = new Command('roster')
+  .description('Roster: a self-hosted user & account directory')
+  .version(version);
 
 program
   .command('migrate')

@@ -37,10 +37,15 @@ export async function freePort(): Promise<number> {
 /**
  * Starts Roster with PORT=0 and reads the port it bound from its "Server listening at" log line.
  * Cheap argon2 unless the env says otherwise; LOG_LEVEL info so request lines can be waited on.
+ * By default the sources through tsx; `command` runs something else (the compiled server, say).
  */
-export async function spawnRoster(env: Record<string, string>, timeoutMs = 30_000): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT_DIR,
+export async function spawnRoster(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  command: { cwd: string; args: string[] } = { cwd: ROOT_DIR, args: ['--import', 'tsx', 'src/main.ts'] },
+): Promise<Child> {
+  const child = spawn(process.execPath, command.args, {
+    cwd: command.cwd,
     env: {
       ...process.env,
       LOG_LEVEL: 'info',
@@ -120,10 +125,11 @@ export async function runToExit(
   command: 'server' | 'cli',
   args: string[],
   env: Record<string, string>,
+  cwd = ROOT_DIR,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = command === 'server' ? ['--import', 'tsx', 'src/main.ts', ...args] : ['bin/roster.js', ...args];
   const child = spawn(process.execPath, argv, {
-    cwd: ROOT_DIR,
+    cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...(command === 'server' ? { PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
