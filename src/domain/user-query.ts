@@ -4,8 +4,7 @@ import { ATTRIBUTE_KEY, isSortableField, type SortableField } from './user.ts';
 /** A core field or a custom attribute (`attr.<name>`). */
 export type FieldRef = SortableField | `attr.${string}`;
 
-export const COMPARISONS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const;
-export type Comparison = (typeof COMPARISONS)[number];
+export type Comparison = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 export type FilterValue = string | number | boolean | null;
 
 /**

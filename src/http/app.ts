@@ -6,6 +6,7 @@ import type { Services } from '../services/services.ts';
 import { validatorCompiler } from './validation.ts';
 import { toProblem } from './errors.ts';
 import { dialectOf, dialects } from './dialects/index.ts';
+import { declareDialectContext } from './dialect.ts';
 import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 
@@ -184,6 +185,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  declareDialectContext(app);
   for (const d of dialects) await app.register(d.plugin(services), { prefix: d.prefix });
   return app;
 }

@@ -1,5 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** A nullable field of a *request* schema: Ajv validates the union (responses use NullableOut). */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 /**
  * A nullable field of a *response* schema, written the OpenAPI 3.0 way (`nullable: true`).
  * fast-json-stringify serialises `anyOf: [T, null]` (Type.Union) by running a schema check per

@@ -2,7 +2,7 @@ import { createHash, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { invalid } from '../domain/errors.ts';
-import { registerLegacyVerifier, type LegacyVerifier } from './password-hasher.ts';
+import type { LegacyVerifier } from './password-hasher.ts';
 
 /**
  * Password hashes of other systems, accepted by imports and checked at login (the first
@@ -90,18 +90,6 @@ export type SaltedAlgorithm = (typeof SALTED_ALGORITHMS)[number];
 export const SALT_ORDERS = ['salt+password', 'password+salt'] as const;
 export type SaltOrder = (typeof SALT_ORDERS)[number];
 const DIGEST_BYTES: Record<SaltedAlgorithm, number> = { sha256: 32, sha1: 20, md5: 16 };
-
-/** A salted digest as a source system gives it. */
-export interface SaltedHashInput {
-  algorithm: SaltedAlgorithm;
-  salt: string;
-  /** The digest, hex or base64. */
-  hash: string;
-  /** Where the salt goes; default salt+password. */
-  format?: SaltOrder;
-  /** How `salt` is written; default utf8 (the salt's characters are the bytes hashed). */
-  saltEncoding?: 'utf8' | 'hex' | 'base64';
-}
 
 interface Salted {
   algorithm: SaltedAlgorithm;
@@ -241,12 +229,3 @@ export const legacyVerifiers: LegacyVerifier[] = [
     },
   },
 ];
-
-let registered = false;
-/** Plugs the verifiers into PasswordHasher once per process (services.ts imports this module). */
-export function registerLegacyHashes(): void {
-  if (registered) return;
-  registered = true;
-  for (const v of legacyVerifiers) registerLegacyVerifier(v);
-}
-registerLegacyHashes();

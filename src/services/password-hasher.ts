@@ -4,8 +4,8 @@ import { Argon2Pool, type Argon2Cost } from './argon2-pool.ts';
 export type { Argon2Cost } from './argon2-pool.ts';
 
 /**
- * Argon2id hashing on worker threads (never on the event loop). Verification of hashes imported
- * from other systems plugs in through `verifiers` (see the import feature).
+ * Argon2id hashing on worker threads (never on the event loop). Hashes imported from other systems
+ * are checked by the `legacy` verifiers the hasher is built with (services.ts passes them).
  */
 export class PasswordHasher {
   private readonly pool: Argon2Pool;
@@ -16,7 +16,11 @@ export class PasswordHasher {
    * them whenever it has work. Where they cannot be niced, one core is left to the event loop
    * (with every core hashing at equal priority, GET p99 rose tenfold during sign-ups in the bench).
    */
-  constructor(cost: Argon2Cost, concurrency?: number) {
+  constructor(
+    cost: Argon2Cost,
+    private readonly legacy: readonly LegacyVerifier[] = [],
+    concurrency?: number,
+  ) {
     const cores = availableParallelism();
     this.pool = new Argon2Pool(cost, concurrency ?? cores, concurrency ?? Math.max(1, cores - 1));
   }
@@ -36,7 +40,7 @@ export class PasswordHasher {
       }
       return { ok, upgrade: ok && !stored.startsWith('$argon2id$') };
     }
-    for (const v of legacyVerifiers) {
+    for (const v of this.legacy) {
       if (v.accepts(stored)) {
         const ok = await v.verify(stored, password);
         return { ok, upgrade: ok };
@@ -51,13 +55,8 @@ export class PasswordHasher {
   }
 }
 
-/** A verifier for a hash format of another system; registered by the import feature. */
+/** A verifier for a hash format of another system (see legacy-hashes.ts). */
 export interface LegacyVerifier {
   accepts(stored: string): boolean;
   verify(stored: string, password: string): Promise<boolean>;
-}
-
-const legacyVerifiers: LegacyVerifier[] = [];
-export function registerLegacyVerifier(v: LegacyVerifier): void {
-  legacyVerifiers.push(v);
 }

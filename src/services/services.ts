@@ -15,7 +15,8 @@ import { PortalAccountService } from './portal-account-service.ts';
 import { AuditService } from './audit-service.ts';
 import { ImportService } from './import-service.ts';
 import { ExportService } from './export-service.ts';
-import './legacy-hashes.ts'; // registers the verifiers of imported password hashes
+import { legacyVerifiers } from './legacy-hashes.ts';
+import { AccountService } from './accounts-service.ts';
 import { UsrService } from './usr-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
@@ -24,6 +25,8 @@ export interface Services {
   tenants: TenantService;
   managers: ManagerService;
   users: UserService;
+  /** Users as the Accounts API's fields (list, filter, sort by its attribute names). */
+  accounts: AccountService;
   /** Tenant-scoped groups of users (SCIM Groups). */
   groups: GroupService;
   /** Read-modify-write of users for SCIM PUT/PATCH. */
@@ -51,7 +54,8 @@ export interface Services {
 
 export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>): Services {
   const store = Store.of(db);
-  const hasher = new PasswordHasher(config.argon2);
+  // Imported users keep their old systems' hashes until they next sign in.
+  const hasher = new PasswordHasher(config.argon2, legacyVerifiers);
   const users = new UserService(store, hasher);
   const tenants = new TenantService(store);
   const appKeys = new AppKeyService(store);
@@ -60,6 +64,7 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     tenants,
     managers: new ManagerService(store),
     users,
+    accounts: new AccountService(users),
     groups: new GroupService(store),
     scimUsers: new ScimUserService(users),
     hasher,

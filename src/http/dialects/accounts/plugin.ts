@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
-import { AccountService } from '../../../services/accounts-service.ts';
 import { DomainError, forbidden } from '../../../domain/errors.ts';
-import type { Dialect } from '../index.ts';
-import { toProblem, type HttpProblem } from '../../errors.ts';
+import { errorEnvelope, jsonBodyReader, noRouteMessage, type Dialect } from '../../dialect.ts';
+import type { HttpProblem } from '../../errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
 import { accountRoutes } from './routes.ts';
-import { ACCOUNTS_PREFIX } from './scope.ts';
+import { ACCOUNTS_PREFIX, accountsContext } from './context.ts';
 
 /** True unless the Accept header rules JSON out (absent, application/json, application/* and * / * all accept it). */
 export function acceptsJson(accept: string | undefined): boolean {
@@ -19,7 +18,7 @@ export function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-/** The seed's clients use its own words: an account, not a user. */
+/** This API's clients use its own words: an account, not a user. */
 function messageOf(p: HttpProblem, req: FastifyRequest): string {
   const id = (req.params as { id?: unknown } | undefined)?.id;
   if (p.code === 'user.not_found') return id === undefined ? 'account not found' : `account ${String(id)} not found`;
@@ -36,26 +35,7 @@ const sendError = (reply: FastifyReply, status: number, message: string) =>
  * and with no Content-Type at all. A urlencoded body that is not JSON is read as a form.
  */
 function registerBodyParsers(app: FastifyInstance): void {
-  const json = app.getDefaultJsonParser('error', 'error');
-  const parse = (
-    req: FastifyRequest,
-    body: string,
-    form: boolean,
-    done: (err: Error | null, body?: unknown) => void,
-  ) => {
-    const text = body.trim();
-    if (text === '') return done(null, {});
-    if (form && !'{["'.includes(text[0])) {
-      // A Map, then fromEntries: a key such as __proto__ stays a plain (and then rejected) key.
-      const fields = new Map<string, string | string[]>();
-      for (const [k, v] of new URLSearchParams(body)) {
-        const prev = fields.get(k);
-        fields.set(k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
-      }
-      return done(null, Object.fromEntries(fields));
-    }
-    json(req, text, done);
-  };
+  const parse = jsonBodyReader(app, { empty: {} });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
     parse(req, body as string, false, done),
@@ -78,15 +58,10 @@ function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
-/** The Accounts error envelope (seed 001): `{ error: { status, message } }`. */
-export function accountsErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const p = toProblem(err);
-  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-  return sendError(reply, p.status, messageOf(p, req));
-}
+/** The Accounts error envelope: `{ error: { status, message } }`. */
+const accountsErrors = errorEnvelope((p, req, reply) => sendError(reply, p.status, messageOf(p, req)));
 
-/** The Accounts REST API (seed 001): accounts are the users of the key's tenant. */
+/** The Accounts REST API: accounts are the users of the key's tenant. */
 export const accountsDialect: Dialect = {
   errorHandler: accountsErrors,
   name: 'accounts',
@@ -94,14 +69,10 @@ export const accountsDialect: Dialect = {
   plugin:
     (services: Services): FastifyPluginAsync =>
     async (app) => {
-      const accounts = new AccountService(services.users);
-      app.decorateRequest('accountScope', null);
       registerBodyParsers(app);
 
       app.setErrorHandler(accountsErrors);
-      app.setNotFoundHandler((req, reply) =>
-        sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`),
-      );
+      app.setNotFoundHandler((req, reply) => sendError(reply, 404, noRouteMessage(req)));
 
       app.addHook('onRequest', async (req, reply) => {
         if (!acceptsJson(req.headers.accept)) {
@@ -111,7 +82,7 @@ export const accountsDialect: Dialect = {
         // The root key spans every tenant; an account always lives in exactly one.
         if (principal.kind !== 'manager')
           throw forbidden("the Accounts API needs a manager key: it acts on that key's tenant");
-        req.accountScope = { principal, tenantId: principal.tenantId };
+        accountsContext.attach(req, { principal, tenantId: principal.tenantId });
       });
       // A body-less POST creates an empty account; a body-less PUT/PATCH is an empty object too.
       app.addHook('preValidation', (req, _reply, done) => {
@@ -120,6 +91,6 @@ export const accountsDialect: Dialect = {
         done();
       });
 
-      await app.register(accountRoutes(services, accounts));
+      await app.register(accountRoutes(services));
     },
 };

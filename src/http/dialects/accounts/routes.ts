@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
-import type { AccountService } from '../../../services/accounts-service.ts';
 import type { User } from '../../../domain/user.ts';
 import { etagOf, expectedVersion } from '../../credentials.ts';
 import {
@@ -16,7 +15,7 @@ import {
 } from './schemas.ts';
 import { accountInput, accountWire, selfLinks } from './mapping.ts';
 import { accountQuery, pageOf, pagination } from './list-query.ts';
-import { ACCOUNTS_PREFIX, scopeOf } from './scope.ts';
+import { ACCOUNTS_PREFIX, contextOf } from './context.ts';
 
 const tags = ['accounts (seed 001)'];
 const errors = {
@@ -34,7 +33,7 @@ const written = (reply: FastifyReply, u: User) =>
   reply.header('etag', etagOf(u.version)).send({ ...accountWire(u), links: selfLinks(u.id) });
 
 export const accountRoutes =
-  (s: Services, accounts: AccountService): FastifyPluginAsyncTypebox =>
+  (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/accounts',
@@ -47,7 +46,7 @@ export const accountRoutes =
         },
       },
       async (req) => {
-        const { principal, tenantId } = scopeOf(req);
+        const { principal, tenantId } = contextOf(req);
         const qs = req.query as AccountListQuery & Record<string, unknown>;
         const page = await s.users.list(principal, tenantId, accountQuery(qs));
         const total = page.total ?? 0;
@@ -65,7 +64,7 @@ export const accountRoutes =
       '/accounts/:id',
       { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: Account, ...errors } } },
       async (req, reply) => {
-        const { principal, tenantId } = scopeOf(req);
+        const { principal, tenantId } = contextOf(req);
         const u = await s.users.get(principal, tenantId, req.params.id);
         return reply.header('etag', etagOf(u.version)).send(accountWire(u));
       },
@@ -82,8 +81,8 @@ export const accountRoutes =
         },
       },
       async (req, reply) => {
-        const { principal, tenantId } = scopeOf(req);
-        const u = await accounts.create(principal, tenantId, accountInput(req.body));
+        const { principal, tenantId } = contextOf(req);
+        const u = await s.accounts.create(principal, tenantId, accountInput(req.body));
         reply.status(201).header('location', `${ACCOUNTS_PREFIX}/accounts/${u.id}`);
         return written(reply, u);
       },
@@ -101,8 +100,8 @@ export const accountRoutes =
         },
       },
       async (req, reply) => {
-        const { principal, tenantId } = scopeOf(req);
-        const u = await accounts.replace(principal, tenantId, req.params.id, accountInput(req.body), {
+        const { principal, tenantId } = contextOf(req);
+        const u = await s.accounts.replace(principal, tenantId, req.params.id, accountInput(req.body), {
           expectedVersion: expectedVersion(req),
         });
         return written(reply, u);
@@ -121,8 +120,8 @@ export const accountRoutes =
         },
       },
       async (req, reply) => {
-        const { principal, tenantId } = scopeOf(req);
-        const u = await accounts.patch(principal, tenantId, req.params.id, accountInput(req.body), {
+        const { principal, tenantId } = contextOf(req);
+        const u = await s.accounts.patch(principal, tenantId, req.params.id, accountInput(req.body), {
           expectedVersion: expectedVersion(req),
         });
         return written(reply, u);
@@ -140,7 +139,7 @@ export const accountRoutes =
         },
       },
       async (req, reply) => {
-        const { principal, tenantId } = scopeOf(req);
+        const { principal, tenantId } = contextOf(req);
         await s.users.delete(principal, tenantId, req.params.id, { expectedVersion: expectedVersion(req) });
         return reply.status(204).send(null);
       },

@@ -1,9 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GENDERS } from '../../../domain/user.ts';
-import { EnumOut, NullableOut } from '../../nullable-out.ts';
+import { EnumOut, Nullable, NullableOut } from '../../nullable-out.ts';
 import { ACCOUNT_FIELDS, type AccountField } from '../../../services/accounts-service.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
 const CUSTOM = 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value)';
 

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
 import type { AuditEvent } from '../../../domain/audit.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 
 const tags = ['management: audit'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };

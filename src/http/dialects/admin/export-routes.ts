@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 
 const tags = ['management: import & export'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };

@@ -5,7 +5,7 @@ import type { Services } from '../../../services/services.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import { IMPORT_MODES, IMPORT_STATES, type ImportFormat, type ImportJob } from '../../../domain/import.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 
 const tags = ['management: import & export'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 415: ErrorBody };

@@ -12,7 +12,7 @@ import {
   PageQuery,
 } from './schemas.ts';
 import { managerWire } from './mapping.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 
 const tags = ['management: managers'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };

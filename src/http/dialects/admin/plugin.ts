@@ -1,9 +1,8 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
-import type { Principal } from '../../../domain/privileges.ts';
-import type { Dialect } from '../index.ts';
-import { toProblem } from '../../errors.ts';
+import { errorEnvelope, noRouteMessage, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { principal } from './context.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
 import { userRoutes } from './user-routes.ts';
@@ -11,23 +10,12 @@ import { auditRoutes } from './audit-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { exportRoutes } from './export-routes.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-export const principalOf = (req: FastifyRequest): Principal => req.principal!;
-
-/** Roster's own management API: `{"error":{"code","message"}}` errors, key auth on every route. */
 /** The management API's error envelope: `{ error: { code, message } }`. */
-export function adminErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const p = toProblem(err);
-  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-  return reply.status(p.status).send({ error: { code: p.code, message: p.message } });
-}
+export const adminErrors = errorEnvelope((p, _req, reply) =>
+  reply.status(p.status).send({ error: { code: p.code, message: p.message } }),
+);
 
+/** Roster's own management API: key auth on every route. */
 export const adminDialect: Dialect = {
   errorHandler: adminErrors,
   name: 'admin',
@@ -37,12 +25,10 @@ export const adminDialect: Dialect = {
     async (app) => {
       app.setErrorHandler(adminErrors);
       app.setNotFoundHandler((req, reply) =>
-        reply
-          .status(404)
-          .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+        reply.status(404).send({ error: { code: 'not_found', message: noRouteMessage(req) } }),
       );
       app.addHook('onRequest', async (req) => {
-        req.principal = await services.auth.authenticate(apiKeyOf(req));
+        principal.attach(req, await services.auth.authenticate(apiKeyOf(req)));
       });
       await app.register(tenantRoutes(services));
       await app.register(managerRoutes(services));

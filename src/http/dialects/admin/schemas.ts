@@ -1,9 +1,8 @@
-import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { GENDERS, PROFILE_FIELDS } from '../../../domain/user.ts';
 import { ROLES } from '../../../domain/privileges.ts';
-import { NullableEnumOut, NullableOut } from '../../nullable-out.ts';
+import { Nullable, NullableEnumOut, NullableOut } from '../../nullable-out.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 const Attributes = Type.Object(
   {},

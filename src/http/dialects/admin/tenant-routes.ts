@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
 import { ErrorBody, IdParams, PageQuery, Tenant, TenantCreate, TenantList, TenantPatch } from './schemas.ts';
 import { tenantWire } from './mapping.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 import { Type } from '@sinclair/typebox';
 
 const tags = ['management: tenants'];

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
 import { ErrorBody, IdParams, TenantUserParams, User, UserList, UserListQuery, UserWrite } from './schemas.ts';
 import { userInput, userQuery, userWire } from './mapping.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 import { etagOf, expectedVersion } from '../../credentials.ts';
 
 const tags = ['management: users'];

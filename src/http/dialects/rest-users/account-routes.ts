@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
 import { Account, AccountUpdate, SignUp, UsernameParams, failures, ok } from './schemas.ts';
 import { accountWire, success } from './mapping.ts';
-import { actorOf, principalOf, tenantOf } from './context.ts';
+import { actorOf, optionalPrincipal, tenantOf } from './context.ts';
 
 const tags = ['rest/users (seed 002): accounts'];
 
@@ -23,7 +23,7 @@ export const accountRoutes =
           },
         },
         async (req, reply) => {
-          const account = await s.portal.signUp(tenantOf(req), await principalOf(s, req), req.body);
+          const account = await s.portal.signUp(tenantOf(req), await optionalPrincipal(s, req), req.body);
           return reply.status(201).send(success(accountWire(account)));
         },
       );

@@ -5,14 +5,13 @@ import type { Principal } from '../../../domain/privileges.ts';
 import type { PortalActor } from '../../../services/portal-account-service.ts';
 import { unauthorized } from '../../../domain/errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { requestContext } from '../../dialect.ts';
 
 export const TENANT_HEADER = 'x-roster-tenant';
 
-const tenants = new WeakMap<FastifyRequest, Tenant>();
-
-export const setTenant = (req: FastifyRequest, t: Tenant) => tenants.set(req, t);
 /** The tenant of the request, resolved by the dialect's onRequest hook. */
-export const tenantOf = (req: FastifyRequest): Tenant => tenants.get(req)!;
+export const tenant = requestContext<Tenant>();
+export const tenantOf = tenant.of;
 
 /** `Authorization: Basic base64(username:password)` → the pair; null when the scheme is not Basic. */
 export function basicCredentials(req: FastifyRequest): { username: string; password: string } | null {
@@ -26,7 +25,7 @@ export function basicCredentials(req: FastifyRequest): { username: string; passw
 }
 
 /** A manager's (or root's) API key, when one is presented: Bearer or admin_api_key. */
-export async function principalOf(s: Services, req: FastifyRequest): Promise<Principal | null> {
+export async function optionalPrincipal(s: Services, req: FastifyRequest): Promise<Principal | null> {
   return s.auth.optional(apiKeyOf(req));
 }
 
@@ -34,7 +33,7 @@ export async function principalOf(s: Services, req: FastifyRequest): Promise<Pri
 export async function actorOf(s: Services, req: FastifyRequest): Promise<PortalActor> {
   const basic = basicCredentials(req);
   if (basic) return { kind: 'user', user: await s.loginGuard.login(tenantOf(req).id, basic.username, basic.password) };
-  const principal = await principalOf(s, req);
+  const principal = await optionalPrincipal(s, req);
   if (!principal) throw unauthorized('sign in with HTTP Basic (username and password) or an API key');
   return { kind: 'manager', principal };
 }

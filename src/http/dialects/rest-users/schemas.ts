@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { Nullable } from '../../nullable-out.ts';
 
 /** Wire schemas of the /rest/users dialect (seed 002): every answer is a {status, message, content} envelope. */
 
@@ -11,7 +12,6 @@ export const ok = <T extends TSchema>(content: T) =>
   Type.Object({ status: Type.Literal(1), message: Type.String(), content });
 
 const Stamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Account = Type.Object({
   allusage: Type.Number({ description: 'Total usage of all application keys of the account' }),

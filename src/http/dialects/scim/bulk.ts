@@ -3,7 +3,7 @@ import { DomainError } from '../../../domain/errors.ts';
 import { etagOf } from '../../credentials.ts';
 import { toProblem } from '../../errors.ts';
 import { BULK_MAX_OPERATIONS, URN } from './constants.ts';
-import { ctxOf, type ScimContext } from './context.ts';
+import { contextOf, type ScimContext } from './context.ts';
 import { isObject } from './document.ts';
 import { scimError, scimInvalid } from './errors.ts';
 import type { ResourceOps } from './resource.ts';
@@ -115,7 +115,7 @@ export const bulkRoutes =
         },
       },
       async (req) => {
-        const ctx = ctxOf(req);
+        const ctx = contextOf(req);
         const all = req.body.Operations as BulkOperation[];
         if (all.length > BULK_MAX_OPERATIONS) {
           throw new DomainError(

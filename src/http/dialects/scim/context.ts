@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { requestContext } from '../../dialect.ts';
 import { forbidden } from '../../../domain/errors.ts';
 import type { Principal } from '../../../domain/privileges.ts';
 import { PREFIX } from './constants.ts';
@@ -10,20 +11,15 @@ export interface ScimContext {
   base: string;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    scimContext?: ScimContext;
-  }
-}
-
 /**
  * SCIM has no tenant in its URLs, so the tenant is the manager key's. The root key belongs to no
  * tenant and is refused (403): provision through a manager key of the tenant (an IdP gets its own).
  */
-export function contextOf(principal: Principal, req: FastifyRequest): ScimContext {
+export function scimContextFor(principal: Principal, req: FastifyRequest): ScimContext {
   if (principal.kind !== 'manager')
     throw forbidden('the root key has no tenant: SCIM needs the API key of a manager of the tenant');
   return { principal, tenantId: principal.tenantId, base: `${req.protocol}://${req.host}${PREFIX}` };
 }
 
-export const ctxOf = (req: FastifyRequest): ScimContext => req.scimContext!;
+export const scimContext = requestContext<ScimContext>();
+export const contextOf = scimContext.of;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { forbidden, notFound } from '../../../domain/errors.ts';
 import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD, MAX_RESULTS, URN } from './constants.ts';
-import { ctxOf } from './context.ts';
+import { contextOf } from './context.ts';
 import { ENTERPRISE_ATTRS, GROUP_ATTRS, USER_ATTRS, type AttrDef } from './resource-schemas.ts';
 import { AnyDoc, ListResponse, ScimErrorBody } from './wire.ts';
 
@@ -77,7 +77,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ServiceProviderConfig',
     { schema: { tags, summary: 'What this SCIM provider supports', response: { 200: AnyDoc, ...errors } } },
-    async (req) => serviceProviderConfig(ctxOf(req).base),
+    async (req) => serviceProviderConfig(contextOf(req).base),
   );
 
   app.get(
@@ -92,7 +92,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       if (req.query.filter) throw forbidden('filtering is not supported on /Schemas');
-      return list(SCHEMAS.map((s) => schemaDoc(ctxOf(req).base, s)));
+      return list(SCHEMAS.map((s) => schemaDoc(contextOf(req).base, s)));
     },
   );
 
@@ -109,7 +109,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const s = SCHEMAS.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
       if (!s) throw notFound('scim.schema_not_found', `no schema ${req.params.id}`);
-      return schemaDoc(ctxOf(req).base, s);
+      return schemaDoc(contextOf(req).base, s);
     },
   );
 
@@ -120,7 +120,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       if (req.query.filter) throw forbidden('filtering is not supported on /ResourceTypes');
-      return list(RESOURCE_TYPES.map((r) => resourceTypeDoc(ctxOf(req).base, r)));
+      return list(RESOURCE_TYPES.map((r) => resourceTypeDoc(contextOf(req).base, r)));
     },
   );
 
@@ -137,7 +137,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       const r = RESOURCE_TYPES.find((x) => x.id.toLowerCase() === req.params.id.toLowerCase());
       if (!r) throw notFound('scim.resource_type_not_found', `no resource type ${req.params.id}`);
-      return resourceTypeDoc(ctxOf(req).base, r);
+      return resourceTypeDoc(contextOf(req).base, r);
     },
   );
 };

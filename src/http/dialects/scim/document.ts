@@ -1,5 +1,5 @@
 import { scimInvalid } from './errors.ts';
-import { COMMON_ATTRS, findDef, resolveAttr, type AttrDef, type ResourceSchema } from './resource-schemas.ts';
+import { findDef, resolveAttr, type AttrDef, type ResourceSchema } from './resource-schemas.ts';
 
 /** A SCIM resource as JSON: core attributes at the top, each extension under its URN. */
 export type ScimDoc = Record<string, unknown>;
@@ -73,10 +73,6 @@ export function canonicalize(rs: ResourceSchema, body: unknown): ScimDoc {
   }
   return doc;
 }
-
-/** The definition of an attribute of a canonical doc, core or common. */
-export const coreDef = (rs: ResourceSchema, name: string) =>
-  findDef(rs.core.attrs, name) ?? findDef(COMMON_ATTRS, name);
 
 /** Reads a string attribute of a canonical doc; anything else but absent/null is a 400. */
 export function optString(v: unknown, name: string): string | null {

@@ -1,10 +1,9 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
-import type { Dialect } from '../index.ts';
-import { toProblem } from '../../errors.ts';
+import { errorEnvelope, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
 import { PREFIX, SCIM_CONTENT_TYPE } from './constants.ts';
-import { contextOf } from './context.ts';
+import { scimContext, scimContextFor } from './context.ts';
 import { scimError } from './errors.ts';
 import { userResource } from './user-resource.ts';
 import { groupResource } from './group-resource.ts';
@@ -14,23 +13,16 @@ import { bulkRoutes } from './bulk.ts';
 import { rootSearchRoutes } from './root-search.ts';
 import { canonicalUrl, recordEndpoint } from './endpoint-names.ts';
 
+/** SCIM's error envelope (RFC 7644 §3.12). */
+const scimErrors = errorEnvelope((p, _req, reply) => {
+  if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="roster-scim"');
+  return reply.status(p.status).type(SCIM_CONTENT_TYPE).send(scimError(p));
+});
+
 /**
  * SCIM 2.0 (RFC 7643/7644) for identity providers such as Okta and Microsoft Entra ID: Users and
  * Groups of the key's tenant, application/scim+json both ways (application/json accepted too).
  */
-function sendError(reply: FastifyReply, err: unknown) {
-  const p = toProblem(err);
-  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-  if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="roster-scim"');
-  return reply.status(p.status).type(SCIM_CONTENT_TYPE).send(scimError(p));
-}
-
-/** SCIM's error envelope (RFC 7644 §3.12). */
-export function scimErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  if (toProblem(err).kind === 'internal') req.log.error({ err }, 'unhandled error');
-  return sendError(reply, err);
-}
-
 export const scimDialect: Dialect = {
   errorHandler: scimErrors,
   name: 'scim',
@@ -62,7 +54,7 @@ export const scimDialect: Dialect = {
           ),
       );
       app.addHook('onRequest', async (req) => {
-        req.scimContext = contextOf(await services.auth.authenticate(apiKeyOf(req)), req);
+        scimContext.attach(req, scimContextFor(await services.auth.authenticate(apiKeyOf(req)), req));
       });
       app.addHook('onSend', (_req, reply, payload, done) => {
         const ct = reply.getHeader('content-type');

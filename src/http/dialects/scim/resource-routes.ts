@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { etagOf, expectedVersion } from '../../credentials.ts';
 import { URN } from './constants.ts';
-import { ctxOf } from './context.ts';
+import { contextOf } from './context.ts';
 import { parseProjection, project, type Projection } from './projection.ts';
 import { listParams, type ListParams, type ListResult, type Rendered, type ResourceOps } from './resource.ts';
 import {
@@ -76,7 +76,7 @@ export const resourceRoutes =
       },
       async (req) => {
         const p = listParams(req.query);
-        const r = await ops.list(ctxOf(req), p);
+        const r = await ops.list(contextOf(req), p);
         return listResponse(r, p, (d) => project(ops.schema, d, p.projection));
       },
     );
@@ -93,7 +93,7 @@ export const resourceRoutes =
       },
       async (req, reply) => {
         const p = listParams(req.body);
-        const r = await ops.list(ctxOf(req), p);
+        const r = await ops.list(contextOf(req), p);
         return reply.status(200).send(listResponse(r, p, (d) => project(ops.schema, d, p.projection)));
       },
     );
@@ -112,7 +112,7 @@ export const resourceRoutes =
       },
       async (req, reply) => {
         const projection = projOf(req.query);
-        return sendResource(reply, ops, await ops.create(ctxOf(req), req.body), projection, 201);
+        return sendResource(reply, ops, await ops.create(contextOf(req), req.body), projection, 201);
       },
     );
 
@@ -128,7 +128,7 @@ export const resourceRoutes =
         },
       },
       async (req, reply) => {
-        const r = await ops.get(ctxOf(req), req.params.id, projOf(req.query));
+        const r = await ops.get(contextOf(req), req.params.id, projOf(req.query));
         if (noneMatch(req, r.version)) return reply.status(304).header('etag', etagOf(r.version)).send(null);
         return sendResource(reply, ops, r, projOf(req.query));
       },
@@ -151,7 +151,7 @@ export const resourceRoutes =
         return sendResource(
           reply,
           ops,
-          await ops.replace(ctxOf(req), req.params.id, req.body, expectedVersion(req)),
+          await ops.replace(contextOf(req), req.params.id, req.body, expectedVersion(req)),
           projection,
         );
       },
@@ -174,7 +174,7 @@ export const resourceRoutes =
         return sendResource(
           reply,
           ops,
-          await ops.patch(ctxOf(req), req.params.id, req.body, expectedVersion(req)),
+          await ops.patch(contextOf(req), req.params.id, req.body, expectedVersion(req)),
           projection,
         );
       },
@@ -191,7 +191,7 @@ export const resourceRoutes =
         },
       },
       async (req, reply) => {
-        await ops.remove(ctxOf(req), req.params.id, expectedVersion(req));
+        await ops.remove(contextOf(req), req.params.id, expectedVersion(req));
         return reply.status(204).send(null);
       },
     );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isDomainError } from '../../../domain/errors.ts';
-import { ctxOf, type ScimContext } from './context.ts';
+import { contextOf, type ScimContext } from './context.ts';
 import { project } from './projection.ts';
 import { listParams, type ListParams, type ResourceOps } from './resource.ts';
 import { listResponse } from './resource-routes.ts';
@@ -31,7 +31,7 @@ export const rootSearchRoutes =
         },
       },
       async (req, reply) => {
-        const ctx = ctxOf(req);
+        const ctx = contextOf(req);
         const p = listParams(req.body);
         const totals = await Promise.all(resources.map((r) => total(ctx, r, p)));
         if (totals.every((t) => t instanceof Error)) throw totals[0];

@@ -13,7 +13,7 @@ import {
   UserParams,
 } from './schemas.ts';
 import { eventInput, eventWire, ok } from './mapping.ts';
-import { contextOf, idempotentRequest } from './plugin.ts';
+import { contextOf, idempotentRequest } from './context.ts';
 
 const tags = ['usermost: events'];
 const headers = Type.Object({

@@ -1,9 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { Nullable } from '../../nullable-out.ts';
 import { GENDERS } from '../../../domain/user.ts';
 import { EVENT_BATCH_MAX, EVENT_NAME_MAX } from '../../../domain/event.ts';
 import { USERMOST_FIELDS } from './mapping.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', examples: ['2013-01-26T07:31:05+0000'] });
 // At most 500 characters: the router's limit for a path segment, so every user stays reachable at /users/{userId}.
 const UserId = Type.String({

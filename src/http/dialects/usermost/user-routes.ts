@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
 import { Container, errors, LicenseParams, PageQuery, Profile, UserList, UserParams, UserWrite } from './schemas.ts';
 import { identifyInput, ok, profileWire } from './mapping.ts';
-import { contextOf, idempotentRequest } from './plugin.ts';
+import { contextOf, idempotentRequest } from './context.ts';
 import { Type } from '@sinclair/typebox';
 
 const tags = ['usermost: users'];

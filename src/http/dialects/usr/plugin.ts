@@ -1,20 +1,12 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import { DomainError } from '../../../domain/errors.ts';
-import type { Principal } from '../../../domain/privileges.ts';
-import type { Dialect } from '../index.ts';
-import { toProblem, type HttpProblem } from '../../errors.ts';
+import { errorEnvelope, jsonBodyReader, noRouteMessage, type Dialect } from '../../dialect.ts';
+import type { HttpProblem } from '../../errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { principal } from './context.ts';
 import { WIRE_NAME } from './mapping.ts';
 import { listRoutes, userRoutes } from './routes.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    usrPrincipal: Principal | null;
-  }
-}
-
-export const principalOf = (req: FastifyRequest): Principal => req.usrPrincipal!;
 
 /** Core wording → the seed's: an account, not a tenant; its field names, not the core's. */
 export function messageOf(p: HttpProblem): string {
@@ -31,15 +23,10 @@ export function messageOf(p: HttpProblem): string {
 
 /** JSON bodies under application/json, text/javascript (the seed's examples) or no Content-Type at all. */
 function registerBodyParsers(app: FastifyInstance): void {
-  const json = app.getDefaultJsonParser('error', 'error');
-  const parse = (req: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
-    const text = body.trim();
-    if (text === '') return done(null, undefined);
-    json(req, text, done);
-  };
+  const parse = jsonBodyReader(app, { empty: undefined });
   app.removeAllContentTypeParsers();
   for (const type of ['application/json', 'text/javascript', 'application/javascript']) {
-    app.addContentTypeParser(type, { parseAs: 'string' }, (req, body, done) => parse(req, body as string, done));
+    app.addContentTypeParser(type, { parseAs: 'string' }, (req, body, done) => parse(req, body as string, false, done));
   }
   // '*' also receives bodies sent without any Content-Type; any other type is refused.
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
@@ -52,31 +39,26 @@ function registerBodyParsers(app: FastifyInstance): void {
         ),
       );
     }
-    parse(req, body as string, done);
+    parse(req, body as string, false, done);
   });
 }
 
-/** One prefix's scope: parsers, the error envelope, the not-found answer and authentication. */
-/** The /usr error envelope (seed 003). */
-export function usrErrors(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const p = toProblem(err);
-  if (p.kind === 'internal') req.log.error({ err }, 'unhandled error');
-  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
-  return reply.status(p.status).send({ error: { code: p.code, message: messageOf(p) } });
-}
+/** The /usr error envelope: `{ error: { code, message } }` in the API's own words. */
+const usrErrors = errorEnvelope((p, _req, reply) =>
+  reply.status(p.status).send({ error: { code: p.code, message: messageOf(p) } }),
+);
 
+/** One prefix's scope: parsers, the error envelope, the not-found answer and authentication. */
 function configureScope(app: FastifyInstance, services: Services): void {
   registerBodyParsers(app);
   app.setErrorHandler(usrErrors);
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .status(404)
-      .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
+    reply.status(404).send({ error: { code: 'not_found', message: noRouteMessage(req) } }),
   );
   // Before the body is read: a request without a valid key learns nothing from its body.
   app.addHook('onRequest', async (req) => {
     if (req.is404) return;
-    req.usrPrincipal = await services.auth.authenticate(apiKeyOf(req));
+    principal.attach(req, await services.auth.authenticate(apiKeyOf(req)));
   });
   // A body-less add or modify is an empty object (add then names every missing field).
   app.addHook('preValidation', (req, _reply, done) => {
@@ -93,7 +75,6 @@ const usrScope = (name: string, prefix: string, routes: (s: Services) => Fastify
   plugin:
     (services: Services): FastifyPluginAsync =>
     async (app) => {
-      app.decorateRequest('usrPrincipal', null);
       configureScope(app, services);
       for (const r of routes(services)) await app.register(r);
     },

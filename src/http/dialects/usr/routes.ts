@@ -4,7 +4,7 @@ import type { Services } from '../../../services/services.ts';
 import { MAX_PAGE } from '../../../domain/user-query.ts';
 import { AccountIdParams, UserIdParams, UsrError, UsrListQuery, UsrUser, UsrWrite } from './schemas.ts';
 import { addOf, modifyOf, usrWire } from './mapping.ts';
-import { principalOf } from './plugin.ts';
+import { principalOf } from './context.ts';
 
 const tags = ['usr (seed 003)'];
 const errors = { 400: UsrError, 401: UsrError, 403: UsrError, 404: UsrError, 409: UsrError, 415: UsrError };

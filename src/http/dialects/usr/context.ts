@@ -1,0 +1,6 @@
+import { requestContext } from '../../dialect.ts';
+import type { Principal } from '../../../domain/privileges.ts';
+
+/** The key's principal, attached by the plugin's onRequest hook (every route but a 404). */
+export const principal = requestContext<Principal>();
+export const principalOf = principal.of;
