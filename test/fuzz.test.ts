@@ -19,8 +19,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 /** To replay one failure: FUZZ_ONLY='^PATCH /scim' (a regex over "METHOD /route"). */
 const ONLY = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : null;
 
-/** Tables whose rows a rejected request may legitimately write: failed sign-ins are counted (lockout). */
-const BOOKKEEPING = /^(kysely_|login_attempts|login_locks)/;
+/** Tables a rejected request may legitimately write: failed sign-ins (lockout), logins per day, expired sessions. */
+const BOOKKEEPING = /^(kysely_|login_attempts|login_locks|login_days|console_login_failures|console_sessions)/;
 
 const PASSWORD = 'fuzz password 1';
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;

@@ -6,6 +6,8 @@ export interface Manager {
   name: string;
   email: string;
   role: Role;
+  /** A console password is set (its hash never leaves the store). */
+  hasPassword: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../services/services.ts';
@@ -186,6 +187,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   declareDialectContext(app);
+  await app.register(cookie);
   for (const d of dialects) await app.register(d.plugin(services), { prefix: d.prefix });
   return app;
 }

@@ -35,6 +35,11 @@ export class AuthService {
     return { generatedRootKey: won ? key : null };
   }
 
+  /** The root key's digest (what a root console session is checked against). */
+  rootKeyDigest(): string | null {
+    return this.rootDigest;
+  }
+
   async authenticate(key: string | undefined): Promise<Principal> {
     if (!key) throw unauthorized('an API key is required (Authorization: Bearer <key> or admin_api_key: <key>)');
     const digest = keyDigest(key);

@@ -1,6 +1,8 @@
 import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { MANAGER_PASSWORD_MAX, MANAGER_PASSWORD_MIN } from '../domain/console-session.ts';
+import type { PasswordHasher } from './password-hasher.ts';
 import type { Manager } from '../domain/manager.ts';
 import { isRole, type Principal, type Role, ROLES } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
@@ -34,8 +36,25 @@ function validate(input: ManagerInput, full: boolean): void {
   }
 }
 
+const emailTaken = () => conflict('manager.email_taken', 'another manager of this tenant has this email', 'email');
+const lastOwner = () =>
+  conflict('manager.last_owner', 'a tenant keeps at least one owner: make another manager owner first', 'role');
+
+/** A unique violation on insert or update of a manager can only be its email within the tenant. */
+async function emailUnique<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (uniqueViolation(e)) throw emailTaken();
+    throw e;
+  }
+}
+
 export class ManagerService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+  ) {}
 
   async create(p: Principal, tenantId: number, input: ManagerInput): Promise<{ manager: Manager; apiKey: string }> {
     authorize(p, tenantId, 'managers:write');
@@ -51,24 +70,26 @@ export class ManagerService {
     validate(input, true);
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     const apiKey = newApiKey();
-    const manager = await this.store.transaction(async (tx) => {
-      const m = await tx.managers.insert({
-        tenantId,
-        name: input.name!,
-        email: input.email!,
-        role: input.role as Role,
-        keyDigest: keyDigest(apiKey),
-      });
-      const changes = { ...diffFields(null, m, AUDITED_FIELDS), apiKey: { before: null, after: 'issued' } };
-      await recordAudit(tx, {
-        tenantId,
-        actor: actorName(opts.actor ?? 'root'),
-        action: 'manager.create',
-        target: target(m),
-        changes,
-      });
-      return m;
-    });
+    const manager = await emailUnique(() =>
+      this.store.transaction(async (tx) => {
+        const m = await tx.managers.insert({
+          tenantId,
+          name: input.name!,
+          email: input.email!,
+          role: input.role as Role,
+          keyDigest: keyDigest(apiKey),
+        });
+        const changes = { ...diffFields(null, m, AUDITED_FIELDS), apiKey: { before: null, after: 'issued' } };
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(opts.actor ?? 'root'),
+          action: 'manager.create',
+          target: target(m),
+          changes,
+        });
+        return m;
+      }),
+    );
     return { manager, apiKey };
   }
 
@@ -94,27 +115,38 @@ export class ManagerService {
   async update(p: Principal, id: number, input: ManagerInput): Promise<Manager> {
     await this.reachable(p, id, 'managers:write');
     validate(input, false);
-    return this.store.transactionChangingAccess(async (tx) => {
-      const before = await tx.managers.byId(id);
-      const m =
-        before &&
-        (await tx.managers.update(id, { name: input.name, email: input.email, role: input.role as Role | undefined }));
-      if (!before || !m) throw notFound('manager.not_found', `manager ${id} not found`);
-      await recordAudit(tx, {
-        tenantId: m.tenantId,
-        actor: actorName(p),
-        action: 'manager.update',
-        target: target(m),
-        changes: diffFields(before, m, AUDITED_FIELDS),
-      });
-      return m;
-    });
+    return emailUnique(() =>
+      this.store.transactionChangingAccess(async (tx) => {
+        const before = await tx.managers.byId(id);
+        if (before?.role === 'owner' && input.role !== undefined && input.role !== 'owner')
+          if ((await tx.managers.otherOwners(before.tenantId, id)) === 0) throw lastOwner();
+        const m =
+          before &&
+          (await tx.managers.update(id, {
+            name: input.name,
+            email: input.email,
+            role: input.role as Role | undefined,
+          }));
+        if (!before || !m) throw notFound('manager.not_found', `manager ${id} not found`);
+        // The role a console session was opened with no longer holds.
+        if (m.role !== before.role) await tx.consoleSessions.deleteByManager(id);
+        await recordAudit(tx, {
+          tenantId: m.tenantId,
+          actor: actorName(p),
+          action: 'manager.update',
+          target: target(m),
+          changes: diffFields(before, m, AUDITED_FIELDS),
+        });
+        return m;
+      }),
+    );
   }
 
   async delete(p: Principal, id: number): Promise<void> {
     await this.reachable(p, id, 'managers:write');
     await this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.managers.byId(id);
+      if (before?.role === 'owner' && (await tx.managers.otherOwners(before.tenantId, id)) === 0) throw lastOwner();
       if (!before || !(await tx.managers.delete(id))) throw notFound('manager.not_found', `manager ${id} not found`);
       const changes = { ...diffFields(before, null, AUDITED_FIELDS), apiKey: { before: 'issued', after: null } };
       await recordAudit(tx, {
@@ -135,6 +167,7 @@ export class ManagerService {
       const manager = await this.store.transactionChangingAccess(async (tx) => {
         const m = await tx.managers.update(id, { keyDigest: keyDigest(apiKey) });
         if (!m) throw notFound('manager.not_found', `manager ${id} not found`);
+        await tx.consoleSessions.deleteByManager(id);
         const changes = { apiKey: { before: 'issued', after: 'issued' } };
         await recordAudit(tx, {
           tenantId: m.tenantId,
@@ -150,5 +183,34 @@ export class ManagerService {
       if (uniqueViolation(e)) throw new Error('key collision'); // 256 random bits: unreachable in practice
       throw e;
     }
+  }
+
+  /**
+   * Sets or clears a manager's console password: the manager itself (with its own key or session)
+   * or whoever may change managers of its tenant. Stored as an argon2id hash only.
+   */
+  async setPassword(p: Principal, id: number, password: string | null): Promise<Manager> {
+    const self = p.kind === 'manager' && p.managerId === id;
+    const m = self ? await this.store.managers.byId(id) : await this.reachable(p, id, 'managers:write');
+    if (!m) throw notFound('manager.not_found', `manager ${id} not found`);
+    if (password !== null && (password.length < MANAGER_PASSWORD_MIN || password.length > MANAGER_PASSWORD_MAX))
+      throw invalid(
+        'manager.invalid_password',
+        `password must be ${MANAGER_PASSWORD_MIN} to ${MANAGER_PASSWORD_MAX} characters`,
+        'password',
+      );
+    const hashed = password === null ? null : await this.hasher.hash(password);
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.managers.setPasswordHash(id, hashed)))
+        throw notFound('manager.not_found', `manager ${id} not found`);
+      await recordAudit(tx, {
+        tenantId: m.tenantId,
+        actor: actorName(p),
+        action: 'manager.password_set',
+        target: target(m),
+        changes: { password: { before: m.hasPassword ? 'set' : null, after: hashed ? 'set' : null } },
+      });
+      return { ...m, hasPassword: hashed !== null };
+    });
   }
 }

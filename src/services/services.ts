@@ -18,10 +18,16 @@ import { ExportService } from './export-service.ts';
 import { legacyVerifiers } from './legacy-hashes.ts';
 import { AccountService } from './accounts-service.ts';
 import { UsrService } from './usr-service.ts';
+import { ConsoleService } from './console-service.ts';
+import { DashboardService } from './dashboard-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
   auth: AuthService;
+  /** The admin console's sign-in and sessions. */
+  console: ConsoleService;
+  /** The console dashboard's counts. */
+  dashboard: DashboardService;
   tenants: TenantService;
   managers: ManagerService;
   users: UserService;
@@ -59,10 +65,13 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
   const users = new UserService(store, hasher);
   const tenants = new TenantService(store);
   const appKeys = new AppKeyService(store);
+  const auth = new AuthService(store, config.rootKey);
   return {
-    auth: new AuthService(store, config.rootKey),
+    auth,
+    console: new ConsoleService(store, auth, hasher),
+    dashboard: new DashboardService(store),
     tenants,
-    managers: new ManagerService(store),
+    managers: new ManagerService(store, hasher),
     users,
     accounts: new AccountService(users),
     groups: new GroupService(store),

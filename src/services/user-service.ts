@@ -287,7 +287,9 @@ export class UserService {
     const { ok, upgrade } = await this.hasher.verify(stored, password);
     if (!ok) return false;
     if (upgrade) await this.store.users.setPasswordHash(tenantId, id, await this.hasher.hash(password));
-    await this.store.users.touchLogin(tenantId, id);
+    const now = Date.now();
+    await this.store.users.touchLogin(tenantId, id, now);
+    await this.store.stats.countLogin(tenantId, now);
     return true;
   }
 }

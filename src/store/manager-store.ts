@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, ManagersTable } from './schema.ts';
 import type { Manager } from '../domain/manager.ts';
 import type { Role } from '../domain/privileges.ts';
@@ -14,6 +14,7 @@ function toManager(r: Selectable<ManagersTable>): Manager {
     name: r.name,
     email: r.email,
     role: r.role as Role,
+    hasPassword: r.passwordHash !== null,
     createdAt: new Date(r.createdAt),
     updatedAt: new Date(r.updatedAt),
   };
@@ -91,6 +92,41 @@ export class ManagerStore {
       .returningAll()
       .executeTakeFirst();
     return r ? toManager(r) : null;
+  }
+
+  /** A tenant's manager by sign-in email (case-insensitive), with what a console sign-in checks. */
+  async forSignIn(
+    tenantId: number,
+    email: string,
+  ): Promise<{ id: number; tenantId: number; role: Role; keyDigest: string; passwordHash: string | null } | null> {
+    const r = await this.db
+      .selectFrom('managers')
+      .select(['id', 'tenantId', 'role', 'keyDigest', 'passwordHash'])
+      .where('tenantId', '=', tenantId)
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst();
+    return r ? { ...r, role: r.role as Role } : null;
+  }
+
+  async setPasswordHash(id: number, hash: string | null, now = Date.now()): Promise<boolean> {
+    const r = await this.db
+      .updateTable('managers')
+      .set({ passwordHash: hash, updatedAt: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Owners of a tenant other than `exceptId` (the last owner may not go). */
+  async otherOwners(tenantId: number, exceptId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('managers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenantId', '=', tenantId)
+      .where('role', '=', 'owner')
+      .where('id', '!=', exceptId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async delete(id: number): Promise<boolean> {

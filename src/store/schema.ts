@@ -17,8 +17,29 @@ export interface ManagersTable {
   email: string;
   role: string;
   keyDigest: string;
+  passwordHash: Generated<string | null>;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface ConsoleSessionsTable {
+  idDigest: string;
+  managerId: number | null;
+  keyDigest: string;
+  role: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface ConsoleLoginFailuresTable {
+  subject: string;
+  at: number;
+}
+
+export interface LoginDaysTable {
+  tenantId: number;
+  day: string;
+  logins: number;
 }
 
 export interface UsersTable {
@@ -178,4 +199,7 @@ export interface Database {
   idempotencyKeys: IdempotencyKeysTable;
   groups: GroupsTable;
   groupMembers: GroupMembersTable;
+  consoleSessions: ConsoleSessionsTable;
+  consoleLoginFailures: ConsoleLoginFailuresTable;
+  loginDays: LoginDaysTable;
 }

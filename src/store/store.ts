@@ -18,6 +18,8 @@ import { ImportStore } from './import-store.ts';
 import { ImportJobStore } from './import-job-store.ts';
 import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
+import { ConsoleSessionStore } from './console-session-store.ts';
+import { StatsStore } from './stats-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
 
@@ -42,6 +44,10 @@ export class Store {
   readonly exports: ExportStore;
   /** Moving a user between tenants (seed 003). */
   readonly userMoves: UserMoveStore;
+  /** The admin console's sessions and failed sign-ins. */
+  readonly consoleSessions: ConsoleSessionStore;
+  /** The dashboard's counts. */
+  readonly stats: StatsStore;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -67,6 +73,8 @@ export class Store {
     this.importJobs = new ImportJobStore(db);
     this.exports = new ExportStore(db);
     this.userMoves = new UserMoveStore(db);
+    this.consoleSessions = new ConsoleSessionStore(db);
+    this.stats = new StatsStore(db, kind);
   }
 
   static of(db: Db): Store {

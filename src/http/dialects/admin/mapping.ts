@@ -19,6 +19,7 @@ export const managerWire = (m: Manager) => ({
   name: m.name,
   email: m.email,
   role: m.role,
+  hasPassword: m.hasPassword,
   createdAt: m.createdAt.toISOString(),
   updatedAt: m.updatedAt.toISOString(),
 });

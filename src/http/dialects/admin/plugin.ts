@@ -9,10 +9,31 @@ import { userRoutes } from './user-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { exportRoutes } from './export-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../../../domain/errors.ts';
+import { CSRF_HEADER, SESSION_COOKIE } from '../../../domain/console-session.ts';
 
-/** The management API's error envelope: `{ error: { code, message } }`. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Needs no key or session (signing in, signing out). */
+    public?: boolean;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function csrfMatches(sent: string | string[] | undefined, expected: string): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The management API's error envelope: `{ error: { code, message, field? } }`. */
 export const adminErrors = errorEnvelope((p, _req, reply) =>
-  reply.status(p.status).send({ error: { code: p.code, message: p.message } }),
+  reply.status(p.status).send({ error: { code: p.code, message: p.message, ...(p.field ? { field: p.field } : {}) } }),
 );
 
 /** Roster's own management API: key auth on every route. */
@@ -28,7 +49,22 @@ export const adminDialect: Dialect = {
         reply.status(404).send({ error: { code: 'not_found', message: noRouteMessage(req) } }),
       );
       app.addHook('onRequest', async (req) => {
-        principal.attach(req, await services.auth.authenticate(apiKeyOf(req)));
+        if (req.routeOptions.config.public) return;
+        const key = apiKeyOf(req);
+        const session = req.cookies[SESSION_COOKIE];
+        // A key wins over a cookie: a key header cannot be forged cross-site, a cookie can be sent.
+        if (key || !session) {
+          principal.attach(req, await services.auth.authenticate(key));
+          return;
+        }
+        const s = await services.console.resolve(session);
+        if (!SAFE_METHODS.has(req.method) && !csrfMatches(req.headers[CSRF_HEADER], s.csrfToken))
+          throw new DomainError(
+            'forbidden',
+            'auth.csrf',
+            `a request that changes something needs the ${CSRF_HEADER} header of its console session`,
+          );
+        principal.attach(req, s.principal);
       });
       await app.register(tenantRoutes(services));
       await app.register(managerRoutes(services));
@@ -36,5 +72,7 @@ export const adminDialect: Dialect = {
       await app.register(auditRoutes(services));
       await app.register(importRoutes(services));
       await app.register(exportRoutes(services));
+      await app.register(sessionRoutes(services));
+      await app.register(dashboardRoutes(services));
     },
 };

@@ -10,7 +10,13 @@ const Attributes = Type.Object(
 );
 
 export const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      field: Type.Optional(Type.String({ description: 'the input field at fault, when one is' })),
+    }),
+  },
   { $id: 'AdminError' },
 );
 
@@ -60,6 +66,7 @@ export const Manager = Type.Object({
   name: Type.String(),
   email: Type.String(),
   role: Role,
+  hasPassword: Type.Boolean({ description: 'a console password is set' }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
