@@ -68,7 +68,16 @@ const NASTY_TEXT = [
   '" OR 1=1 --',
   '${jndi:ldap://x}',
   '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'n11\ud800',
+  '\udc00x',
   '\u202e\u0301',
+  '\u200bzero\u200dwidth',
+  'mu\u0308ller',
+  ' padded ',
+  'a:b',
+  '=1+1',
   '😀'.repeat(10),
   'ß'.repeat(300),
   'x'.repeat(5000),
@@ -195,6 +204,40 @@ const FIELD_NAMES = [
   'constructor',
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
 ];
+/** Cursors as a client might forge them: wrong types for the sort, out of range, injected text, NUL. */
+const TAMPERED_CURSORS = [
+  [1.5],
+  ['1 OR 1=1'],
+  ['x', 1],
+  ['2026-01-01T00:00:00Z', 1],
+  [null, null],
+  ['\u0000', 1],
+  ['\ud800', 1],
+  [true],
+  [{}, 1],
+  [],
+].map((v) => Buffer.from(JSON.stringify(v)).toString('base64url'));
+for (const raw of ['[1e309]', '[99999999999999999999]']) TAMPERED_CURSORS.push(Buffer.from(raw).toString('base64url'));
+TAMPERED_CURSORS.push('not base64!', '%00');
+
+/** encodeURIComponent, except that a lone surrogate (which it refuses) is sent as its WTF-8 bytes. */
+const encodeAny = (s: string): string => {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return [...s]
+      .map((c) => {
+        const u = c.charCodeAt(0);
+        if (c.length === 1 && u >= 0xd800 && u <= 0xdfff)
+          return [0xe0 | (u >> 12), 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)]
+            .map((b) => '%' + b.toString(16).toUpperCase())
+            .join('');
+        return encodeURIComponent(c);
+      })
+      .join('');
+  }
+};
+
 const CONTENT_TYPES = [
   'application/json',
   'application/json',
@@ -289,15 +332,22 @@ const nearly = fc
   )
   .map(([base, wrong]) => JSON.stringify({ ...base, ...wrong }));
 const deep = fc
-  .tuple(fc.constantFrom(200, 5000, 50_000), fc.constantFrom('array', 'object'))
-  .map(([n, kind]) => (kind === 'array' ? '['.repeat(n) + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n)));
+  .tuple(fc.constantFrom(33, 40, 200, 5000, 50_000), fc.constantFrom('array', 'object', 'field'), nearly)
+  .map(([n, kind, near]) =>
+    kind === 'array'
+      ? '['.repeat(n) + ']'.repeat(n)
+      : kind === 'object'
+        ? '{"a":'.repeat(n) + '1' + '}'.repeat(n)
+        : // inside a field of a nearly right body (attributes, params, a custom field...)
+          near.replace(/\}$/, ',"attributes":' + '{"a":'.repeat(n) + '1' + '}'.repeat(n) + '}'),
+  );
 const body: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 4, arbitrary: shaped.map((o) => JSON.stringify(o)) },
   { weight: 4, arbitrary: nearly },
   { weight: 2, arbitrary: scimOps.map((o) => JSON.stringify(o)) },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
-  { weight: 1, arbitrary: deep },
+  { weight: 2, arbitrary: deep },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
   {
     weight: 1,
@@ -366,7 +416,11 @@ function requestFor(route: RouteEntry, fx: Fixture): fc.Arbitrary<Req> {
       { weight: 4, arbitrary: fc.constantFrom(...best(name)) },
       { weight: 1, arbitrary: fc.constantFrom(...valid) },
       { weight: 3, arbitrary: fc.constantFrom(...NASTY_PARAM) },
-      { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map(encodeURIComponent) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 30 }).map(encodeAny) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('%00', 'a%00b', '%ED%A0%80', 'n11%ED%A0%80', '0x3', '+3', '3.0', '3%20'),
+      },
     );
   const names = [...route.url.matchAll(/:([A-Za-z_]+)|\*/g)].map((m) => m[0]);
   const path = fc.tuple(...names.map((n) => param(n))).map((vals) => {
@@ -389,7 +443,8 @@ function requestFor(route: RouteEntry, fx: Fixture): fc.Arbitrary<Req> {
       '%ZZ',
       'x'.repeat(3000),
     ),
-    nastyString.map(encodeURIComponent),
+    nastyString.map(encodeAny),
+    fc.constantFrom(...TAMPERED_CURSORS),
   );
   const query = fc
     .array(fc.tuple(fc.constantFrom(...QUERY_NAMES), queryValue), { maxLength: 4 })

@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { checkText } from './text.ts';
 
 /** An application key of a user (seed 002). The secret itself is never part of it. */
 export interface AppKey {
@@ -30,6 +31,7 @@ export function validateAppKeyName(name: string): void {
   if (name.trim() === '' || name.length > APP_KEY_NAME_MAX) {
     throw invalid('app_key.invalid_name', `name must be 1 to ${APP_KEY_NAME_MAX} characters`, 'name');
   }
+  checkText(name, 'name', 'app_key.invalid_name');
 }
 
 export function validateCost(cost: number): void {

@@ -1,4 +1,7 @@
 import { invalid } from './errors.ts';
+import { hasUnstorableText } from './text.ts';
+
+export { hasUnstorableText };
 
 /** A custom event recorded for a user ("track your users and their actions"). */
 export interface UserEvent {
@@ -50,19 +53,6 @@ export function parseDateTime(value: string, field: string): Date {
     throw invalid('event.invalid_time', `${field} is not a valid date-time`, field);
   }
   return new Date(ms);
-}
-
-/** NUL (PostgreSQL text cannot hold it) or a lone UTF-16 surrogate (not valid Unicode, refused by jsonb). */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** True when any string (or object key) in a JSON value cannot be stored as sent. */
-export function hasUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return UNSTORABLE.test(value);
-  if (Array.isArray(value)) return value.some(hasUnstorableText);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v));
-  }
-  return false;
 }
 
 const unstorable = (field: string) =>

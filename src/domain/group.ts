@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { checkText } from './text.ts';
 import type { Comparison, FilterValue } from './user-query.ts';
 
 /** A tenant-scoped group of users (SCIM Groups). Members are users of the same tenant. */
@@ -72,10 +73,8 @@ export function validateGroupState(s: GroupState): void {
   if (s.externalId !== null && (typeof s.externalId !== 'string' || s.externalId.length > 1024)) {
     throw invalid('group.invalid_external_id', 'externalId must be a string of at most 1024 characters', 'externalId');
   }
-  // PostgreSQL text cannot hold NUL; refuse it alike on every database.
-  if (s.displayName.includes('\u0000') || s.externalId?.includes('\u0000')) {
-    throw invalid('group.invalid_field', 'displayName and externalId must not contain NUL characters', 'displayName');
-  }
+  checkText(s.displayName, 'displayName', 'group.invalid_field');
+  checkText(s.externalId, 'externalId', 'group.invalid_field');
   for (const m of s.members) {
     if (!Number.isSafeInteger(m) || m < 1)
       throw invalid('group.invalid_member', `member ${String(m)} is not a user id`, 'members');

@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { checkText } from './text.ts';
 
 export interface TenantSettings {
   /** Whether POST /rest/users is open to anyone (seed 002 sign-up). */
@@ -23,6 +24,7 @@ export const LICENSE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
 export function validateTenantName(name: string): void {
   if (name.trim() === '' || name.length > 200)
     throw invalid('tenant.invalid_name', 'name must be 1 to 200 characters', 'name');
+  checkText(name, 'name', 'tenant.invalid_name');
 }
 
 export function validateLicenseCode(code: string): void {

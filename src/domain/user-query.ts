@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { checkText } from './text.ts';
 import { ATTRIBUTE_KEY, isSortableField, type SortableField } from './user.ts';
 
 /** A core field or a custom attribute (`attr.<name>`). */
@@ -70,3 +71,14 @@ export function parseSort(spec: string | undefined, resolve: (name: string) => F
 }
 
 export const isAttrRef = (f: FieldRef): f is `attr.${string}` => f.startsWith('attr.');
+
+/** Refuses filter text no stored value can hold (NUL, unpaired surrogates), naming the field: a 400, never a database error. */
+export function validateUserQuery(query: UserQuery): void {
+  if (query.q !== undefined) checkText(query.q, 'q', 'query.invalid_value');
+  const walk = (c: UserCondition): void => {
+    if ('items' in c) c.items.forEach(walk);
+    else if ('item' in c) walk(c.item);
+    else if ('value' in c) checkText(c.value, c.field, 'query.invalid_value');
+  };
+  if (query.where) walk(query.where);
+}

@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { checkText } from './text.ts';
 
 export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -99,8 +100,48 @@ export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const ATTRIBUTES_MAX_BYTES = 64 * 1024;
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
-// Pragmatic syntax check: one @, no spaces, a dot in the domain. RFC 5322 in full accepts things no mail system delivers.
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+// Pragmatic syntax check: one @, no spaces, a dot in the domain, no address literal ([127.0.0.1]).
+// RFC 5322 in full accepts things no mail system delivers.
+const EMAIL = /^[^\s@]+@[^\s@.[\]]+(\.[^\s@.[\]]+)+$/;
+const EMAIL_LOCAL_MAX = 64;
+const EMAIL_MAX = 254;
+/** Control, invisible format (zero-width, bidi) and line/paragraph separators: never in a sign-in name. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+export const USERNAME_MAX = 256;
+
+/**
+ * The one form a username or email is stored and looked up in: Unicode NFC (so "müller" typed
+ * either way is one user), without surrounding white space.
+ */
+export const normalizeIdentity = (s: string): string => s.normalize('NFC').trim();
+
+/** The input with username and email in their normal form (see normalizeIdentity); other fields as sent. */
+export function normalizeUserInput<T extends { username?: string | null; email?: string | null }>(input: T): T {
+  const out = { ...input };
+  if (typeof out.username === 'string') out.username = normalizeIdentity(out.username);
+  if (typeof out.email === 'string') out.email = normalizeIdentity(out.email);
+  return out;
+}
+
+/** The username rule of every dialect (after normalizeIdentity): non-empty, no ':' (HTTP Basic), nothing invisible. */
+export function validateUsername(username: string): void {
+  if (username === '') throw invalid('user.invalid_username', 'username must not be empty', 'username');
+  if (username.length > USERNAME_MAX)
+    throw invalid('user.invalid_username', `username must be at most ${USERNAME_MAX} characters`, 'username');
+  if (username.includes(':') || INVISIBLE.test(username))
+    throw invalid(
+      'user.invalid_username',
+      'username must not contain ":", control characters or invisible formatting characters',
+      'username',
+    );
+}
+
+/** The email rule of every dialect (after normalizeIdentity). */
+export function validateEmail(email: string): void {
+  const at = email.lastIndexOf('@');
+  if (!EMAIL.test(email) || INVISIBLE.test(email) || email.length > EMAIL_MAX || at > EMAIL_LOCAL_MAX)
+    throw invalid('user.invalid_email', `email "${email}" is not a valid email address`, 'email');
+}
 const FIELD_MAX = 1024;
 
 export function validateAttributes(attrs: Attributes): void {
@@ -113,10 +154,8 @@ export function validateAttributes(attrs: Attributes): void {
       );
     }
   }
+  checkText(attrs, 'attributes', 'user.invalid_attribute');
   const json = JSON.stringify(attrs);
-  // PostgreSQL text and jsonb cannot hold NUL; refuse it alike on every database.
-  if (json.includes('\\u0000'))
-    throw invalid('user.invalid_attribute', 'custom attributes must not contain NUL characters', 'attributes');
   if (Buffer.byteLength(json) > ATTRIBUTES_MAX_BYTES) {
     throw invalid('user.attributes_too_large', 'custom attributes must be at most 64 KiB as JSON', 'attributes');
   }
@@ -129,13 +168,13 @@ export function validateUserInput(input: UserInput, opts: { passwordMinLength?: 
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string') throw invalid('user.invalid_field', `${f} must be a string`, f);
     if (v.length > FIELD_MAX) throw invalid('user.invalid_field', `${f} must be at most ${FIELD_MAX} characters`, f);
-    if (v.includes('\u0000')) throw invalid('user.invalid_field', `${f} must not contain NUL characters`, f);
+    checkText(v, f, 'user.invalid_field');
   }
-  if (input.username !== undefined && input.username !== null && input.username.trim() === '') {
-    throw invalid('user.invalid_username', 'username must not be empty', 'username');
-  }
-  if (input.email !== undefined && input.email !== null && !EMAIL.test(input.email)) {
-    throw invalid('user.invalid_email', `email "${input.email}" is not a valid email address`, 'email');
+  if (input.username !== undefined && input.username !== null) validateUsername(input.username);
+  if (input.email !== undefined && input.email !== null) validateEmail(input.email);
+  for (const f of ['plan', 'billingType'] as const) {
+    const v = input[f];
+    if (typeof v === 'string') checkText(v, f, 'user.invalid_field');
   }
   if (input.gender !== undefined && input.gender !== null && !(GENDERS as readonly string[]).includes(input.gender)) {
     throw invalid('user.invalid_gender', `gender must be one of ${GENDERS.join(', ')}`, 'gender');

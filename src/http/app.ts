@@ -10,6 +10,7 @@ import { dialectOf, dialects } from './dialects/index.ts';
 import { declareDialectContext } from './dialect.ts';
 import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
+import { addBodyDepthLimit } from './body-depth.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -174,6 +175,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   // Before every route and dialect: over a limit, the route's own dialect renders the 429.
   if (opts.rateLimit) addRateLimit(app, opts.rateLimit);
+  addBodyDepthLimit(app);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {

@@ -10,6 +10,7 @@ import {
   type NewAuditEvent,
 } from '../domain/audit.ts';
 import { authorize } from './access.ts';
+import { checkTextFields } from '../domain/text.ts';
 
 export const AUDIT_MAX_PAGE = 1000;
 
@@ -55,6 +56,7 @@ export class AuditService {
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > AUDIT_MAX_PAGE) {
       throw invalid('query.invalid_limit', `limit must be an integer from 1 to ${AUDIT_MAX_PAGE}`, 'limit');
     }
+    checkTextFields({ actor: q.actor, target: q.target, action: q.action }, 'query.invalid_value');
     let beforeId: number | undefined;
     if (q.cursor !== undefined) {
       if (!/^[1-9]\d{0,15}$/.test(q.cursor))

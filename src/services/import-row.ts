@@ -1,5 +1,11 @@
 import { DomainError, invalid } from '../domain/errors.ts';
-import { PROFILE_FIELDS, validateUserInput, type Attributes, type UserInput } from '../domain/user.ts';
+import {
+  PROFILE_FIELDS,
+  normalizeIdentity,
+  validateUserInput,
+  type Attributes,
+  type UserInput,
+} from '../domain/user.ts';
 import type { ImportMode } from '../domain/import.ts';
 import { normalizePasswordHash } from './legacy-hashes.ts';
 
@@ -144,7 +150,8 @@ export function prepareRow(
   for (const [k, v] of Object.entries(raw)) {
     if (!NDJSON_FIELDS.has(k)) throw rowError(`unknown field "${k.length > 40 ? k.slice(0, 40) + '…' : k}"`, k);
     if (IGNORED.has(k) || v === undefined) continue;
-    if (AS_IS_FIELDS.has(k)) inp[k] = v;
+    if (AS_IS_FIELDS.has(k))
+      inp[k] = (k === 'username' || k === 'email') && typeof v === 'string' ? normalizeIdentity(v) : v;
     else if (k === 'active' || k === 'verified') {
       if (typeof v !== 'boolean') throw rowError(`${k} must be true or false`, k);
       inp[k] = v;

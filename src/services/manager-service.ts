@@ -3,6 +3,7 @@ import { uniqueViolation } from '../store/database.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { MANAGER_PASSWORD_MAX, MANAGER_PASSWORD_MIN } from '../domain/console-session.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { checkText } from '../domain/text.ts';
 import type { Manager } from '../domain/manager.ts';
 import { isRole, type Principal, type Role, ROLES } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
@@ -26,10 +27,12 @@ function validate(input: ManagerInput, full: boolean): void {
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) {
       throw invalid('manager.invalid_name', 'name must be 1 to 200 characters', 'name');
     }
+    checkText(input.name, 'name', 'manager.invalid_name');
   }
   if (full || input.email !== undefined) {
     if (typeof input.email !== 'string' || !EMAIL.test(input.email))
       throw invalid('manager.invalid_email', 'email must be a valid email address', 'email');
+    checkText(input.email, 'email', 'manager.invalid_email');
   }
   if (full || input.role !== undefined) {
     if (!isRole(input.role)) throw invalid('manager.invalid_role', `role must be one of ${ROLES.join(', ')}`, 'role');

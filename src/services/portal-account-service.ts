@@ -1,8 +1,8 @@
-import { forbidden, invalid, notFound, unauthorized } from '../domain/errors.ts';
+import { forbidden, notFound, unauthorized } from '../domain/errors.ts';
 import { actorOf, type Principal } from '../domain/privileges.ts';
 import type { Privilege } from '../domain/privileges.ts';
 import { LICENSE_CODE, type Tenant } from '../domain/tenant.ts';
-import type { User, UserInput } from '../domain/user.ts';
+import { normalizeUserInput, type User, type UserInput } from '../domain/user.ts';
 import type { AppKey } from '../domain/app-key.ts';
 import { authorize } from './access.ts';
 import type { AppKeyService } from './app-key-service.ts';
@@ -23,20 +23,6 @@ export interface PortalAccount {
 
 const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const auditActor = (a: PortalActor) => (a.kind === 'user' ? `user:${a.user.id}` : actorOf(a.principal));
-
-/** HTTP Basic cannot carry a ':' in the user name; control characters have no place in one. */
-
-const UNUSABLE_USERNAME = /[:\u0000-\u001f\u007f]/;
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-function validatePortalInput(input: { username?: string; email?: string }): void {
-  if (input.username !== undefined && UNUSABLE_USERNAME.test(input.username)) {
-    throw invalid('user.invalid_username', 'username must not contain ":" or control characters', 'username');
-  }
-  if (input.email !== undefined && CONTROL.test(input.email)) {
-    throw invalid('user.invalid_email', 'email must not contain control characters', 'email');
-  }
-}
 
 /**
  * Self-service accounts (seed 002): sign-up behind the tenant's publicSignup gate, "self or a
@@ -68,7 +54,6 @@ export class PortalAccountService {
     principal: Principal | null,
     input: { username: string; email: string; password: string },
   ): Promise<PortalAccount> {
-    validatePortalInput(input);
     const values: UserInput = { username: input.username, email: input.email, password: input.password };
     let user: User;
     if (principal) user = await this.users.create(principal, tenant.id, values);
@@ -103,7 +88,7 @@ export class PortalAccountService {
     changes: { username?: string; email?: string },
   ): Promise<PortalAccount> {
     const current = await this.target(actor, tenantId, username, 'users:write');
-    validatePortalInput(changes);
+    changes = normalizeUserInput(changes);
     const input: UserInput = {};
     if (changes.username !== undefined) input.username = changes.username;
     if (changes.email !== undefined) {

@@ -4,8 +4,17 @@ import type { UserValues } from '../store/user-row.ts';
 import { conflict, DomainError, notFound, preconditionFailed } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import type { UserGroupRef } from '../domain/group.ts';
-import { PROFILE_FIELDS, USER_DEFAULTS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
-import { MAX_PAGE, type UserPage, type UserQuery } from '../domain/user-query.ts';
+import {
+  normalizeIdentity,
+  normalizeUserInput,
+  PROFILE_FIELDS,
+  USER_DEFAULTS,
+  validateUserInput,
+  type User,
+  type UserInput,
+} from '../domain/user.ts';
+import { MAX_PAGE, validateUserQuery, type UserPage, type UserQuery } from '../domain/user-query.ts';
+import { hasUnstorableText } from '../domain/text.ts';
 import { invalid } from '../domain/errors.ts';
 import { authorize } from './access.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -143,7 +152,8 @@ export class UserService {
    * Creation on behalf of a dialect that has its own gate (e.g. public sign-up: the actor is then
    * the new user; imports and other gated callers pass their own `actor`).
    */
-  async createUnchecked(tenantId: number, input: UserInput, opts: { actor?: Actor } = {}): Promise<User> {
+  async createUnchecked(tenantId: number, sent: UserInput, opts: { actor?: Actor } = {}): Promise<User> {
+    const input = normalizeUserInput(sent);
     await this.validate(tenantId, input);
     if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
     // Hashing happens before the transaction: it must stay short (SQLite has one writer).
@@ -179,10 +189,12 @@ export class UserService {
     tenantId: number,
     by: { id?: number; externalId?: string; username?: string; email?: string },
   ): Promise<User | null> {
+    // No stored value holds text that breaks the text rule: nobody is found by it.
+    if (hasUnstorableText(by)) return null;
     if (by.id !== undefined) return this.store.users.byId(tenantId, by.id);
     if (by.externalId !== undefined) return this.store.users.byExternalId(tenantId, by.externalId);
-    if (by.username !== undefined) return this.store.users.byUsername(tenantId, by.username);
-    if (by.email !== undefined) return this.store.users.byEmail(tenantId, by.email);
+    if (by.username !== undefined) return this.store.users.byUsername(tenantId, normalizeIdentity(by.username));
+    if (by.email !== undefined) return this.store.users.byEmail(tenantId, normalizeIdentity(by.email));
     return null;
   }
 
@@ -212,13 +224,8 @@ export class UserService {
    * Reads the row, checks If-Match, writes pinned to the version read (so the audit's "before" is
    * exactly what was replaced) and records the event, all in one transaction.
    */
-  private async write(
-    tenantId: number,
-    id: number,
-    input: UserInput,
-    full: boolean,
-    opts: WriteOptions,
-  ): Promise<User> {
+  private async write(tenantId: number, id: number, sent: UserInput, full: boolean, opts: WriteOptions): Promise<User> {
+    const input = normalizeUserInput(sent);
     await this.validate(tenantId, input);
     const values = await this.values(input, full);
     try {
@@ -277,6 +284,7 @@ export class UserService {
     if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE) {
       throw invalid('query.invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE}`, 'limit');
     }
+    validateUserQuery(query);
     return this.store.users.list(tenantId, query);
   }
 

@@ -2,7 +2,7 @@ import type { Store } from '../store/store.ts';
 import type { UserChanges } from '../store/user-row.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { reaches, requirePrivilege, type Principal, type Privilege } from '../domain/privileges.ts';
-import { PROFILE_FIELDS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
+import { normalizeUserInput, PROFILE_FIELDS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
 import { diffFields, type AuditChanges } from '../domain/audit.ts';
 import { authorize } from './access.ts';
 import { recordAudit, actorName } from './audit-service.ts';
@@ -104,7 +104,8 @@ export class UsrService {
    * tenant-scoped, so they are left) and an audit event in both tenants. A username or email the
    * target tenant already holds is a 409 and nothing changes.
    */
-  private async move(p: Principal, current: User, toTenantId: number, input: UserInput): Promise<User> {
+  private async move(p: Principal, current: User, toTenantId: number, sent: UserInput): Promise<User> {
+    const input = normalizeUserInput(sent);
     const target = await this.writableTenant(p, toTenantId);
     // The target tenant's rules apply: the user will live there.
     validateUserInput(input, {

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { attributeText, nullsOrder, textMatch, type DbKind } from './database.ts';
 import { invalid } from '../domain/errors.ts';
+import { hasUnstorableText } from '../domain/text.ts';
 import { isAttrRef, type FieldRef, type FilterValue, type SortKey, type UserCondition } from '../domain/user-query.ts';
 
 const TIME_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt']);
@@ -101,14 +102,23 @@ export function encodeCursor(values: CursorValues): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, keys: number): CursorValues {
+/** Epoch ms / ids as stored: integers a bigint column holds. */
+const isStoredInteger = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x);
+
+/** Whether a cursor value has the type the sort key's column holds (NULL only where the column allows it). */
+function fitsKey(key: SortKey, x: unknown): boolean {
+  if (x === null) return nullable(key.field);
+  if (isAttrRef(key.field)) return typeof x === 'string' && !hasUnstorableText(x);
+  if (NUMBER_FIELDS.has(key.field) || TIME_FIELDS.has(key.field)) return isStoredInteger(x);
+  if (BOOL_FIELDS.has(key.field)) return x === 0 || x === 1;
+  return typeof x === 'string' && !hasUnstorableText(x);
+}
+
+/** A cursor back into its values, each checked against the sort key it claims (a tampered one is a 400, never a database error). */
+export function decodeCursor(cursor: string, keys: SortKey[]): CursorValues {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(v) &&
-      v.length === keys &&
-      v.every((x) => x === null || typeof x === 'string' || typeof x === 'number')
-    ) {
+    if (Array.isArray(v) && v.length === keys.length && v.every((x, i) => fitsKey(keys[i], x))) {
       return v as CursorValues;
     }
   } catch {

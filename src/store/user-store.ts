@@ -253,7 +253,7 @@ export class UserStore {
     if (condition) base = base.where(condition);
     if (query.q) base = base.where(searchSql(query.q, bind));
 
-    const cursor = query.cursor ? decodeCursor(query.cursor, keys.length) : null;
+    const cursor = query.cursor ? decodeCursor(query.cursor, keys) : null;
     // An offset counts from the cursor: it needs the after-cursor rows as one query.
     const keyset =
       cursor && query.offset
