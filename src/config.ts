@@ -12,6 +12,10 @@ export interface Config {
   redisUrl: string | null;
   /** Argon2id cost; tests lower it, production keeps OWASP's minimum (m=19 MiB, t=2, p=1). */
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** pretty: pino-pretty's readable lines (default on a terminal); json: one JSON object a line. */
+  logFormat: 'json' | 'pretty';
+  /** Bearer token GET /metrics requires; open when null. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +46,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const redisUrl = env.REDIS_URL || null;
   if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl))
     throw new ConfigError(`REDIS_URL must be redis://… (got "${redisUrl}")`);
+  const logFormat = env.LOG_FORMAT || (process.stdout.isTTY ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${logFormat}")`);
+  const metricsToken = env.ROSTER_METRICS_TOKEN || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, without spaces');
   return Object.freeze({
     port: int(env, 'PORT', 8080, 0, 65535),
     host,
@@ -56,5 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeCost: int(env, 'ROSTER_ARGON2_TIME', 2, 1, 100),
       parallelism: 1,
     }),
+    logFormat,
+    metricsToken,
   });
 }

@@ -29,7 +29,15 @@ if (runtime.generatedRootKey) {
   process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
 }
 const app = await buildApp(runtime.services, {
-  logger: { level: config.logLevel, redact: REDACT },
+  logger: {
+    level: config.logLevel,
+    redact: REDACT,
+    // Readable lines for a person at a terminal; JSON (one object a line) for log collectors.
+    ...(config.logFormat === 'pretty'
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
+  },
+  metricsToken: config.metricsToken,
   rateLimit: { perKey: config.rateLimit, perIp: config.rateLimitIp, redisUrl: config.redisUrl },
 });
 await app.listen({ port: config.port, host: config.host });

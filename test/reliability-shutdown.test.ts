@@ -21,6 +21,8 @@ describe.each(backends())('SIGTERM under load ($name)', (backend) => {
         ROSTER_ROOT_KEY: ROOT_KEY,
         ROSTER_ARGON2_MEMORY_KIB: '32768',
         ROSTER_ARGON2_TIME: '4',
+        // "incoming request" lines (debug) tell when the server has received the creates
+        LOG_LEVEL: 'debug',
       };
       const c = await spawnRoster(env);
       children.push(c);

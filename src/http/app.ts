@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import swaggerUi from '@fastify/swagger-ui';
@@ -11,6 +11,8 @@ import { declareDialectContext } from './dialect.ts';
 import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { addBodyDepthLimit } from './body-depth.ts';
+import { requestIdOf } from './request-id.ts';
+import { addMetricsRoute, addObservability } from './observability.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -18,6 +20,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false;
   /** How long a client may take to send its request headers (default 10 s; tests shorten it). */
   headersTimeoutMs?: number;
+  /** Bearer token GET /metrics requires (ROSTER_METRICS_TOKEN); open when absent. */
+  metricsToken?: string | null;
 }
 
 export type App = FastifyInstance;
@@ -98,6 +102,10 @@ function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logg
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(opts.logger),
+    // Every log line of a request carries its id (traceparent's, or a new one); the one line per
+    // request is observability.ts's "request completed", with what Fastify's two lines lacked.
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Explicit header limits: at most 16 KiB of headers (431 past it), sent within 10 s, checked every second.
     http: {
@@ -128,6 +136,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
               'the URL is not valid: a %-escape does not decode to UTF-8 text',
             )
           : new DomainError('invalid', 'request.invalid', err.message);
+      reply.header('request-id', req.id);
       const d = dialectOf(req.url);
       if (d) return d.errorHandler(e, req, reply as FastifyReply);
       return (reply as FastifyReply).status(400).send({ error: { code: e.code, message: e.message } });
@@ -173,6 +182,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       .send({ error: { code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
 
+  addObservability(app, services.metrics);
   // Before every route and dialect: over a limit, the route's own dialect renders the 429.
   if (opts.rateLimit) addRateLimit(app, opts.rateLimit);
   addBodyDepthLimit(app);
@@ -186,6 +196,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       return reply.status(503).send({ status: 'unavailable' });
     }
   });
+  addMetricsRoute(app, services.metrics, opts.metricsToken ?? null);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   declareDialectContext(app);

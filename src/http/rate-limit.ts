@@ -135,8 +135,8 @@ function limited(resetMs: number, what: string): DomainError {
   });
 }
 
-/** Probes that orchestrators call often; never limited. */
-const EXEMPT = new Set(['/health', '/ready']);
+/** Probes and scrapes that orchestrators and Prometheus call often; never limited. */
+const EXEMPT = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * Adds the root rate-limit hooks. A request with an API key counts against that key (so one noisy

@@ -77,6 +77,14 @@ export class Argon2Pool {
     this.rescueLanes = Math.max(1, Math.floor(size / 2));
   }
 
+  /** Told the time of every hash or verification computed (for /metrics). */
+  onComputed?: (kind: Argon2Job['kind'], ms: number) => void;
+
+  /** Jobs waiting for a worker, and jobs being computed (for /metrics). */
+  depth(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.busy() + this.rescuing };
+  }
+
   run(job: Argon2Job): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('password hasher is closed'));
     return new Promise((resolve, reject) => {
@@ -146,7 +154,10 @@ export class Argon2Pool {
       } else {
         const done = slot.current;
         slot.current = null;
-        if ('ms' in msg) this.hashMs = Math.min(this.hashMs, msg.ms);
+        if ('ms' in msg) {
+          this.hashMs = Math.min(this.hashMs, msg.ms);
+          if (done) this.onComputed?.(done.job.kind, msg.ms);
+        }
         worker.unref();
         if (done)
           this.settle(
@@ -199,7 +210,9 @@ export class Argon2Pool {
       work
         .then(
           (result) => {
-            this.hashMs = Math.min(this.hashMs, performance.now() - started);
+            const ms = performance.now() - started;
+            this.hashMs = Math.min(this.hashMs, ms);
+            this.onComputed?.(p.job.kind, ms);
             this.settle(p, undefined, result);
           },
           (e: unknown) => this.settle(p, e instanceof Error ? e : new Error(String(e))),

@@ -96,11 +96,18 @@ async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void
 export class ImportService {
   /** Jobs this process is running: never judged stale here. */
   private readonly runningHere = new Set<number>();
+  /** Told how many more rows the jobs of this process have read (for /metrics). */
+  onRows?: (n: number) => void;
 
   constructor(
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
   ) {}
+
+  /** Jobs this process is running now. */
+  get running(): number {
+    return this.runningHere.size;
+  }
 
   /** HTTP: receives the body into a temporary file (memory stays flat), then runs the job in the background. */
   async start(p: Principal, tenantId: number, body: Readable, opts: ImportOptions): Promise<ImportJob> {
@@ -175,6 +182,7 @@ export class ImportService {
     try {
       await this.store.importJobs.update(tenantId, job.id, { state: 'running' });
       let lastWrite = Date.now();
+      let rowsSeen = 0;
       const r = await this.run(tenantId, open(), {
         format: job.format,
         mode: job.mode,
@@ -183,12 +191,15 @@ export class ImportService {
         actor: job.actor,
         onProgress: (pr) => {
           onProgress?.(pr);
+          this.onRows?.(pr.counts.rows - rowsSeen);
+          rowsSeen = pr.counts.rows;
           // Only batch mode: an atomic run holds the transaction (on SQLite, the only connection).
           if (job.atomic || job.dryRun || Date.now() - lastWrite < PROGRESS_EVERY_MS) return;
           lastWrite = Date.now();
           void this.store.importJobs.update(tenantId, job.id, { counts: pr.counts }).catch(() => {});
         },
       });
+      this.onRows?.(r.counts.rows - rowsSeen);
       await this.store.importJobs.update(tenantId, job.id, {
         state: r.failed ? 'failed' : 'done',
         counts: r.counts,

@@ -8,7 +8,7 @@ export type { Argon2Cost } from './argon2-pool.ts';
  * are checked by the `legacy` verifiers the hasher is built with (services.ts passes them).
  */
 export class PasswordHasher {
-  private readonly pool: Argon2Pool;
+  private readonly argon2: Argon2Pool;
 
   /**
    * `concurrency`: hashes computed at once. Each argon2id hash keeps a core busy for ~10 ms. The
@@ -22,11 +22,16 @@ export class PasswordHasher {
     concurrency?: number,
   ) {
     const cores = availableParallelism();
-    this.pool = new Argon2Pool(cost, concurrency ?? cores, concurrency ?? Math.max(1, cores - 1));
+    this.argon2 = new Argon2Pool(cost, concurrency ?? cores, concurrency ?? Math.max(1, cores - 1));
+  }
+
+  /** For /metrics: jobs queued and running, and a callback told each computation's time. */
+  get pool(): Pick<Argon2Pool, 'depth' | 'onComputed'> {
+    return this.argon2;
   }
 
   async hash(password: string): Promise<string> {
-    return (await this.pool.run({ kind: 'hash', password })) as string;
+    return (await this.argon2.run({ kind: 'hash', password })) as string;
   }
 
   /** Checks a password; `upgrade` says the stored hash should be replaced by a fresh argon2id one. */
@@ -34,7 +39,7 @@ export class PasswordHasher {
     if (stored.startsWith('$argon2')) {
       let ok = false;
       try {
-        ok = (await this.pool.run({ kind: 'verify', stored, password })) === true;
+        ok = (await this.argon2.run({ kind: 'verify', stored, password })) === true;
       } catch {
         ok = false;
       }
@@ -51,7 +56,7 @@ export class PasswordHasher {
 
   /** Stops the hashing workers (runtime shutdown). */
   close(): Promise<void> {
-    return this.pool.close();
+    return this.argon2.close();
   }
 }
 

@@ -20,6 +20,7 @@ import { AccountService } from './accounts-service.ts';
 import { UsrService } from './usr-service.ts';
 import { ConsoleService } from './console-service.ts';
 import { DashboardService } from './dashboard-service.ts';
+import { Metrics } from '../metrics.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
@@ -54,6 +55,8 @@ export interface Services {
   imports: ImportService;
   /** Streaming NDJSON/CSV exports of a tenant's users (issue 8). */
   exports: ExportService;
+  /** The Prometheus registry of this runtime (GET /metrics). */
+  metrics: Metrics;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
@@ -66,6 +69,9 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
   const tenants = new TenantService(store);
   const appKeys = new AppKeyService(store);
   const auth = new AuthService(store, config.rootKey);
+  const imports = new ImportService(store, hasher);
+  const metrics = new Metrics();
+  watch(metrics, db, hasher, imports);
   return {
     auth,
     console: new ConsoleService(store, auth, hasher),
@@ -83,8 +89,43 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     portal: new PortalAccountService(users, tenants, appKeys),
     usermost: new UsermostService(store, hasher),
     usr: new UsrService(store, users, hasher),
-    imports: new ImportService(store, hasher),
+    imports,
     exports: new ExportService(store),
+    metrics,
     ping: () => store.ping(),
   };
+}
+
+/** The metrics read from the database, the hashing pool and the import jobs. */
+function watch(metrics: Metrics, db: Db, hasher: PasswordHasher, imports: ImportService): void {
+  hasher.pool.onComputed = (kind, ms) => metrics.argon2Duration.observe({ kind }, ms / 1000);
+  metrics.gauge(
+    'roster_argon2_queue_depth',
+    'Password hashes and verifications waiting for a worker.',
+    () => hasher.pool.depth().queued,
+  );
+  metrics.gauge(
+    'roster_argon2_running',
+    'Password hashes and verifications being computed.',
+    () => hasher.pool.depth().running,
+  );
+  metrics.gauge(
+    'roster_db_pool_connections',
+    'Database connections by state (in_use, idle) and requests waiting for one (waiting).',
+    () => {
+      const s = db.stats();
+      return (['inUse', 'idle', 'waiting'] as const).map((k) => ({
+        labels: { state: k === 'inUse' ? 'in_use' : k },
+        value: s[k],
+      }));
+    },
+    ['state'],
+  );
+  metrics.counterFrom(
+    'roster_db_query_errors_total',
+    'Database queries that failed (conflicts included).',
+    () => db.stats().queryErrors,
+  );
+  metrics.gauge('roster_import_jobs_running', 'Import jobs this process is running.', () => imports.running);
+  imports.onRows = (n) => metrics.importRows.inc(n);
 }
