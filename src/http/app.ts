@@ -12,6 +12,9 @@ import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { addBodyDepthLimit } from './body-depth.ts';
 import { requestIdOf } from './request-id.ts';
+import { REDACT, redactUrl } from './redact.ts';
+
+export { REDACT, redactUrl } from './redact.ts';
 import { addMetricsRoute, addObservability } from './observability.ts';
 
 export interface AppOptions {
@@ -35,42 +38,6 @@ export interface RouteEntry {
 const routeLists = new WeakMap<object, RouteEntry[]>();
 /** Every route registered on an app, in order (the fuzz and cross-dialect tests drive them all). */
 export const routesOf = (app: App): RouteEntry[] => routeLists.get(app) ?? [];
-
-/** Paths of headers and fields that hold secrets: never written to a log line. */
-export const REDACT = [
-  'req.headers.authorization',
-  'req.headers["admin_api_key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["admin_api_key"]',
-  // database errors may quote a whole failing row (hashes included)
-  'err.detail',
-  'err.parameters',
-];
-
-/** Query parameters that may carry a secret (some legacy clients put keys in the URL). */
-const SECRET_PARAM = /(key|token|secret|pass|pwd|auth|signature|sig)/i;
-
-/** The URL as logged: secret-looking query parameter values replaced. */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = url
-    .slice(q + 1)
-    .split('&')
-    .map((p) => {
-      const eq = p.indexOf('=');
-      const raw = eq < 0 ? p : p.slice(0, eq);
-      let name = raw;
-      try {
-        name = decodeURIComponent(raw.replace(/\+/g, ' '));
-      } catch {
-        // undecodable: judge the raw name
-      }
-      return eq >= 0 && SECRET_PARAM.test(name) ? `${raw}=[redacted]` : p;
-    });
-  return `${url.slice(0, q)}?${params.join('&')}`;
-}
 
 /** Fastify's request log fields, with the URL's secrets redacted. */
 const reqSerializer = (req: {

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { dialectOf } from './dialects/index.ts';
 import { toProblem } from './errors.ts';
-import { redactUrl } from './app.ts';
+import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,21 +17,24 @@ declare module 'fastify' {
 /** The route label of requests that matched no route: never the raw path (unbounded). */
 const UNMATCHED = '(unmatched)';
 
-/** Who called, as each dialect's authentication recorded it (rest-users authenticates per route: none). */
+const isPrincipal = (v: unknown): v is Principal =>
+  typeof v === 'object' && v !== null && ((v as Principal).kind === 'root' || (v as Principal).kind === 'manager');
+const idOf = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * Who called and on which tenant, read from the context the serving dialect attached (a principal;
+ * an object with `principal` and `tenantId` or `tenant`; or, for /rest/users, the tenant itself).
+ */
 function callerOf(req: FastifyRequest): { tenant?: number; principal?: Principal } {
-  const principal: Principal | null | undefined =
-    req.principal ??
-    req.usrPrincipal ??
-    req.usermost?.principal ??
-    req.accountScope?.principal ??
-    req.scimContext?.principal;
+  const c = req.dialectContext as Record<string, unknown> | null | undefined;
+  const principal = isPrincipal(c) ? c : isPrincipal(c?.principal) ? c.principal : undefined;
   const tenant =
-    req.usermost?.tenant.id ??
-    req.accountScope?.tenantId ??
-    req.scimContext?.tenantId ??
+    idOf(c?.tenantId) ??
+    idOf((c?.tenant as { id?: unknown } | undefined)?.id) ??
+    (c && 'licenseCode' in c ? idOf(c.id) : undefined) ??
     tenantParam(req) ??
     (principal?.kind === 'manager' ? principal.tenantId : undefined);
-  return { tenant, principal: principal ?? undefined };
+  return { tenant, principal };
 }
 
 function tenantParam(req: FastifyRequest): number | undefined {

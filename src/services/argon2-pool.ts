@@ -156,7 +156,7 @@ export class Argon2Pool {
         slot.current = null;
         if ('ms' in msg) {
           this.hashMs = Math.min(this.hashMs, msg.ms);
-          if (done) this.onComputed?.(done.job.kind, msg.ms);
+          if (done && !done.settled) this.onComputed?.(done.job.kind, msg.ms); // a rescue may have answered first
         }
         worker.unref();
         if (done)
@@ -212,7 +212,7 @@ export class Argon2Pool {
           (result) => {
             const ms = performance.now() - started;
             this.hashMs = Math.min(this.hashMs, ms);
-            this.onComputed?.(p.job.kind, ms);
+            if (!p.settled) this.onComputed?.(p.job.kind, ms);
             this.settle(p, undefined, result);
           },
           (e: unknown) => this.settle(p, e instanceof Error ? e : new Error(String(e))),
