@@ -286,9 +286,23 @@ function rawReader(stmt: SQLite.Statement, prepareObjects: () => SQLite.Statemen
  * the set of texts is small; past `max` distinct texts the rest run unnamed.
  */
 const statementNames = new Map<string, string>();
+/** Texts whose best plan depends on their values and on table sizes: always run unnamed (see planOnEveryRun). */
+const plannedPerRun = new Set<string>();
+
+/**
+ * Runs this SQL text as an unnamed statement on PostgreSQL, so it is planned with its own values
+ * and the table sizes of the moment every time: a named statement's generic plan is kept until the
+ * table's statistics change, and with autovacuum off (or between its runs) a plan made while a
+ * table was empty stays while it grows to millions of rows. For statements whose planning is
+ * cheap next to their execution (bulk look-ups).
+ */
+export function planOnEveryRun(text: string): void {
+  if (plannedPerRun.size < 100) plannedPerRun.add(text);
+}
+
 /** The prepared statement name of a text with parameters (undefined: run it unnamed). */
 function statementName(text: string, params: unknown[] | undefined, max = 2000): string | undefined {
-  if (!params || params.length === 0) return undefined;
+  if (!params || params.length === 0 || plannedPerRun.has(text)) return undefined;
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < max) {
     name = 'r' + createHash('sha1').update(text).digest('base64url');

@@ -1,15 +1,34 @@
-import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { sqliteConnection, type DbKind } from './database.ts';
+import { planOnEveryRun, sqliteConnection, type DbKind } from './database.ts';
 import { compiledForShape } from './precompiled.ts';
 import { USER_COLUMNS, toUser, type UserRow, type UserValues } from './user-row.ts';
 import type { User } from '../domain/user.ts';
 import type { NewAuditEvent } from '../domain/audit.ts';
 
-/** Rows per multi-row INSERT (PostgreSQL): ~35 columns each stays well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
-const INSERT_CHUNK = 400;
-/** Values per IN list. */
+/** Rows per INSERT on PostgreSQL (one array per column: bounds the size of one message). */
+const INSERT_CHUNK = 10_000;
+/** Keys per look-up on PostgreSQL: keeps its estimated cost under jit_above_cost (compiling a plan of index probes does not pay). */
+const PG_LOOKUP_CHUNK = 5000;
+/** PostgreSQL element types of the columns imports write (others are text). */
+const PG_ARRAY_TYPES: Record<string, string> = {
+  tenantId: 'bigint',
+  active: 'smallint',
+  verified: 'smallint',
+  attributes: 'jsonb',
+  createdAt: 'bigint',
+  updatedAt: 'bigint',
+  lastLoginAt: 'bigint',
+  version: 'integer',
+  at: 'bigint',
+  changes: 'jsonb',
+};
+/** Values per IN list (SQLite; PostgreSQL takes one array). */
 const LOOKUP_CHUNK = 1000;
+/** The unique keys an import looks users up by. */
+type LookupColumn = 'externalId' | 'usernameLower' | 'emailLower';
+/** A user row with its stored hash, as the look-up reads it. */
+type HolderRow = Omit<UserRow, 'hasPassword'> & { passwordHash: string | null };
 
 /** An existing user as an import compares it: every field, and the stored hash. */
 export type StoredUser = User & { passwordHash: string | null };
@@ -21,9 +40,6 @@ export interface NewUserRow {
   updatedAt: number;
   lastLoginAt: number | null;
 }
-
-/** SQL text of bulk inserts by database kind, table, row count and columns (the text is the same for every tenant). */
-const compiledSql = new Map<string, string>();
 
 /**
  * SQLite settings of the writer while imports run (durability stays as it is):
@@ -39,6 +55,11 @@ const IMPORT_PRAGMAS = { cache_size: -256 * 1024, wal_autocheckpoint: 50_000 };
 type ImportPragma = keyof typeof IMPORT_PRAGMAS;
 /** Imports running per database (by Kysely adapter) and the settings to restore after the last. */
 const importSessions = new WeakMap<object, { running: number; restore: Partial<Record<ImportPragma, number>> }>();
+
+/** PostgreSQL: imports running per database (by Kysely adapter) and the rows they wrote. */
+const pgImports = new WeakMap<object, { running: number; written: number }>();
+/** Rows (users and audit events) after which the end of an import ANALYZEs what it wrote. */
+const ANALYZE_AFTER_ROWS = 10_000;
 
 /** Answers a new user's id, or null when a unique index refused the row (only that row is undone). */
 export type UserInserter = (row: NewUserRow) => number | null;
@@ -96,29 +117,29 @@ export class ImportStore {
   ) {}
 
   /**
-   * A multi-row INSERT of same-shaped rows. Kysely builds (and compiles) the statement once per
-   * table and row count; later chunks reuse its SQL with their own parameters, which spares a
-   * million-row import building a syntax tree of every value (the SQL stays Kysely's own).
+   * PostgreSQL: inserts same-shaped rows as one statement over one array per column
+   * (`insert … select * from unnest($1::bigint[], $2::text[], …)`): a fixed text whatever the row
+   * count, prepared once, instead of multi-row VALUES with a parameter per value.
    */
-  private async bulk(
-    table: string,
+  private async unnestInsert(
+    table: 'users' | 'auditEvents',
     rows: Record<string, unknown>[],
-    build: (rows: Record<string, unknown>[]) => Compilable,
-  ): Promise<unknown[]> {
-    const params: unknown[] = [];
-    for (const r of rows) for (const k in r) params.push(r[k]);
-    const key = `${this.kind}:${table}:${rows.length}:${Object.keys(rows[0]).join(',')}`;
-    let text = compiledSql.get(key);
-    if (text === undefined) {
-      const compiled = build(rows).compile();
-      // Only reused when every value is a parameter, in row-major order.
-      if (compiled.parameters.length !== params.length || compiled.parameters.some((p, i) => p !== params[i])) {
-        return (await this.db.executeQuery(compiled)).rows;
-      }
-      text = compiled.sql;
-      compiledSql.set(key, text);
-    }
-    return (await this.db.executeQuery(CompiledQuery.raw(text, params))).rows;
+    returnIds: boolean,
+  ): Promise<number[]> {
+    const keys = Object.keys(rows[0]);
+    const arrays = keys.map((k) => rows.map((r) => r[k]));
+    const q = compiledForShape(this.db, `import.unnest.${table}:${keys.join(',')}:${returnIds}`, arrays, (standIns) => {
+      const columns = sql.join(
+        standIns.map((v, i) => sql`cast(${v} as ${sql.raw(PG_ARRAY_TYPES[keys[i]] ?? 'text')}[])`),
+      );
+      const insert = this.db
+        .insertInto(table)
+        .columns(keys as never)
+        .expression(sql`select * from unnest(${columns})`);
+      return returnIds ? insert.returning('id') : insert;
+    });
+    const { rows: out } = await this.db.executeQuery(q);
+    return (out as unknown as { id: number }[]).map((r) => Number(r.id));
   }
 
   /** The users that hold any of these externalIds, folded usernames or folded emails. */
@@ -127,19 +148,16 @@ export class ImportStore {
     keys: { externalIds: string[]; usernames: string[]; emails: string[] },
   ): Promise<StoredUser[]> {
     const byId = new Map<number, StoredUser>();
-    const lists: ['externalId' | 'usernameLower' | 'emailLower', string[]][] = [
+    const lists: [LookupColumn, string[]][] = [
       ['externalId', keys.externalIds],
       ['usernameLower', keys.usernames],
       ['emailLower', keys.emails],
     ];
     for (const [col, values] of lists) {
-      for (const part of chunks([...new Set(values)], LOOKUP_CHUNK)) {
-        const rows = await this.db
-          .selectFrom('users')
-          .select([...USER_COLUMNS, 'passwordHash'])
-          .where('tenantId', '=', tenantId)
-          .where(col, 'in', part)
-          .execute();
+      const distinct = [...new Set(values)];
+      const parts = chunks(distinct, this.kind === 'postgres' ? PG_LOOKUP_CHUNK : LOOKUP_CHUNK);
+      for (const part of parts) {
+        const rows = await this.holders(tenantId, col, part);
         for (const r of rows) {
           if (byId.has(r.id)) continue;
           const { passwordHash, ...rest } = r;
@@ -151,11 +169,41 @@ export class ImportStore {
   }
 
   /**
+   * The users of a tenant holding any of `values` in one unique column. PostgreSQL: one array
+   * parameter, each key probed through the unique index by a lateral subquery (`offset 0` keeps it
+   * a per-key probe), planned anew on every run (planOnEveryRun): a plan cached while the tenant was
+   * small, or estimated without statistics, read the whole tenant for every batch.
+   */
+  private async holders(tenantId: number, col: LookupColumn, values: string[]) {
+    const columns = [...USER_COLUMNS, 'passwordHash'] as const;
+    if (this.kind !== 'postgres') {
+      return this.db
+        .selectFrom('users')
+        .select(columns)
+        .where('tenantId', '=', tenantId)
+        .where(col, 'in', values)
+        .execute();
+    }
+    const q = compiledForShape(this.db, `import.holders:${col}`, [tenantId, values], ([t, keys]) => {
+      const probe = this.db
+        .selectFrom('users')
+        .select(columns)
+        .where('tenantId', '=', t as number)
+        .where(col, '=', sql<string>`k.v`)
+        .modifyEnd(sql`offset 0`);
+      const text = sql<HolderRow>`select u.* from unnest(cast(${keys} as text[])) as k(v) cross join lateral (${probe}) as u`;
+      return { compile: () => text.compile(this.db) };
+    });
+    planOnEveryRun(q.sql);
+    return (await this.db.executeQuery(q)).rows;
+  }
+
+  /**
    * Runs an import with the writer's IMPORT_PRAGMAS on SQLite; the everyday values come back when
-   * the last running import ends.
+   * the last running import ends. PostgreSQL: see analyzedAfter.
    */
   async withImportSettings<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.kind !== 'sqlite') return fn();
+    if (this.kind === 'postgres') return this.analyzedAfter(fn);
     const key = this.db.getExecutor().adapter;
     let session = importSessions.get(key);
     if (session) session.running++;
@@ -179,6 +227,34 @@ export class ImportStore {
         await sql`pragma shrink_memory`.execute(this.db);
       }
     }
+  }
+
+  /**
+   * PostgreSQL: runs an import, then ANALYZEs the tables it wrote when the last running import wrote
+   * many rows. Statistics are what the planner sizes tables and picks indexes by; with autovacuum
+   * off (or before its next run) it would otherwise plan for the tables as they were before the import.
+   */
+  private async analyzedAfter<T>(fn: () => Promise<T>): Promise<T> {
+    const key = this.db.getExecutor().adapter;
+    let session = pgImports.get(key);
+    if (session) session.running++;
+    else pgImports.set(key, (session = { running: 1, written: 0 }));
+    try {
+      return await fn();
+    } finally {
+      if (--session.running === 0) {
+        pgImports.delete(key);
+        // Better statistics are an optimisation: a failed ANALYZE must not fail the import.
+        if (session.written >= ANALYZE_AFTER_ROWS)
+          await sql`analyze users, audit_events`.execute(this.db).catch(() => {});
+      }
+    }
+  }
+
+  /** Counts rows written by the running imports (PostgreSQL). */
+  private wrote(rows: number): void {
+    const session = pgImports.get(this.db.getExecutor().adapter);
+    if (session) session.written += rows;
   }
 
   /**
@@ -225,22 +301,21 @@ export class ImportStore {
     };
   }
 
-  /** Inserts users (multi-row statements on PostgreSQL, one cached statement per row on SQLite); answers their ids in the order given. */
+  /** Inserts users (one statement over column arrays on PostgreSQL, one cached statement per row on SQLite); answers their ids in the order given. */
   async insertMany(tenantId: number, rows: NewUserRow[]): Promise<number[]> {
     const run = this.sqliteRunner('users');
     // A unique violation here is a race with another writer: it throws, and the caller replays row by row.
     if (run) return rows.map((r) => run(columnsOf(tenantId, r)));
     const ids: number[] = [];
     for (const part of chunks(rows, INSERT_CHUNK)) {
-      const values = part.map((r) => columnsOf(tenantId, r));
-      const inserted = await this.bulk('users', values, (q) =>
-        this.db
-          .insertInto('users')
-          .values(q as never)
-          .returning('id'),
+      const inserted = await this.unnestInsert(
+        'users',
+        part.map((r) => columnsOf(tenantId, r)),
+        true,
       );
+      this.wrote(inserted.length);
       // Identity ids grow in insertion order on both databases; sort rather than rely on RETURNING's order.
-      ids.push(...(inserted as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b));
+      ids.push(...inserted.sort((a, b) => a - b));
     }
     return ids;
   }
@@ -261,8 +336,7 @@ export class ImportStore {
       for (const e of events) run(row(e));
       return;
     }
-    for (const part of chunks(events, INSERT_CHUNK)) {
-      await this.bulk('auditEvents', part.map(row), (q) => this.db.insertInto('auditEvents').values(q as never));
-    }
+    for (const part of chunks(events, INSERT_CHUNK)) await this.unnestInsert('auditEvents', part.map(row), false);
+    this.wrote(events.length);
   }
 }
