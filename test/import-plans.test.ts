@@ -84,5 +84,5 @@ describe.runIf(postgres)('import look-ups use the unique indexes as the table gr
         expect(p, p).not.toMatch(/Seq Scan on users|Bitmap Heap Scan on users|Filter: .*(external_id|_lower)/);
       }
     }
-  });
+  }, 180_000);
 });
