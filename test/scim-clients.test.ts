@@ -257,4 +257,165 @@ describe.each(backends())('SCIM accepts what real clients send ($name)', (backen
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toMatch(/active/);
   });
+
+  it('ignores a group member whose value names no user of the tenant and answers with the real members', async () => {
+    const s = scimClient(t, (await makeTenant(t, 'Members', 'members')).keys.admin);
+    const stranger = await scim.user('not-a-member');
+    const a = await s.user('real-a');
+    const b = await s.user('real-b');
+    const created = await s.post('/Groups', {
+      displayName: 'Mixed',
+      members: [{ value: a }, { value: '999999' }, { value: 'd9d1c9a4-unknown' }, { value: stranger }, { value: '0' }],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const gid = created.json().id;
+    expect(created.json().members.map((m: { value: string }) => m.value)).toEqual([a]);
+    const p = await s.patch(`/Groups/${gid}`, [
+      { op: 'add', path: 'members', value: [{ value: b }, { value: '424242' }] },
+      { op: 'add', path: 'members', value: [{ value: 'ghost' }] },
+    ]);
+    expect(p.statusCode, p.body).toBe(200);
+    expect(p.json().members.map((m: { value: string }) => m.value)).toEqual([a, b]);
+    expect(p.headers.etag).toBe('W/"2"');
+    // Only unknown ids: nothing changes, the version stays.
+    const none = await s.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ value: '424242' }] }]);
+    expect(none.statusCode).toBe(200);
+    expect(none.headers.etag).toBe('W/"2"');
+    const put = await s.put(`/Groups/${gid}`, { displayName: 'Mixed', members: [{ value: b }, { value: '7777777' }] });
+    expect(put.statusCode).toBe(200);
+    expect(put.json().members.map((m: { value: string }) => m.value)).toEqual([b]);
+    expect((await s.get(`/Groups/${gid}`)).json().members.map((m: { value: string }) => m.value)).toEqual([b]);
+    // A member without any value is still a malformed request.
+    const bad = await s.patch(`/Groups/${gid}`, [{ op: 'add', path: 'members', value: [{ display: 'x' }] }]);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ scimType: 'invalidValue' });
+  });
+
+  it('does not fail on emails[].value entries that are no address: the core email is a valid one, else empty', async () => {
+    const s = scimClient(t, (await makeTenant(t, 'Mails', 'mails')).keys.admin);
+    const fx = await t.req({ method: 'GET', url: '/admin/v1/tenants' });
+    const tenantId = (fx.json().items ?? fx.json()).find((x: { name: string }) => x.name === 'Mails').id;
+    const adminUser = async (id: string) =>
+      (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users/${id}` })).json();
+    const r = await s.post('/Users', {
+      userName: 'mails',
+      emails: [
+        { value: 'CN=Mail,OU=Legacy', type: 'work', primary: true },
+        { value: 'not an address', type: 'work' },
+        { value: 'home@example.com', type: 'home' },
+      ],
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = r.json().id;
+    expect(r.json().emails).toEqual([{ value: 'home@example.com', type: 'work', primary: true }]);
+    expect((await adminUser(id)).email).toBe('home@example.com');
+    const only = await s.patch(`/Users/${id}`, [
+      { op: 'replace', path: 'emails', value: [{ value: 'x500:/o=Org', primary: true }] },
+    ]);
+    expect(only.statusCode, only.body).toBe(200);
+    expect(only.json()).not.toHaveProperty('emails');
+    expect((await adminUser(id)).email).toBeNull();
+    const entra = await s.patch(`/Users/${id}`, [
+      { op: 'add', path: 'emails[type eq "work"].value', value: 'work@example.com' },
+      { op: 'add', path: 'emails[type eq "other"].value', value: '@broken' },
+    ]);
+    expect(entra.statusCode, entra.body).toBe(200);
+    expect((await adminUser(id)).email).toBe('work@example.com');
+  });
+});
+
+describe.each(backends())('SCIM userName of users made without one; Groups as sent ($name)', (backend) => {
+  let t: TestApp;
+  let acme: Fixture;
+  let scim: ScimClient;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    acme = await makeTenant(t, 'Acme', 'acme');
+    scim = scimClient(t, acme.keys.admin);
+  });
+  afterAll(() => t.close());
+
+  const adminCreate = async (body: Record<string, unknown>) => {
+    const r = await t.req({ method: 'POST', url: `/admin/v1/tenants/${acme.tenantId}/users`, payload: body });
+    expect(r.statusCode, r.body).toBe(201);
+    return String(r.json().id);
+  };
+  const adminUser = async (id: string) =>
+    (await t.req({ method: 'GET', url: `/admin/v1/tenants/${acme.tenantId}/users/${id}` })).json();
+  const ids = async (f: string) => {
+    const r = await scim.get(`/Users?filter=${encodeURIComponent(f)}`);
+    expect(r.statusCode, `${f}: ${r.body}`).toBe(200);
+    return r.json().Resources.map((u: { id: string }) => u.id);
+  };
+
+  it('derives userName from the email, else the id; filters find it; PATCH and PUT keep it derived', async () => {
+    const byEmail = await adminCreate({ email: 'Mail.Only@example.com', firstName: 'Mo' });
+    const bare = await adminCreate({ firstName: 'Nobody' });
+    const named = await adminCreate({ username: 'has-name', email: 'named@example.com' });
+    expect((await scim.get(`/Users/${byEmail}`)).json().userName).toBe('Mail.Only@example.com');
+    expect((await scim.get(`/Users/${bare}`)).json().userName).toBe(bare);
+    expect((await scim.get(`/Users/${named}`)).json().userName).toBe('has-name');
+
+    expect(await ids('userName eq "mail.only@example.com"')).toEqual([byEmail]);
+    expect(await ids(`userName eq "${bare}"`)).toEqual([bare]);
+    expect(await ids('userName eq "named@example.com"')).toEqual([]);
+    expect(await ids('userName sw "mail."')).toEqual([byEmail]);
+    expect((await ids('userName pr')).sort()).toEqual([byEmail, bare, named].sort());
+    expect(await ids(`userName ne "${bare}" and name.givenName eq "Nobody"`)).toEqual([]);
+
+    // A PATCH of active only works and leaves the username empty; the userName stays derived.
+    for (const id of [byEmail, bare]) {
+      const p = await scim.patch(`/Users/${id}`, [{ op: 'replace', path: 'active', value: false }]);
+      expect(p.statusCode, p.body).toBe(200);
+      expect(p.json().active).toBe(false);
+      expect(await adminUser(id)).toMatchObject({ username: null, active: false });
+    }
+    // The derived userName follows the email it comes from.
+    const moved = await scim.patch(`/Users/${byEmail}`, [
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'moved@example.com' },
+    ]);
+    expect(moved.json().userName).toBe('moved@example.com');
+    expect((await adminUser(byEmail)).username).toBeNull();
+    // A PUT echoing the resource (or leaving userName out) keeps it derived; a new userName is stored.
+    const echo = (await scim.get(`/Users/${bare}`)).json();
+    const put = await scim.put(`/Users/${bare}`, { ...echo, title: 'Echoed' });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(await adminUser(bare)).toMatchObject({ username: null, title: 'Echoed' });
+    const set = await scim.patch(`/Users/${bare}`, [{ op: 'replace', path: 'userName', value: 'chosen' }]);
+    expect(set.json().userName).toBe('chosen');
+    expect((await adminUser(bare)).username).toBe('chosen');
+    // A user with a username still needs one.
+    const cleared = await scim.patch(`/Users/${named}`, [{ op: 'remove', path: 'userName' }]);
+    expect(cleared.statusCode).toBe(400);
+    expect(cleared.json().detail).toMatch(/userName is required/);
+  });
+
+  it("keeps a group's externalId and displayName as sent and lists members with display filled", async () => {
+    const shown = await adminCreate({ username: 'shown', displayName: 'Shown Person' });
+    const onlyName = await adminCreate({ username: 'only-name' });
+    const onlyMail = await adminCreate({ email: 'only-mail@example.com' });
+    const nothing = await adminCreate({ firstName: 'Anon' });
+    const g = await scim.post('/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      externalId: 'Ext-ID/Case Kept',
+      displayName: 'Sales EMEA  (ops)',
+      members: [shown, onlyName, onlyMail, nothing].map((value) => ({ value, display: 'sent by the client' })),
+    });
+    expect(g.statusCode, g.body).toBe(201);
+    const expected = [
+      { value: shown, display: 'Shown Person' },
+      { value: onlyName, display: 'only-name' },
+      { value: onlyMail, display: 'only-mail@example.com' },
+      { value: nothing, display: nothing },
+    ];
+    expect(g.json()).toMatchObject({
+      externalId: 'Ext-ID/Case Kept',
+      displayName: 'Sales EMEA  (ops)',
+      members: expected,
+    });
+    const listed = await scim.get(`/Groups?filter=${encodeURIComponent('externalId eq "Ext-ID/Case Kept"')}`);
+    expect(listed.json().Resources).toHaveLength(1);
+    expect(listed.json().Resources[0]).toMatchObject({ displayName: 'Sales EMEA  (ops)', members: expected });
+    for (const m of listed.json().Resources[0].members) expect(m.display).toBeTruthy();
+  });
 });

@@ -16,7 +16,7 @@ export interface Group {
 
 export interface GroupMember {
   userId: number;
-  /** The member's displayName, else username (for SCIM `members.display`). */
+  /** The member's displayName, else username, else email (for SCIM `members.display`). */
   display: string | null;
 }
 

@@ -136,10 +136,15 @@ export function validateUsername(username: string): void {
     );
 }
 
+/** Whether an address passes the email rule (a dialect holding several addresses picks a valid one). */
+export function isEmailAddress(email: string): boolean {
+  const at = email.lastIndexOf('@');
+  return EMAIL.test(email) && !INVISIBLE.test(email) && email.length <= EMAIL_MAX && at <= EMAIL_LOCAL_MAX;
+}
+
 /** The email rule of every dialect (after normalizeIdentity). */
 export function validateEmail(email: string): void {
-  const at = email.lastIndexOf('@');
-  if (!EMAIL.test(email) || INVISIBLE.test(email) || email.length > EMAIL_MAX || at > EMAIL_LOCAL_MAX)
+  if (!isEmailAddress(email))
     throw invalid('user.invalid_email', `email "${email}" is not a valid email address`, 'email');
 }
 const FIELD_MAX = 1024;

@@ -64,7 +64,7 @@ export class GroupService {
     validateGroupState(state);
     try {
       return await this.store.transaction(async (tx) => {
-        const members = await this.checkedMembers(tx, tenantId, state.members);
+        const members = await this.knownMembers(tx, tenantId, state.members);
         const g = await tx.groups.insert(tenantId, state);
         await tx.groups.addMembers(g.id, members);
         await recordAudit(tx, {
@@ -131,7 +131,11 @@ export class GroupService {
         validateGroupState(next);
         const wanted = new Set(next.members);
         const had = new Set(before.map((m) => m.userId));
-        const added = [...wanted].filter((u) => !had.has(u));
+        const added = await this.knownMembers(
+          tx,
+          tenantId,
+          [...wanted].filter((u) => !had.has(u)),
+        );
         const removed = [...had].filter((u) => !wanted.has(u));
         if (
           !added.length &&
@@ -141,7 +145,6 @@ export class GroupService {
         ) {
           throw new Unchanged(current); // rolls the version bump back
         }
-        await this.checkedMembers(tx, tenantId, added);
         await tx.groups.setFields(tenantId, id, next);
         await tx.groups.removeMembers(id, removed);
         await tx.groups.addMembers(id, added);
@@ -160,7 +163,11 @@ export class GroupService {
         };
       });
     } catch (e) {
-      if (e instanceof Unchanged) return e.group;
+      if (e instanceof Unchanged) {
+        // The rolled-back bump had set a new lastModified: the group as stored has the old one.
+        const stored = await this.store.groups.byId(tenantId, id);
+        return stored ? { ...stored, members: e.group.members } : e.group;
+      }
       throw groupConflict(e) ?? e;
     }
   }
@@ -194,18 +201,15 @@ export class GroupService {
     return this.store.groups.groupsOfUsers(tenantId, userIds);
   }
 
-  /** Deduplicates member ids and checks that each is a user of the tenant. */
-  private async checkedMembers(tx: Store, tenantId: number, members: number[]): Promise<number[]> {
+  /**
+   * Deduplicates member ids and keeps those naming a user of the tenant. An id naming none (a user
+   * deleted meanwhile, another tenant's) is ignored: identity providers send them and expect the
+   * write to succeed with the real members.
+   */
+  private async knownMembers(tx: Store, tenantId: number, members: number[]): Promise<number[]> {
     const unique = [...new Set(members)];
     if (unique.length === 0) return unique;
     const found = await tx.groups.existingUserIds(tenantId, unique);
-    const missing = unique.filter((u) => !found.has(u));
-    if (missing.length)
-      throw invalid(
-        'group.unknown_member',
-        `no user with id ${missing.slice(0, 5).join(', ')} in this tenant`,
-        'members',
-      );
-    return unique;
+    return unique.filter((u) => found.has(u));
   }
 }

@@ -151,12 +151,13 @@ export class GroupStore {
       const rows = await this.db
         .selectFrom('groupMembers as m')
         .innerJoin('users as u', 'u.id', 'm.userId')
-        .select(['m.groupId', 'm.userId', 'u.displayName', 'u.username'])
+        .select(['m.groupId', 'm.userId', 'u.displayName', 'u.username', 'u.email'])
         .where('m.groupId', 'in', part)
         .orderBy('m.groupId')
         .orderBy('m.userId')
         .execute();
-      for (const r of rows) out.get(r.groupId)!.push({ userId: r.userId, display: r.displayName ?? r.username });
+      for (const r of rows)
+        out.get(r.groupId)!.push({ userId: r.userId, display: r.displayName || r.username || r.email || null });
     }
     return out;
   }

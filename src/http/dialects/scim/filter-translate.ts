@@ -28,7 +28,12 @@ interface MultiTarget {
   kind: 'multi';
   entries: Record<string, FieldTarget | ConstTarget>[];
 }
-type Target = FieldTarget | ConstTarget | MultiTarget;
+/** The first of several fields that is present (a derived value: userName is username, else email, else id). */
+interface FirstOfTarget {
+  kind: 'firstOf';
+  fields: FieldTarget[];
+}
+type Target = FieldTarget | ConstTarget | MultiTarget | FirstOfTarget;
 type Resolver = (p: AttrPath) => Target | undefined;
 
 const bad = (detail: string) => scimInvalid('invalidFilter', detail);
@@ -130,6 +135,23 @@ function inEntry(f: Filter, e: Record<string, FieldTarget | ConstTarget>, attr: 
   }
 }
 
+/**
+ * A comparison with the first present field: for each field, the ones before it are absent, it is
+ * present and it compares. An operator a field cannot take as text (`sw` or `gt` on the id) matches
+ * nothing through that field.
+ */
+function firstOfCompare(t: FirstOfTarget, op: CompareOp | 'pr', value: Literal, label: string): Part {
+  const branches = t.fields.map((f, i): Part => {
+    let cmp: Part;
+    if (i > 0 && f.type === 'id' && op !== 'eq' && op !== 'ne' && op !== 'pr') cmp = false;
+    else cmp = targetCompare(f, op, value, label);
+    const present = op === 'pr' ? cmp : and(targetCompare(f, 'pr', null, label), cmp);
+    const absentBefore = t.fields.slice(0, i).map((b) => not(targetCompare(b, 'pr', null, label)));
+    return absentBefore.reduce<Part>((acc, x) => and(acc, x), present);
+  });
+  return anyOf(branches);
+}
+
 function translate(f: Filter, resolve: Resolver): Part {
   switch (f.op) {
     case 'and':
@@ -148,6 +170,7 @@ function translate(f: Filter, resolve: Resolver): Part {
       const t = resolve(f.path);
       if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
       const value = f.op === 'pr' ? null : f.value;
+      if (t.kind === 'firstOf') return firstOfCompare(t, f.op, value, show(f.path));
       if (t.kind !== 'multi') return targetCompare(t, f.op, value, show(f.path));
       const sub = f.path.sub ?? 'value';
       return anyOf(
@@ -224,7 +247,8 @@ export const userTarget: Resolver = (p) => {
   const simple: Record<string, Target> = {
     id: field('id', 'id', true),
     externalid: field('externalId', 'string', true),
-    username: field('username'),
+    // As scimUserName derives it for users made without a username.
+    username: { kind: 'firstOf', fields: [field('username'), field('email'), field('id', 'id', true)] },
     displayname: field('displayName'),
     title: field('title'),
     profileurl: field('website'),
@@ -256,7 +280,7 @@ export const groupCondition = (f: Filter): GroupCondition => finish(translate(f,
 /** `sortBy` → the field to sort on (a multi-valued attribute sorts by its primary value). */
 export function sortField(p: AttrPath, resolve: Resolver): string {
   const t = resolve(p);
-  const f = t?.kind === 'multi' ? t.entries[0].value : t;
+  const f = t?.kind === 'multi' ? t.entries[0].value : t?.kind === 'firstOf' ? t.fields[0] : t;
   if (!f || f.kind !== 'field' || f.type === 'member')
     throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);
   return f.field;

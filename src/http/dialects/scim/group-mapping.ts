@@ -17,7 +17,8 @@ export function toScimGroup(g: Group | GroupWithMembers, base: string): ScimDoc 
       ? {
           members: g.members.map((m) => ({
             value: String(m.userId),
-            ...(m.display ? { display: m.display } : {}),
+            // As the member's userName is derived when it has neither a name nor an email: its id.
+            display: m.display ?? String(m.userId),
             $ref: `${base}/Users/${m.userId}`,
             type: 'User',
           })),
@@ -33,15 +34,17 @@ export function toScimGroup(g: Group | GroupWithMembers, base: string): ScimDoc 
   };
 }
 
-/** A user id as SCIM sends it ("42"); anything else is not one of ours. */
-function memberId(v: unknown): number {
+/** A user id as SCIM sends it ("42"), or null: a value that is no id of ours names no user and is ignored. */
+function memberId(v: unknown): number | null {
   const s = typeof v === 'number' ? String(v) : v;
-  if (typeof s !== 'string' || !/^\d{1,15}$/.test(s.trim()))
-    throw scimInvalid('invalidValue', `member value ${JSON.stringify(v)} is not the id of a user`);
-  return Number(s.trim());
+  if (v === undefined || v === null || (typeof s === 'string' && s.trim() === ''))
+    throw scimInvalid('invalidValue', 'each member needs a value: the id of a user');
+  if (typeof s !== 'string') throw scimInvalid('invalidValue', `member value ${JSON.stringify(v)} is not a string`);
+  const n = /^\d{1,15}$/.test(s.trim()) ? Number(s.trim()) : 0;
+  return n >= 1 && String(n) === s.trim() ? n : null;
 }
 
-/** A canonical SCIM Group → its complete state (members: user ids; `$ref` and `display` are ignored). */
+/** A canonical SCIM Group → its complete state (members: user ids; `$ref` and `display` are ignored; ids naming no user are dropped by GroupService). */
 export function fromScimGroup(doc: ScimDoc): GroupState {
   const displayName = optString(doc.displayName, 'displayName');
   if (!displayName || displayName.trim() === '') throw scimInvalid('invalidValue', 'displayName is required');
@@ -52,7 +55,8 @@ export function fromScimGroup(doc: ScimDoc): GroupState {
     if (!isObject(m)) throw scimInvalid('invalidValue', 'each member must be an object with a value');
     if (typeof m.type === 'string' && m.type.toLowerCase() === 'group')
       throw scimInvalid('invalidValue', 'nested groups are not supported: members must be users');
-    members.push(memberId(m.value));
+    const id = memberId(m.value);
+    if (id !== null) members.push(id);
   }
   return { displayName, externalId: optString(doc.externalId, 'externalId'), members };
 }

@@ -1,5 +1,5 @@
 import type { UserGroupRef } from '../../../domain/group.ts';
-import type { Attributes, User, UserInput } from '../../../domain/user.ts';
+import { isEmailAddress, normalizeIdentity, type Attributes, type User, type UserInput } from '../../../domain/user.ts';
 import { etagOf } from '../../credentials.ts';
 import { URN } from './constants.ts';
 import { isObject, optBoolean, optString, type ScimDoc } from './document.ts';
@@ -53,6 +53,13 @@ const attrText = (a: Attributes, k: string): string | null => {
   return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
 };
 
+/**
+ * SCIM's userName of a user: its username; for a user made through another dialect without one, its
+ * email, else its id (as a string). Writes keep a derived userName derived (see fromScimUser).
+ */
+export const scimUserName = (u: Pick<User, 'id' | 'username' | 'email'>): string =>
+  u.username ?? u.email ?? String(u.id);
+
 /** The core user as a SCIM User resource. `groups` is omitted when not loaded. */
 export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): ScimDoc {
   const a = u.attributes;
@@ -76,7 +83,7 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
     id: String(u.id),
     ...compact({
       externalId: u.externalId,
-      userName: u.username,
+      userName: scimUserName(u),
       name: compact({ formatted, familyName: u.lastName, givenName: u.firstName, middleName: u.middleName }),
       displayName: u.displayName,
       nickName: attrText(a, SCIM_CUSTOM.nickName),
@@ -114,13 +121,17 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
 const list = (v: unknown): Record<string, unknown>[] =>
   (Array.isArray(v) ? v.filter(isObject) : []) as Record<string, unknown>[];
 
-/** The one email Roster stores: the primary, else the "work" one, else the first with a value. */
+/**
+ * The one email Roster stores: among the entries holding a valid address, the primary, else the
+ * "work" one, else the first. Entries that are no address (some directories hold such values) are
+ * not an error; when none is valid the core email is empty.
+ */
 function pickEmail(v: unknown): string | null {
-  const emails = list(v).filter((e) => e.value !== undefined && e.value !== null && e.value !== '');
+  const emails = list(v).filter((e) => typeof e.value === 'string' && isEmailAddress(normalizeIdentity(e.value)));
   const primary = emails.find((e) => optBoolean(e.primary, 'emails.primary') === true);
   const work = emails.find((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work');
   const chosen = primary ?? work ?? emails[0];
-  return chosen ? optString(chosen.value, 'emails.value') : null;
+  return chosen ? (chosen.value as string) : null;
 }
 
 function phoneInput(v: unknown): Partial<Record<(typeof PHONE_FIELDS)[PhoneType], string | null>> {
@@ -147,13 +158,17 @@ function managerId(v: unknown): string | null {
  * PUT and the result of a PATCH all write the same way. Fields SCIM does not show (gender, plan,
  * phoneTollFree…) and custom attributes it does not own are left as `current` has them.
  */
-export function fromScimUser(doc: ScimDoc, current: Attributes = {}): UserInput {
+export function fromScimUser(doc: ScimDoc, current?: User): UserInput {
   const userName = optString(doc.userName, 'userName');
-  if (!userName || userName.trim() === '') throw scimInvalid('invalidValue', 'userName is required');
+  // A user without a username shows a derived userName: sent back unchanged (a PATCH of `active`, a
+  // PUT echoing the resource) or not at all, it stays derived rather than becoming the username.
+  const derived = current && current.username === null;
+  const keepDerived = derived && (!userName || userName.toLowerCase() === scimUserName(current).toLowerCase());
+  if (!keepDerived && (!userName || userName.trim() === '')) throw scimInvalid('invalidValue', 'userName is required');
   const name = isObject(doc.name) ? doc.name : {};
   const ent = isObject(doc[URN.enterprise]) ? (doc[URN.enterprise] as Record<string, unknown>) : {};
 
-  const attributes: Attributes = { ...current };
+  const attributes: Attributes = { ...current?.attributes };
   for (const k of OWNED_ATTRIBUTES) delete attributes[k];
   const setAttr = (k: string, v: unknown, label: string) => {
     const s = optString(v, label);
@@ -167,7 +182,7 @@ export function fromScimUser(doc: ScimDoc, current: Attributes = {}): UserInput 
   const password = optString(doc.password, 'password');
   const active = optBoolean(doc.active, 'active');
   return {
-    username: userName,
+    username: keepDerived ? null : userName,
     externalId: optString(doc.externalId, 'externalId'),
     firstName: optString(name.givenName, 'name.givenName'),
     middleName: optString(name.middleName, 'name.middleName'),

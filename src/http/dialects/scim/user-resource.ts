@@ -64,7 +64,7 @@ export function userResource(s: Services): ResourceOps {
         ctx.principal,
         ctx.tenantId,
         parseId(id, 'user'),
-        (cur) => fromScimUser(doc, cur.attributes),
+        (cur) => fromScimUser(doc, cur),
         { expectedVersion },
       );
       return (await render(ctx, [u], all))[0];
@@ -75,7 +75,7 @@ export function userResource(s: Services): ResourceOps {
         ctx.principal,
         ctx.tenantId,
         parseId(id, 'user'),
-        (cur) => fromScimUser(applyPatch(USER_RESOURCE, toScimUser(cur, ctx.base), body), cur.attributes),
+        (cur) => fromScimUser(applyPatch(USER_RESOURCE, toScimUser(cur, ctx.base), body), cur),
         { expectedVersion },
       );
       return (await render(ctx, [u], all))[0];
