@@ -16,6 +16,8 @@ import { REDACT, redactUrl } from './redact.ts';
 
 export { REDACT, redactUrl } from './redact.ts';
 import { addMetricsRoute, addObservability } from './observability.ts';
+import { swaggerOptions, withServers } from './openapi/document.ts';
+import { Health, OpenApiDocument } from './openapi/service-schemas.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -25,7 +27,12 @@ export interface AppOptions {
   headersTimeoutMs?: number;
   /** Bearer token GET /metrics requires (ROSTER_METRICS_TOKEN); open when absent. */
   metricsToken?: string | null;
+  /** The URL clients reach this Roster at, for the document's `servers` (default: each request's origin). */
+  publicUrl?: string;
 }
+
+const API_VERSION = '0.1.0';
+const serviceTags = ['service'];
 
 export type App = FastifyInstance;
 
@@ -117,23 +124,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       routes.push({ method, url: r.url, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}) });
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Roster',
-        version: '0.1.0',
-        description: 'Self-hosted user & account directory: the management API and every dialect Roster serves.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          adminApiKey: { type: 'apiKey', in: 'header', name: 'admin_api_key' },
-        },
-      },
-      security: [{ bearer: [] }, { adminApiKey: [] }],
-    },
-  });
+  await app.register(swagger, swaggerOptions(API_VERSION));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   // Outside every dialect: plain JSON errors.
@@ -154,17 +145,60 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   if (opts.rateLimit) addRateLimit(app, opts.rateLimit);
   addBodyDepthLimit(app);
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await services.ping();
-      return { status: 'ok' };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable' });
-    }
-  });
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: serviceTags,
+        operationId: 'getHealth',
+        summary: 'Liveness: the process answers',
+        description: 'Always 200 while the process runs; it does not touch the database (see getReadiness).',
+        security: [],
+        response: { 200: Health },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: serviceTags,
+        operationId: 'getReadiness',
+        summary: 'Readiness: the database answers',
+        description: '200 when the database answers a ping, 503 when it does not (take this process out of rotation).',
+        security: [],
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        await services.ping();
+        return { status: 'ok' as const };
+      } catch {
+        return reply.status(503).send({ status: 'unavailable' as const });
+      }
+    },
+  );
   addMetricsRoute(app, services.metrics, opts.metricsToken ?? null);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: serviceTags,
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI document',
+        description: 'The OpenAPI 3.0 document of every API Roster serves; `servers` names this Roster.',
+        security: [],
+        response: { 200: OpenApiDocument },
+      },
+    },
+    async (req) =>
+      withServers(
+        app.swagger() as unknown as Record<string, unknown>,
+        opts.publicUrl ?? `${req.protocol}://${req.host}`,
+      ),
+  );
 
   declareDialectContext(app);
   await app.register(cookie);

@@ -107,6 +107,7 @@ export function addMetricsRoute(app: FastifyInstance, metrics: Metrics, token: s
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
         description:
           'Requests, latency, rate-limit refusals, argon2, database pool, imports, webhook deliveries and process ' +

@@ -40,6 +40,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'accountsListAccounts',
           summary: 'List accounts: page, limit (1-200), sort, attributes filters',
           querystring: AccountListQuery,
           response: { 200: AccountList, ...errors },
@@ -62,7 +63,15 @@ export const accountRoutes =
 
     app.get(
       '/accounts/:id',
-      { schema: { tags, summary: 'Read an account', params: AccountParams, response: { 200: Account, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: 'accountsGetAccount',
+          summary: 'Read an account',
+          params: AccountParams,
+          response: { 200: Account, ...errors },
+        },
+      },
       async (req, reply) => {
         const { principal, tenantId } = contextOf(req);
         const u = await s.users.get(principal, tenantId, req.params.id);
@@ -75,6 +84,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'accountsCreateAccount',
           summary: 'Add an account (no attribute is required)',
           body: AccountWrite,
           response: { 201: AccountWithLinks, ...errors },
@@ -93,6 +103,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'accountsReplaceAccount',
           summary: 'Fully edit an account: attributes not sent (custom ones too) are cleared',
           params: AccountParams,
           body: AccountWrite,
@@ -113,6 +124,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'accountsUpdateAccount',
           summary: 'Partially edit an account: only attributes sent change',
           params: AccountParams,
           body: AccountWrite,
@@ -133,6 +145,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'accountsDeleteAccount',
           summary: 'Delete an account (204, empty body)',
           params: AccountParams,
           response: { 204: Type.Null(), ...errors },

@@ -2,13 +2,14 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GENDERS } from '../../../domain/user.ts';
 import { EnumOut, Nullable, NullableOut } from '../../nullable-out.ts';
 import { ACCOUNT_FIELDS, type AccountField } from '../../../services/accounts-service.ts';
+import { named } from '../../openapi/components.ts';
 
 const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
 const CUSTOM = 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value)';
 
-export const AccountError = Type.Object(
-  { error: Type.Object({ status: Type.Integer(), message: Type.String() }) },
-  { $id: 'AccountsError' },
+export const AccountError = named(
+  'AccountsError',
+  Type.Object({ error: Type.Object({ status: Type.Integer(), message: Type.String() }) }, { $id: 'AccountsError' }),
 );
 
 export const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
@@ -18,15 +19,18 @@ const fieldsOf = <T extends TSchema>(make: () => T) =>
   Object.fromEntries(ACCOUNT_FIELDS.map((f) => [f, make()])) as FieldMap<T>;
 
 /** Body of POST, PUT and PATCH. `id` and `links` are read-only and ignored, so a read account can be sent back. */
-export const AccountWrite = Type.Object(
-  {
-    ...fieldsOf(() => Type.Optional(Nullable(Type.String({ maxLength: 1024 })))),
-    gender: Type.Optional(Nullable(Gender)),
-    password: Type.Optional(Type.String({ maxLength: 1024, description: 'write-only' })),
-    id: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
-    links: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
-  },
-  { additionalProperties: true, description: CUSTOM },
+export const AccountWrite = named(
+  'AccountsAccountInput',
+  Type.Object(
+    {
+      ...fieldsOf(() => Type.Optional(Nullable(Type.String({ maxLength: 1024 })))),
+      gender: Type.Optional(Nullable(Gender)),
+      password: Type.Optional(Type.String({ maxLength: 1024, description: 'write-only' })),
+      id: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
+      links: Type.Optional(Type.Unknown({ description: 'read-only; ignored' })),
+    },
+    { additionalProperties: true, description: CUSTOM },
+  ),
 );
 export type AccountWrite = Static<typeof AccountWrite>;
 
@@ -35,13 +39,19 @@ const accountProps = {
   ...fieldsOf(() => NullableOut(Type.String())),
   gender: EnumOut(GENDERS),
 };
-export const Account = Type.Object(accountProps, {
-  additionalProperties: true,
-  description: 'plus every custom attribute',
-});
-export const AccountWithLinks = Type.Object(
-  { ...accountProps, links: Type.Array(Type.Object({ rel: Type.String(), url: Type.String() })) },
-  { additionalProperties: true, description: 'plus every custom attribute' },
+export const Account = named(
+  'AccountsAccount',
+  Type.Object(accountProps, {
+    additionalProperties: true,
+    description: 'plus every custom attribute',
+  }),
+);
+export const AccountWithLinks = named(
+  'AccountsAccountWithLinks',
+  Type.Object(
+    { ...accountProps, links: Type.Array(Type.Object({ rel: Type.String(), url: Type.String() })) },
+    { additionalProperties: true, description: 'plus every custom attribute' },
+  ),
 );
 
 export const AccountListQuery = Type.Object(
@@ -66,15 +76,18 @@ export const AccountListQuery = Type.Object(
 );
 export type AccountListQuery = Static<typeof AccountListQuery>;
 
-export const AccountList = Type.Object({
-  data: Type.Array(Account),
-  pagination: Type.Object({
-    currentPage: Type.Integer(),
-    perPage: Type.Integer(),
-    count: Type.Integer(),
-    totalPages: Type.Integer(),
-    total: Type.Integer(),
-    links: Type.Object({ next: Type.Optional(Type.String()), previous: Type.Optional(Type.String()) }),
+export const AccountList = named(
+  'AccountsAccountList',
+  Type.Object({
+    data: Type.Array(Account),
+    pagination: Type.Object({
+      currentPage: Type.Integer(),
+      perPage: Type.Integer(),
+      count: Type.Integer(),
+      totalPages: Type.Integer(),
+      total: Type.Integer(),
+      links: Type.Object({ next: Type.Optional(Type.String()), previous: Type.Optional(Type.String()) }),
+    }),
+    totalItems: Type.Integer(),
   }),
-  totalItems: Type.Integer(),
-});
+);

@@ -4,26 +4,35 @@ import type { Services } from '../../../services/services.ts';
 import type { AuditEvent } from '../../../domain/audit.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
 import { principalOf } from './context.ts';
+import { named } from '../../openapi/components.ts';
 
 const tags = ['management: audit'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 const FieldChange = Type.Object({ before: Type.Unknown(), after: Type.Unknown() });
-const AuditEventWire = Type.Object({
-  id: Type.Integer(),
-  tenantId: Type.Integer(),
-  at: Type.String({ format: 'date-time' }),
-  actor: Type.String({ description: 'root, manager:<id>, user:<id> (self-service) or system' }),
-  action: Type.String({ description: 'e.g. user.create, user.update, user.delete, manager.key_rotate, tenant.update' }),
-  target: Type.String({ description: '<kind>:<id>, e.g. user:12' }),
-  changes: Type.Record(Type.String(), FieldChange, {
-    description: 'changed fields, before/after; secrets show as [redacted]',
+const AuditEventWire = named(
+  'AuditEvent',
+  Type.Object({
+    id: Type.Integer(),
+    tenantId: Type.Integer(),
+    at: Type.String({ format: 'date-time' }),
+    actor: Type.String({ description: 'root, manager:<id>, user:<id> (self-service) or system' }),
+    action: Type.String({
+      description: 'e.g. user.create, user.update, user.delete, manager.key_rotate, tenant.update',
+    }),
+    target: Type.String({ description: '<kind>:<id>, e.g. user:12' }),
+    changes: Type.Record(Type.String(), FieldChange, {
+      description: 'changed fields, before/after; secrets show as [redacted]',
+    }),
   }),
-});
-const AuditList = Type.Object({
-  items: Type.Array(AuditEventWire),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+);
+const AuditList = named(
+  'AuditEventList',
+  Type.Object({
+    items: Type.Array(AuditEventWire),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  }),
+);
 const AuditQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
@@ -45,6 +54,7 @@ export const auditRoutes =
       {
         schema: {
           tags,
+          operationId: 'listAuditEvents',
           summary: "A tenant's audit trail, newest first; filter by actor, target, action (admin)",
           params: IdParams,
           querystring: AuditQuery,

@@ -26,6 +26,7 @@ export const dashboardRoutes =
       {
         schema: {
           tags: ['management: users'],
+          operationId: 'getDashboard',
           summary: 'User counts, and sign-ups and logins per day over the last 30 days (viewer)',
           params: IdParams,
           response: { 200: Dashboard, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },

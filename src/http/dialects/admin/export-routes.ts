@@ -16,6 +16,24 @@ const ExportQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The 200, for the document only: the route streams its answer, so no schema serialises it. */
+const ExportFile = {
+  description: "The tenant's users, one per line (NDJSON) or per row (CSV), as an attachment",
+  content: {
+    'application/x-ndjson': {
+      schema: Type.String({
+        example:
+          '{"id":1,"username":"ada","email":"ada@example.com","firstName":"Ada","lastName":"Lovelace","attributes":{"plan":"gold"}}\n',
+      }),
+    },
+    'text/csv': {
+      schema: Type.String({
+        example: 'id,username,email,firstName,lastName,attr.plan\n1,ada,ada@example.com,Ada,Lovelace,gold\n',
+      }),
+    },
+  },
+};
+
 const TYPES = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' } as const;
 
 /** Streams a tenant's users from the database page by page (constant memory; owner). */
@@ -25,8 +43,15 @@ export const exportRoutes =
     app.get(
       '/tenants/:id/export',
       {
+        config: {
+          swaggerTransform: ({ schema, url }) => ({
+            schema: { ...schema, response: { 200: ExportFile, ...(schema.response as object) } },
+            url,
+          }),
+        },
         schema: {
           tags,
+          operationId: 'exportUsers',
           summary: "Export a tenant's users as NDJSON (or CSV), streamed (owner)",
           description: 'One core user per line, by id; importing the file into an empty tenant reproduces every user.',
           params: IdParams,

@@ -6,37 +6,44 @@ import { DomainError } from '../../../domain/errors.ts';
 import { IMPORT_MODES, IMPORT_STATES, type ImportFormat, type ImportJob } from '../../../domain/import.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
 import { principalOf } from './context.ts';
+import { named } from '../../openapi/components.ts';
 
 const tags = ['management: import & export'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 415: ErrorBody };
 
-const Counts = Type.Object({
-  rows: Type.Integer({ description: 'data rows read' }),
-  created: Type.Integer(),
-  updated: Type.Integer(),
-  unchanged: Type.Integer(),
-  failed: Type.Integer(),
-});
-const ImportJobWire = Type.Object({
-  id: Type.Integer(),
-  tenantId: Type.Integer(),
-  state: Type.Union(IMPORT_STATES.map((s) => Type.Literal(s))),
-  format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')]),
-  mode: Type.Union(IMPORT_MODES.map((m) => Type.Literal(m))),
-  dryRun: Type.Boolean(),
-  atomic: Type.Boolean(),
-  actor: Type.String(),
-  counts: Counts,
-  errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() }), {
-    description: 'the first 100 failed rows, by line',
+const Counts = named(
+  'ImportCounts',
+  Type.Object({
+    rows: Type.Integer({ description: 'data rows read' }),
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+    failed: Type.Integer(),
   }),
-  message: Type.Union([Type.String(), Type.Null()], {
-    description: 'why the whole import failed, or a note (dry run)',
+);
+const ImportJobWire = named(
+  'ImportJob',
+  Type.Object({
+    id: Type.Integer(),
+    tenantId: Type.Integer(),
+    state: Type.Union(IMPORT_STATES.map((s) => Type.Literal(s))),
+    format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')]),
+    mode: Type.Union(IMPORT_MODES.map((m) => Type.Literal(m))),
+    dryRun: Type.Boolean(),
+    atomic: Type.Boolean(),
+    actor: Type.String(),
+    counts: Counts,
+    errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() }), {
+      description: 'the first 100 failed rows, by line',
+    }),
+    message: Type.Union([Type.String(), Type.Null()], {
+      description: 'why the whole import failed, or a note (dry run)',
+    }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   }),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
+);
 const ImportQuery = Type.Object(
   {
     mode: Type.Union(
@@ -55,6 +62,28 @@ const JobParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   jobId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
 });
+
+const NDJSON_EXAMPLE =
+  '{"username":"ada","email":"ada@example.com","firstName":"Ada","lastName":"Lovelace","attributes":{"plan":"gold"}}\n' +
+  '{"username":"grace","email":"grace@example.com","firstName":"Grace","lastName":"Hopper","password":"correct horse battery"}\n';
+const CSV_EXAMPLE =
+  'username,email,firstName,lastName,attr.plan\nada,ada@example.com,Ada,Lovelace,gold\ngrace,grace@example.com,Grace,Hopper,\n';
+
+/** The file, for the document only: the route reads the raw stream, so no body schema validates it. */
+const ImportBody = {
+  description: 'The users to import, one per line (NDJSON) or per row (CSV)',
+  content: {
+    'application/x-ndjson': {
+      schema: Type.String({ description: 'one core user object per line', example: NDJSON_EXAMPLE }),
+    },
+    'text/csv': {
+      schema: Type.String({
+        description: 'a header of core field names and attr.<name> columns, then one user per row',
+        example: CSV_EXAMPLE,
+      }),
+    },
+  },
+};
 
 const FORMATS: Record<string, ImportFormat> = {
   'application/x-ndjson': 'ndjson',
@@ -97,8 +126,10 @@ export const importRoutes =
     app.post(
       '/tenants/:id/imports',
       {
+        config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: ImportBody }, url }) },
         schema: {
           tags,
+          operationId: 'importUsers',
           summary: 'Import users from NDJSON or CSV (editor); answers 202 with a job to poll',
           description:
             'Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5).',
@@ -125,6 +156,7 @@ export const importRoutes =
       {
         schema: {
           tags,
+          operationId: 'getImportJob',
           summary: 'An import job: state (queued, running, done, failed), counts and the first errors (viewer)',
           params: JobParams,
           response: { 200: ImportJobWire, ...errors },

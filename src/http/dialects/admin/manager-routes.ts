@@ -25,6 +25,7 @@ export const managerRoutes =
       {
         schema: {
           tags,
+          operationId: 'createManager',
           summary: 'Create a manager with a new API key (owner)',
           params: IdParams,
           body: ManagerCreate,
@@ -42,6 +43,7 @@ export const managerRoutes =
       {
         schema: {
           tags,
+          operationId: 'listManagers',
           summary: "List a tenant's managers (admin)",
           params: IdParams,
           querystring: PageQuery,
@@ -63,7 +65,15 @@ export const managerRoutes =
 
     app.get(
       '/managers/:id',
-      { schema: { tags, summary: 'Read a manager (admin)', params: IdParams, response: { 200: Manager, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: 'getManager',
+          summary: 'Read a manager (admin)',
+          params: IdParams,
+          response: { 200: Manager, ...errors },
+        },
+      },
       async (req) => managerWire(await s.managers.get(principalOf(req), req.params.id)),
     );
 
@@ -72,6 +82,7 @@ export const managerRoutes =
       {
         schema: {
           tags,
+          operationId: 'updateManager',
           summary: 'Change a manager (owner)',
           params: IdParams,
           body: ManagerPatch,
@@ -86,6 +97,7 @@ export const managerRoutes =
       {
         schema: {
           tags,
+          operationId: 'deleteManager',
           summary: 'Delete a manager; its key stops working (owner)',
           params: IdParams,
           response: { 204: Type.Null(), ...errors },
@@ -102,6 +114,7 @@ export const managerRoutes =
       {
         schema: {
           tags,
+          operationId: 'rotateManagerKey',
           summary: 'Issue a new API key; the old one stops working at once (owner)',
           params: IdParams,
           response: { 200: ManagerWithKey, ...errors },

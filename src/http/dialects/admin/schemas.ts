@@ -2,6 +2,7 @@ import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { GENDERS, PROFILE_FIELDS } from '../../../domain/user.ts';
 import { ROLES } from '../../../domain/privileges.ts';
 import { Nullable, NullableEnumOut, NullableOut } from '../../nullable-out.ts';
+import { named } from '../../openapi/components.ts';
 
 const DateTime = Type.String({ format: 'date-time' });
 const Attributes = Type.Object(
@@ -9,15 +10,18 @@ const Attributes = Type.Object(
   { additionalProperties: true, description: 'custom attributes (keys ^[A-Za-z][A-Za-z0-9_]{0,63}$, at most 64 KiB)' },
 );
 
-export const ErrorBody = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      field: Type.Optional(Type.String({ description: 'the input field at fault, when one is' })),
-    }),
-  },
-  { $id: 'AdminError' },
+export const ErrorBody = named(
+  'AdminError',
+  Type.Object(
+    {
+      error: Type.Object({
+        code: Type.String(),
+        message: Type.String(),
+        field: Type.Optional(Type.String({ description: 'the input field at fault, when one is' })),
+      }),
+    },
+    { $id: 'AdminError' },
+  ),
 );
 
 // Ids stop at 2^53-1: a larger one is not an id PostgreSQL's bigint can hold (it would fail the query, not find nothing).
@@ -35,55 +39,78 @@ export const PageQuery = Type.Object(
 );
 
 // ---- tenants
-export const TenantSettings = Type.Object(
-  { publicSignup: Type.Boolean(), passwordMinLength: Type.Integer({ minimum: 1, maximum: 128 }) },
-  { additionalProperties: false },
+export const TenantSettings = named(
+  'TenantSettings',
+  Type.Object(
+    { publicSignup: Type.Boolean(), passwordMinLength: Type.Integer({ minimum: 1, maximum: 128 }) },
+    { additionalProperties: false },
+  ),
 );
-export const Tenant = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  licenseCode: Type.String(),
-  settings: TenantSettings,
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const TenantCreate = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    licenseCode: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
-    settings: Type.Optional(Type.Partial(TenantSettings, { additionalProperties: false })),
-  },
-  { additionalProperties: false },
+export const Tenant = named(
+  'Tenant',
+  Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    licenseCode: Type.String(),
+    settings: TenantSettings,
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  }),
 );
-export const TenantPatch = Type.Partial(TenantCreate, { additionalProperties: false });
-export const TenantList = Type.Object({ items: Type.Array(Tenant), nextCursor: Nullable(Type.String()) });
+export const TenantCreate = named(
+  'TenantInput',
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      licenseCode: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+      settings: Type.Optional(
+        named('TenantSettingsInput', Type.Partial(TenantSettings, { additionalProperties: false })),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+export const TenantPatch = named('TenantPatch', Type.Partial(TenantCreate, { additionalProperties: false }));
+export const TenantList = named(
+  'TenantList',
+  Type.Object({ items: Type.Array(Tenant), nextCursor: Nullable(Type.String()) }),
+);
 
 // ---- managers
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
-export const Manager = Type.Object({
-  id: Type.Integer(),
-  tenantId: Type.Integer(),
-  name: Type.String(),
-  email: Type.String(),
-  role: Role,
-  hasPassword: Type.Boolean({ description: 'a console password is set' }),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const ManagerWithKey = Type.Intersect([
-  Manager,
-  Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) }),
-]);
-export const ManagerCreate = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    email: Type.String({ minLength: 3, maxLength: 320 }),
+export const Manager = named(
+  'Manager',
+  Type.Object({
+    id: Type.Integer(),
+    tenantId: Type.Integer(),
+    name: Type.String(),
+    email: Type.String(),
     role: Role,
-  },
-  { additionalProperties: false },
+    hasPassword: Type.Boolean({ description: 'a console password is set' }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  }),
 );
-export const ManagerPatch = Type.Partial(ManagerCreate, { additionalProperties: false });
-export const ManagerList = Type.Object({ items: Type.Array(Manager), nextCursor: Nullable(Type.String()) });
+export const ManagerWithKey = named(
+  'ManagerWithKey',
+  Type.Intersect([Manager, Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) })]),
+);
+export const ManagerCreate = named(
+  'ManagerInput',
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      email: Type.String({ minLength: 3, maxLength: 320 }),
+      role: Role,
+    },
+    { additionalProperties: false },
+  ),
+);
+export const ManagerPatch = named('ManagerPatch', Type.Partial(ManagerCreate, { additionalProperties: false }));
+export const ManagerList = named(
+  'ManagerList',
+  Type.Object({ items: Type.Array(Manager), nextCursor: Nullable(Type.String()) }),
+);
 
 // ---- users
 type NullableString = ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>;
@@ -92,18 +119,21 @@ const profileProps = Object.fromEntries(
 ) as Record<(typeof PROFILE_FIELDS)[number], TOptional<NullableString>>;
 const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
 
-export const UserWrite = Type.Object(
-  {
-    ...profileProps,
-    gender: Type.Optional(Nullable(Gender)),
-    active: Type.Optional(Type.Boolean()),
-    verified: Type.Optional(Type.Boolean()),
-    plan: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-    billingType: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-    attributes: Type.Optional(Nullable(Attributes)),
-    password: Type.Optional(Nullable(Type.String({ description: 'write-only; at least 8 characters' }))),
-  },
-  { additionalProperties: false },
+export const UserWrite = named(
+  'UserInput',
+  Type.Object(
+    {
+      ...profileProps,
+      gender: Type.Optional(Nullable(Gender)),
+      active: Type.Optional(Type.Boolean()),
+      verified: Type.Optional(Type.Boolean()),
+      plan: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+      billingType: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+      attributes: Type.Optional(Nullable(Attributes)),
+      password: Type.Optional(Nullable(Type.String({ description: 'write-only; at least 8 characters' }))),
+    },
+    { additionalProperties: false },
+  ),
 );
 export type UserWrite = Static<typeof UserWrite>;
 
@@ -111,26 +141,32 @@ const profileRead = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, NullableOut
   (typeof PROFILE_FIELDS)[number],
   ReturnType<typeof NullableOut<ReturnType<typeof Type.String>>>
 >;
-export const User = Type.Object({
-  id: Type.Integer(),
-  tenantId: Type.Integer(),
-  ...profileRead,
-  gender: NullableEnumOut(GENDERS),
-  active: Type.Boolean(),
-  verified: Type.Boolean(),
-  plan: Type.String(),
-  billingType: Type.String(),
-  attributes: Attributes,
-  hasPassword: Type.Boolean(),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  lastLoginAt: NullableOut(DateTime),
-});
-export const UserList = Type.Object({
-  items: Type.Array(User),
-  nextCursor: Nullable(Type.String()),
-  total: Type.Optional(Type.Integer()),
-});
+export const User = named(
+  'User',
+  Type.Object({
+    id: Type.Integer(),
+    tenantId: Type.Integer(),
+    ...profileRead,
+    gender: NullableEnumOut(GENDERS),
+    active: Type.Boolean(),
+    verified: Type.Boolean(),
+    plan: Type.String(),
+    billingType: Type.String(),
+    attributes: Attributes,
+    hasPassword: Type.Boolean(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    lastLoginAt: NullableOut(DateTime),
+  }),
+);
+export const UserList = named(
+  'UserList',
+  Type.Object({
+    items: Type.Array(User),
+    nextCursor: Nullable(Type.String()),
+    total: Type.Optional(Type.Integer()),
+  }),
+);
 export const UserListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
@@ -143,6 +179,8 @@ export const UserListQuery = Type.Object(
   },
   {
     additionalProperties: Type.String(),
-    description: 'any other parameter is an equality filter: a core field or attr.<name>',
+    description:
+      'Any other parameter is an equality filter on a core field or a custom attribute: email=ada@example.com, active=true, attr.plan=gold (all must match)',
+    'x-filters-example': { email: 'ada@example.com', 'attr.plan': 'gold' },
   },
 );

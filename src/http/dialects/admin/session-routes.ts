@@ -75,6 +75,7 @@ export const sessionRoutes =
         config: { public: true },
         schema: {
           tags,
+          operationId: 'createSession',
           summary: 'Sign in to the console: sets an httpOnly session cookie; answers the CSRF token',
           security: [],
           body: SignIn,
@@ -93,7 +94,14 @@ export const sessionRoutes =
 
     app.get(
       '/session',
-      { schema: { tags, summary: 'Who is signed in (session or key)', response: { 200: Whoami, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: 'getSession',
+          summary: 'Who is signed in (session or key)',
+          response: { 200: Whoami, ...errors },
+        },
+      },
       async (req) => {
         const p = principalOf(req);
         const cookie = req.cookies[SESSION_COOKIE];
@@ -107,7 +115,12 @@ export const sessionRoutes =
       '/session',
       {
         config: { public: true },
-        schema: { tags, summary: 'Sign out: the session ends at once', response: { 204: Type.Null(), ...errors } },
+        schema: {
+          tags,
+          operationId: 'deleteSession',
+          summary: 'Sign out: the session ends at once',
+          response: { 204: Type.Null(), ...errors },
+        },
       },
       async (req, reply) => {
         const id = req.cookies[SESSION_COOKIE];
@@ -122,6 +135,7 @@ export const sessionRoutes =
       {
         schema: {
           tags: ['management: managers'],
+          operationId: 'setManagerPassword',
           summary: "Set or clear a manager's console password (the manager itself, or owner)",
           params: IdParams,
           body: PasswordBody,

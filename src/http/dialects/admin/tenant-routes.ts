@@ -13,7 +13,15 @@ export const tenantRoutes =
   async (app) => {
     app.post(
       '/tenants',
-      { schema: { tags, summary: 'Create a tenant (root)', body: TenantCreate, response: { 201: Tenant, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: 'createTenant',
+          summary: 'Create a tenant (root)',
+          body: TenantCreate,
+          response: { 201: Tenant, ...errors },
+        },
+      },
       async (req, reply) => {
         const t = await s.tenants.create(principalOf(req), req.body);
         return reply.status(201).send(tenantWire(t));
@@ -25,6 +33,7 @@ export const tenantRoutes =
       {
         schema: {
           tags,
+          operationId: 'listTenants',
           summary: 'List tenants (root)',
           querystring: PageQuery,
           response: { 200: TenantList, ...errors },
@@ -42,7 +51,15 @@ export const tenantRoutes =
 
     app.get(
       '/tenants/:id',
-      { schema: { tags, summary: 'Read a tenant', params: IdParams, response: { 200: Tenant, ...errors } } },
+      {
+        schema: {
+          tags,
+          operationId: 'getTenant',
+          summary: 'Read a tenant',
+          params: IdParams,
+          response: { 200: Tenant, ...errors },
+        },
+      },
       async (req) => tenantWire(await s.tenants.get(principalOf(req), req.params.id)),
     );
 
@@ -51,6 +68,7 @@ export const tenantRoutes =
       {
         schema: {
           tags,
+          operationId: 'updateTenant',
           summary: 'Change a tenant (name, settings; licenseCode: root)',
           params: IdParams,
           body: TenantPatch,
@@ -65,6 +83,7 @@ export const tenantRoutes =
       {
         schema: {
           tags,
+          operationId: 'deleteTenant',
           summary: 'Delete a tenant and everything in it (root)',
           params: IdParams,
           response: { 204: Type.Null(), ...errors },

@@ -17,6 +17,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'listUsers',
           summary: "List a tenant's users: filters, sort, q, cursor pages",
           params: IdParams,
           querystring: UserListQuery,
@@ -42,6 +43,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'createUser',
           summary: 'Create a user (editor)',
           params: IdParams,
           body: UserWrite,
@@ -63,6 +65,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'getUser',
           summary: 'Read a user (viewer); answers an ETag',
           params: TenantUserParams,
           response: { 200: User, ...errors },
@@ -79,6 +82,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'replaceUser',
           summary: 'Replace a user: omitted fields are cleared (editor; If-Match)',
           params: TenantUserParams,
           body: UserWrite,
@@ -98,6 +102,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'updateUser',
           summary: 'Change only the fields sent (editor; If-Match)',
           params: TenantUserParams,
           body: UserWrite,
@@ -117,6 +122,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'deleteUser',
           summary: 'Delete a user (admin; If-Match)',
           params: TenantUserParams,
           response: { 204: Type.Null(), ...errors },

@@ -17,6 +17,7 @@ export const accountRoutes =
           schema: {
             tags,
             hide: url.endsWith('/'),
+            operationId: 'restUsersSignUp',
             summary: 'Sign up (open when the tenant allows public sign-up; otherwise an API key with users:write)',
             body: SignUp,
             response: { 201: ok(Account), ...failures },
@@ -34,6 +35,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersGetAccount',
           summary: 'The account of the authenticated user (HTTP Basic, or an API key with users:read)',
           params: UsernameParams,
           response: { 200: ok(Account), ...failures },
@@ -50,6 +52,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersUpdateAccount',
           summary: 'Change username and/or email (a new email is unverified again)',
           params: UsernameParams,
           body: AccountUpdate,
@@ -67,6 +70,7 @@ export const accountRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersVerifyAccount',
           summary: 'Mark the account verified (API key with users:write)',
           params: UsernameParams,
           response: { 200: ok(Account), ...failures },

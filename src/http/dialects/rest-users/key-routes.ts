@@ -26,6 +26,7 @@ export const keyRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersCreateKey',
           summary: 'Issue an application key (the secret is shown once)',
           params: UsernameParams,
           body: KeyCreate,
@@ -45,6 +46,7 @@ export const keyRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersListKeys',
           summary: "The account's application keys (never their secrets)",
           params: UsernameParams,
           response: { 200: ok(Type.Array(AppKey)), ...failures },
@@ -61,6 +63,7 @@ export const keyRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersRevokeKey',
           summary: 'Revoke an application key (its usage stays in allusage)',
           params: KeyParams,
           response: { 200: ok(RevokedKey), ...failures },
@@ -78,6 +81,7 @@ export const keyRoutes =
       {
         schema: {
           tags,
+          operationId: 'restUsersVerifyKey',
           summary: 'Check an application key and add cost (default 1) to its usage, atomically',
           body: KeyVerify,
           response: { 200: ok(KeyUse), ...failures },

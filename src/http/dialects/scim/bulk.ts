@@ -109,6 +109,7 @@ export const bulkRoutes =
       {
         schema: {
           tags: ['scim: bulk'],
+          operationId: 'scimRunBulk',
           summary: 'Run many operations with bulkId references (editor/admin per operation)',
           body: BulkBody,
           response: { 200: BulkResponse, 400: ScimErrorBody, 401: ScimErrorBody, 413: ScimErrorBody },

@@ -76,7 +76,14 @@ const FilterQuery = Type.Object({ filter: Type.Optional(Type.String()) });
 export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ServiceProviderConfig',
-    { schema: { tags, summary: 'What this SCIM provider supports', response: { 200: AnyDoc, ...errors } } },
+    {
+      schema: {
+        tags,
+        operationId: 'scimGetServiceProviderConfig',
+        summary: 'What this SCIM provider supports',
+        response: { 200: AnyDoc, ...errors },
+      },
+    },
     async (req) => serviceProviderConfig(contextOf(req).base),
   );
 
@@ -85,6 +92,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'scimListSchemas',
         summary: 'The User, EnterpriseUser and Group schemas as supported',
         querystring: FilterQuery,
         response: { 200: ListResponse, ...errors },
@@ -101,6 +109,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'scimGetSchema',
         summary: 'One schema by URN',
         params: Type.Object({ id: Type.String() }),
         response: { 200: AnyDoc, ...errors },
@@ -116,7 +125,13 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ResourceTypes',
     {
-      schema: { tags, summary: 'User and Group', querystring: FilterQuery, response: { 200: ListResponse, ...errors } },
+      schema: {
+        tags,
+        operationId: 'scimListResourceTypes',
+        summary: 'User and Group',
+        querystring: FilterQuery,
+        response: { 200: ListResponse, ...errors },
+      },
     },
     async (req) => {
       if (req.query.filter) throw forbidden('filtering is not supported on /ResourceTypes');
@@ -129,6 +144,7 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'scimGetResourceType',
         summary: 'One resource type',
         params: Type.Object({ id: Type.String() }),
         response: { 200: AnyDoc, ...errors },

@@ -69,6 +69,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimList${ep.slice(1)}`,
           summary: `List or filter ${ep.slice(1)} (filter, sortBy, startIndex, count, attributes)`,
           querystring: ListQuery,
           response: { 200: ListResponse, ...errors },
@@ -86,6 +87,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimSearch${ep.slice(1)}`,
           summary: `Search ${ep.slice(1)} with a SearchRequest body`,
           body: SearchBody,
           response: { 200: ListResponse, ...errors },
@@ -104,6 +106,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimCreate${name}`,
           summary: `Create a ${name} (editor): 201 with Location and ETag`,
           querystring: ProjectionQuery,
           body: ScimResourceBody,
@@ -121,6 +124,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimGet${name}`,
           summary: `Read a ${name}; If-None-Match answers 304`,
           params: IdParams,
           querystring: ProjectionQuery,
@@ -139,6 +143,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimReplace${name}`,
           summary: `Replace a ${name} (editor; If-Match)`,
           params: IdParams,
           querystring: ProjectionQuery,
@@ -162,6 +167,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimPatch${name}`,
           summary: `Change a ${name} with PatchOp operations, atomically (editor; If-Match)`,
           params: IdParams,
           querystring: ProjectionQuery,
@@ -185,6 +191,7 @@ export const resourceRoutes =
       {
         schema: {
           tags,
+          operationId: `scimDelete${name}`,
           summary: `Delete a ${name} (admin; If-Match)`,
           params: IdParams,
           response: { 204: Type.Null(), ...errors },

@@ -25,6 +25,7 @@ export const rootSearchRoutes =
       {
         schema: {
           tags: ['scim: search'],
+          operationId: 'scimSearchResources',
           summary: 'Search every resource type at once',
           body: SearchBody,
           response: { 200: ListResponse, 400: ScimErrorBody, 401: ScimErrorBody, 403: ScimErrorBody },

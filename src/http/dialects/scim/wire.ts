@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { named } from '../../openapi/components.ts';
 
 /**
  * Wire schemas for validation and the OpenAPI document. SCIM bodies are open by nature (extension
@@ -7,14 +8,17 @@ import { Type } from '@sinclair/typebox';
  */
 const Open = { additionalProperties: true } as const;
 
-export const ScimErrorBody = Type.Object(
-  {
-    schemas: Type.Array(Type.String()),
-    status: Type.String(),
-    scimType: Type.Optional(Type.String()),
-    detail: Type.String(),
-  },
-  { $id: 'ScimError' },
+export const ScimErrorBody = named(
+  'ScimError',
+  Type.Object(
+    {
+      schemas: Type.Array(Type.String()),
+      status: Type.String(),
+      scimType: Type.Optional(Type.String()),
+      detail: Type.String(),
+    },
+    { $id: 'ScimError' },
+  ),
 );
 
 // Optional members: `attributes=meta.version` returns a partial meta.
@@ -29,47 +33,59 @@ const Meta = Type.Partial(
   Open,
 );
 
-export const ScimResource = Type.Object(
-  { schemas: Type.Array(Type.String()), id: Type.String(), meta: Type.Optional(Meta) },
-  { ...Open, description: 'a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas' },
+export const ScimResource = named(
+  'ScimResource',
+  Type.Object(
+    { schemas: Type.Array(Type.String()), id: Type.String(), meta: Type.Optional(Meta) },
+    { ...Open, description: 'a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas' },
+  ),
 );
 
-export const ScimResourceBody = Type.Object(
-  {
-    schemas: Type.Optional(Type.Array(Type.String())),
-    externalId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  },
-  { ...Open, description: 'a SCIM User (userName required) or Group (displayName required)' },
+export const ScimResourceBody = named(
+  'ScimResourceInput',
+  Type.Object(
+    {
+      schemas: Type.Optional(Type.Array(Type.String())),
+      externalId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    },
+    { ...Open, description: 'a SCIM User (userName required) or Group (displayName required)' },
+  ),
 );
 
-export const PatchBody = Type.Object(
-  {
-    schemas: Type.Optional(Type.Array(Type.String())),
-    Operations: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            op: Type.String({ description: 'add, remove or replace (any case)' }),
-            path: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-            value: Type.Optional(Type.Unknown()),
-          },
-          Open,
+export const PatchBody = named(
+  'ScimPatchOp',
+  Type.Object(
+    {
+      schemas: Type.Optional(Type.Array(Type.String())),
+      Operations: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              op: Type.String({ description: 'add, remove or replace (any case)' }),
+              path: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+              value: Type.Optional(Type.Unknown()),
+            },
+            Open,
+          ),
         ),
       ),
-    ),
-  },
-  { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:PatchOp' },
+    },
+    { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:PatchOp' },
+  ),
 );
 
-export const ListResponse = Type.Object(
-  {
-    schemas: Type.Array(Type.String()),
-    totalResults: Type.Integer(),
-    startIndex: Type.Integer(),
-    itemsPerPage: Type.Integer(),
-    Resources: Type.Array(Type.Unknown()),
-  },
-  Open,
+export const ListResponse = named(
+  'ScimListResponse',
+  Type.Object(
+    {
+      schemas: Type.Array(Type.String()),
+      totalResults: Type.Integer(),
+      startIndex: Type.Integer(),
+      itemsPerPage: Type.Integer(),
+      Resources: Type.Array(Type.Unknown()),
+    },
+    Open,
+  ),
 );
 
 export const ListQuery = Type.Object({
@@ -92,44 +108,50 @@ export const ProjectionQuery = Type.Object({
   excludedAttributes: Type.Optional(Type.String({ maxLength: 2048 })),
 });
 
-export const SearchBody = Type.Object(
-  {
-    schemas: Type.Optional(Type.Array(Type.String())),
-    filter: Type.Optional(Type.String({ maxLength: 4096 })),
-    sortBy: Type.Optional(Type.String({ maxLength: 256 })),
-    sortOrder: Type.Optional(Type.String({ maxLength: 16 })),
-    startIndex: Type.Optional(Type.Integer()),
-    count: Type.Optional(Type.Integer()),
-    attributes: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
-    excludedAttributes: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
-  },
-  { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:SearchRequest' },
+export const SearchBody = named(
+  'ScimSearchRequest',
+  Type.Object(
+    {
+      schemas: Type.Optional(Type.Array(Type.String())),
+      filter: Type.Optional(Type.String({ maxLength: 4096 })),
+      sortBy: Type.Optional(Type.String({ maxLength: 256 })),
+      sortOrder: Type.Optional(Type.String({ maxLength: 16 })),
+      startIndex: Type.Optional(Type.Integer()),
+      count: Type.Optional(Type.Integer()),
+      attributes: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
+      excludedAttributes: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()])),
+    },
+    { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:SearchRequest' },
+  ),
 );
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-export const BulkBody = Type.Object(
-  {
-    schemas: Type.Optional(Type.Array(Type.String())),
-    failOnErrors: Type.Optional(Type.Integer({ minimum: 0 })),
-    Operations: Type.Array(
-      Type.Object(
-        {
-          method: Type.String({ description: 'POST, PUT, PATCH or DELETE' }),
-          bulkId: Type.Optional(Type.String({ maxLength: 256 })),
-          version: Type.Optional(Type.String({ maxLength: 64 })),
-          path: Type.String({ maxLength: 512 }),
-          data: Type.Optional(Type.Unknown()),
-        },
-        Open,
+export const BulkBody = named(
+  'ScimBulkRequest',
+  Type.Object(
+    {
+      schemas: Type.Optional(Type.Array(Type.String())),
+      failOnErrors: Type.Optional(Type.Integer({ minimum: 0 })),
+      Operations: Type.Array(
+        Type.Object(
+          {
+            method: Type.String({ description: 'POST, PUT, PATCH or DELETE' }),
+            bulkId: Type.Optional(Type.String({ maxLength: 256 })),
+            version: Type.Optional(Type.String({ maxLength: 64 })),
+            path: Type.String({ maxLength: 512 }),
+            data: Type.Optional(Type.Unknown()),
+          },
+          Open,
+        ),
       ),
-    ),
-  },
-  { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest' },
+    },
+    { ...Open, description: 'urn:ietf:params:scim:api:messages:2.0:BulkRequest' },
+  ),
 );
 
-export const BulkResponse = Type.Object(
-  { schemas: Type.Array(Type.String()), Operations: Type.Array(Type.Unknown()) },
-  Open,
+export const BulkResponse = named(
+  'ScimBulkResponse',
+  Type.Object({ schemas: Type.Array(Type.String()), Operations: Type.Array(Type.Unknown()) }, Open),
 );
 export const AnyDoc = Type.Object({}, Open);

@@ -35,6 +35,7 @@ export const eventRoutes =
         config: { usermostPrivilege: 'users:write' },
         schema: {
           tags,
+          operationId: 'usermostTrackEvent',
           summary: "Record a user's event; an unknown userId creates the user (editor)",
           params: LicenseParams,
           headers,
@@ -66,6 +67,7 @@ export const eventRoutes =
         bodyLimit: BATCH_BODY_LIMIT,
         schema: {
           tags,
+          operationId: 'usermostTrackEvents',
           summary: 'Record up to 500 events at once: all of them or none (editor)',
           params: LicenseParams,
           headers,
@@ -96,6 +98,7 @@ export const eventRoutes =
         config: { usermostPrivilege: 'users:read' },
         schema: {
           tags,
+          operationId: 'usermostListEvents',
           summary: "A user's events, newest first, by page (viewer)",
           params: UserParams,
           querystring: PageQuery,

@@ -3,6 +3,7 @@ import { Nullable } from '../../nullable-out.ts';
 import { GENDERS } from '../../../domain/user.ts';
 import { EVENT_BATCH_MAX, EVENT_NAME_MAX } from '../../../domain/event.ts';
 import { USERMOST_FIELDS } from './mapping.ts';
+import { named } from '../../openapi/components.ts';
 
 const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', examples: ['2013-01-26T07:31:05+0000'] });
 // At most 500 characters: the router's limit for a path segment, so every user stays reachable at /users/{userId}.
@@ -23,7 +24,7 @@ export const Container = <T extends TSchema>(data: T) =>
     }),
   });
 
-export const ErrorContainer = Container(Type.Null());
+export const ErrorContainer = named('UsermostError', Container(Type.Null()));
 export const errors = { 400: ErrorContainer, 401: ErrorContainer, 404: ErrorContainer };
 
 export const LicenseParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }) });
@@ -41,62 +42,83 @@ const coreProps = Object.fromEntries(
 );
 
 /** identify-or-update: userId, known core fields, and any other key as a custom attribute. */
-export const UserWrite = Type.Object(
-  {
-    userId: UserId,
-    ...coreProps,
-    gender: Type.Optional(Nullable(Type.Union(GENDERS.map((g) => Type.Literal(g))))),
-  },
-  {
-    additionalProperties: true,
-    description: 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$; null removes it)',
-  },
+export const UserWrite = named(
+  'UsermostUserInput',
+  Type.Object(
+    {
+      userId: UserId,
+      ...coreProps,
+      gender: Type.Optional(Nullable(Type.Union(GENDERS.map((g) => Type.Literal(g))))),
+    },
+    {
+      additionalProperties: true,
+      description: 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$; null removes it)',
+    },
+  ),
 );
 
-export const Profile = Type.Object(
-  { userId: Type.String(), createdAt: Timestamp, updatedAt: Timestamp },
-  {
-    additionalProperties: true,
-    description: 'userId, the core fields that are set, the custom attributes, createdAt, updatedAt',
-  },
+export const Profile = named(
+  'UsermostUser',
+  Type.Object(
+    { userId: Type.String(), createdAt: Timestamp, updatedAt: Timestamp },
+    {
+      additionalProperties: true,
+      description: 'userId, the core fields that are set, the custom attributes, createdAt, updatedAt',
+    },
+  ),
 );
-export const UserList = Type.Object({
-  users: Type.Array(Profile),
-  page: Type.Integer(),
-  limit: Type.Integer(),
-  total: Type.Integer(),
-});
+export const UserList = named(
+  'UsermostUserList',
+  Type.Object({
+    users: Type.Array(Profile),
+    page: Type.Integer(),
+    limit: Type.Integer(),
+    total: Type.Integer(),
+  }),
+);
 
 const Params = Type.Object({}, { additionalProperties: true, description: 'any JSON object, at most 64 KiB' });
 
-export const EventWrite = Type.Object(
-  {
-    userId: UserId,
-    eventName: Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX }),
-    eventTime: Type.Optional(
-      Type.String({ maxLength: 64, description: 'e.g. 2013-01-26T07:31:05+0000; default: now' }),
-    ),
-    params: Type.Optional(Params),
-  },
-  { additionalProperties: false },
+export const EventWrite = named(
+  'UsermostEventInput',
+  Type.Object(
+    {
+      userId: UserId,
+      eventName: Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX }),
+      eventTime: Type.Optional(
+        Type.String({ maxLength: 64, description: 'e.g. 2013-01-26T07:31:05+0000; default: now' }),
+      ),
+      params: Type.Optional(Params),
+    },
+    { additionalProperties: false },
+  ),
 );
-export const EventBatch = Type.Object(
-  { events: Type.Array(EventWrite, { minItems: 1, maxItems: EVENT_BATCH_MAX }) },
-  { additionalProperties: false },
+export const EventBatch = named(
+  'UsermostEventBatch',
+  Type.Object(
+    { events: Type.Array(EventWrite, { minItems: 1, maxItems: EVENT_BATCH_MAX }) },
+    { additionalProperties: false },
+  ),
 );
 
-export const Event = Type.Object({
-  id: Type.Integer(),
-  userId: Type.String(),
-  eventName: Type.String(),
-  eventTime: Timestamp,
-  params: Params,
-  createdAt: Timestamp,
-});
-export const EventList = Type.Object({
-  userId: Type.String(),
-  events: Type.Array(Event),
-  page: Type.Integer(),
-  limit: Type.Integer(),
-  total: Type.Integer(),
-});
+export const Event = named(
+  'UsermostEvent',
+  Type.Object({
+    id: Type.Integer(),
+    userId: Type.String(),
+    eventName: Type.String(),
+    eventTime: Timestamp,
+    params: Params,
+    createdAt: Timestamp,
+  }),
+);
+export const EventList = named(
+  'UsermostEventList',
+  Type.Object({
+    userId: Type.String(),
+    events: Type.Array(Event),
+    page: Type.Integer(),
+    limit: Type.Integer(),
+    total: Type.Integer(),
+  }),
+);

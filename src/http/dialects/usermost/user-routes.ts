@@ -23,6 +23,7 @@ export const userRoutes =
         config: { usermostPrivilege: 'users:write' },
         schema: {
           tags,
+          operationId: 'usermostIdentifyUser',
           summary:
             'Identify a user: a new userId creates them (201), a known one updates the attributes sent (200) (editor)',
           params: LicenseParams,
@@ -54,6 +55,7 @@ export const userRoutes =
         config: { usermostPrivilege: 'users:read' },
         schema: {
           tags,
+          operationId: 'usermostListUsers',
           summary: 'List users, oldest first, by page (viewer)',
           params: LicenseParams,
           querystring: PageQuery,
@@ -74,6 +76,7 @@ export const userRoutes =
         config: { usermostPrivilege: 'users:read' },
         schema: {
           tags,
+          operationId: 'usermostGetUser',
           summary: 'Read a user (viewer)',
           params: UserParams,
           response: { 200: Container(Profile), ...errors },
@@ -91,6 +94,7 @@ export const userRoutes =
         config: { usermostPrivilege: 'users:delete' },
         schema: {
           tags,
+          operationId: 'usermostDeleteUser',
           summary: 'Delete a user and their events (admin)',
           params: UserParams,
           headers,

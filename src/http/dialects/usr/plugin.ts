@@ -86,6 +86,6 @@ const usrScope = (name: string, prefix: string, routes: (s: Services) => Fastify
  * per prefix, because Fastify wants one not-found handler per prefix.
  */
 export const usrDialects: Dialect[] = [
-  usrScope('usr', '/usr', (s) => [listRoutes(s), userRoutes(s)]),
-  usrScope('usr-pub', '/pub/usr', (s) => [listRoutes(s)]),
+  usrScope('usr', '/usr', (s) => [listRoutes(s, 'usrListAccountUsers'), userRoutes(s)]),
+  usrScope('usr-pub', '/pub/usr', (s) => [listRoutes(s, 'usrPubListAccountUsers')]),
 ];

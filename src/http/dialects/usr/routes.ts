@@ -9,15 +9,16 @@ import { principalOf } from './context.ts';
 const tags = ['usr (seed 003)'];
 const errors = { 400: UsrError, 401: UsrError, 403: UsrError, 404: UsrError, 409: UsrError, 415: UsrError };
 
-/** getUserListByAccountId: served under /usr and /pub/usr alike. */
+/** getUserListByAccountId: served under /usr and /pub/usr alike (each with its own operationId). */
 export const listRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
+  (s: Services, operationId: string): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/acc/:accountId',
       {
         schema: {
           tags,
+          operationId,
           summary:
             "List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count",
           params: AccountIdParams,
@@ -44,11 +45,19 @@ const modifySummary =
 export const userRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // The seed accepts POST and PUT alike; an operationId names one method, so PUT's says so.
+    const suffix = { POST: '', PUT: 'WithPut' } as const;
     for (const method of ['POST', 'PUT'] as const) {
       app.route({
         method,
         url: '/new',
-        schema: { tags, summary: addSummary, body: UsrWrite, response: { 201: UsrUser, ...errors } },
+        schema: {
+          tags,
+          operationId: `usrAddUser${suffix[method]}`,
+          summary: addSummary,
+          body: UsrWrite,
+          response: { 201: UsrUser, ...errors },
+        },
         handler: async (req, reply) => {
           const u = await s.usr.create(principalOf(req), addOf(req.body));
           return reply.status(201).header('location', `/usr/${u.id}`).send(usrWire(u));
@@ -59,6 +68,7 @@ export const userRoutes =
         url: '/:userId',
         schema: {
           tags,
+          operationId: `usrModifyUser${suffix[method]}`,
           summary: modifySummary,
           params: UserIdParams,
           body: UsrWrite,
@@ -71,7 +81,13 @@ export const userRoutes =
     app.get(
       '/:userId',
       {
-        schema: { tags, summary: 'Get a user by userId', params: UserIdParams, response: { 200: UsrUser, ...errors } },
+        schema: {
+          tags,
+          operationId: 'usrGetUser',
+          summary: 'Get a user by userId',
+          params: UserIdParams,
+          response: { 200: UsrUser, ...errors },
+        },
       },
       async (req) => usrWire(await s.usr.get(principalOf(req), req.params.userId)),
     );
@@ -81,6 +97,7 @@ export const userRoutes =
       {
         schema: {
           tags,
+          operationId: 'usrDeleteUser',
           summary: 'Delete a user (204)',
           params: UserIdParams,
           response: { 204: Type.Null(), ...errors },

@@ -1,24 +1,31 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from '../../nullable-out.ts';
 import { MAX_PAGE } from '../../../domain/user-query.ts';
+import { named } from '../../openapi/components.ts';
 
 const Id = () => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
-export const UsrError = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-  { $id: 'UsrError', description: 'code is stable; message names the field at fault' },
+export const UsrError = named(
+  'UsrError',
+  Type.Object(
+    { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+    { $id: 'UsrError', description: 'code is stable; message names the field at fault' },
+  ),
 );
 
-export const UsrUser = Type.Object(
-  {
-    userId: Type.Integer(),
-    contactName: Nullable(Type.String()),
-    emailAddress: Nullable(Type.String()),
-    defaultAccountId: Type.Integer({ description: 'the account (tenant) id' }),
-    username: Nullable(Type.String()),
-    active: Type.Union([Type.Literal(0), Type.Literal(1)]),
-  },
-  { additionalProperties: false },
+export const UsrUser = named(
+  'UsrUser',
+  Type.Object(
+    {
+      userId: Type.Integer(),
+      contactName: Nullable(Type.String()),
+      emailAddress: Nullable(Type.String()),
+      defaultAccountId: Type.Integer({ description: 'the account (tenant) id' }),
+      username: Nullable(Type.String()),
+      active: Type.Union([Type.Literal(0), Type.Literal(1)]),
+    },
+    { additionalProperties: false },
+  ),
 );
 export type UsrUser = Static<typeof UsrUser>;
 
@@ -42,28 +49,31 @@ const Text = (description: string) => Type.Optional(Nullable(Type.String({ maxLe
  * Body of add and modify. Every field is optional here: add checks its required fields itself, so
  * that one 400 names all of the missing ones. `null` means "not sent" (the seed's default for modify).
  */
-export const UsrWrite = Type.Object(
-  {
-    contactName: Text('name of the user'),
-    emailAddress: Text('email address'),
-    defaultAccountId: Type.Optional(
-      Nullable(
-        Type.Union([Id(), Type.String({ pattern: '^[0-9]{1,15}$' })], {
-          description: "id of the user's default account (an integer; a digit string is accepted)",
-        }),
+export const UsrWrite = named(
+  'UsrUserInput',
+  Type.Object(
+    {
+      contactName: Text('name of the user'),
+      emailAddress: Text('email address'),
+      defaultAccountId: Type.Optional(
+        Nullable(
+          Type.Union([Id(), Type.String({ pattern: '^[0-9]{1,15}$' })], {
+            description: "id of the user's default account (an integer; a digit string is accepted)",
+          }),
+        ),
       ),
-    ),
-    username: Text('username'),
-    password: Type.Optional(Nullable(Type.String({ maxLength: 1024, description: 'write-only' }))),
-    active: Type.Optional(
-      Nullable(
-        Type.Union([Type.Integer(), Type.String(), Type.Boolean()], {
-          description: 'is the user active: 0 or 1 ("0"/"1" and true/false are accepted too)',
-        }),
+      username: Text('username'),
+      password: Type.Optional(Nullable(Type.String({ maxLength: 1024, description: 'write-only' }))),
+      active: Type.Optional(
+        Nullable(
+          Type.Union([Type.Integer(), Type.String(), Type.Boolean()], {
+            description: 'is the user active: 0 or 1 ("0"/"1" and true/false are accepted too)',
+          }),
+        ),
       ),
-    ),
-    userId: Type.Optional(Type.Unknown({ description: 'read-only; ignored, so a user read can be sent back' })),
-  },
-  { additionalProperties: false },
+      userId: Type.Optional(Type.Unknown({ description: 'read-only; ignored, so a user read can be sent back' })),
+    },
+    { additionalProperties: false },
+  ),
 );
 export type UsrWrite = Static<typeof UsrWrite>;

@@ -1,0 +1,22 @@
+import type { components, paths } from './generated/openapi.ts';
+
+type Schemas = components['schemas'];
+
+export type Tenant = Schemas['Tenant'];
+export type TenantInput = Schemas['TenantInput'];
+export type TenantPatch = Schemas['TenantPatch'];
+export type Manager = Schemas['Manager'];
+export type ManagerWithKey = Schemas['ManagerWithKey'];
+export type ManagerInput = Schemas['ManagerInput'];
+export type ManagerPatch = Schemas['ManagerPatch'];
+export type User = Schemas['User'];
+export type UserInput = Schemas['UserInput'];
+export type UserList = Schemas['UserList'];
+export type AuditEvent = Schemas['AuditEvent'];
+export type ImportJob = Schemas['ImportJob'];
+export type ScimResource = Schemas['ScimResource'];
+export type ScimListResponse = Schemas['ScimListResponse'];
+/** Who is signed in: root or a manager (with the tenant), and the session's CSRF token. */
+export type Session = paths['/admin/v1/session']['get']['responses'][200]['content']['application/json'];
+/** A manager's email and password (and license code), or the root key. */
+export type SignIn = NonNullable<paths['/admin/v1/session']['post']['requestBody']>['content']['application/json'];
