@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { limitHeapGrowth } from './heap-growth.ts';
 import { startRuntime } from './runtime.ts';
 import { buildApp, REDACT } from './http/app.ts';
+import { FORCED_EXIT_MS, flushLogs, logDestination, startExitWatchdog } from './shutdown.ts';
 
 limitHeapGrowth();
 
@@ -28,14 +29,16 @@ if (runtime.generatedRootKey) {
   // Printed once, on the first start of a new database; only its digest is stored.
   process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
 }
+const logs = config.logFormat === 'pretty' ? null : logDestination();
 const app = await buildApp(runtime.services, {
   logger: {
     level: config.logLevel,
     redact: REDACT,
-    // Readable lines for a person at a terminal; JSON (one object a line) for log collectors.
-    ...(config.logFormat === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
+    // Readable lines for a person at a terminal (pino-pretty's own thread); JSON (one object a line)
+    // for log collectors, written asynchronously so an unread stdout never blocks.
+    ...(logs
+      ? { stream: logs }
+      : { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }),
   },
   metricsToken: config.metricsToken,
   rateLimit: { perKey: config.rateLimit, perIp: config.rateLimitIp, redisUrl: config.redisUrl },
@@ -46,12 +49,15 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-  const force = setTimeout(() => process.exit(1), 10_000);
+  // Exit 1 after 10 s; should the main thread be stuck then, the watchdog thread kills the process.
+  startExitWatchdog(FORCED_EXIT_MS + 500);
+  const force = setTimeout(() => process.exit(1), FORCED_EXIT_MS);
   force.unref();
+  app.log.info({ signal }, 'shutting down: finishing in-flight requests');
   try {
     await app.close(); // stops accepting, waits for in-flight requests
     await runtime.close();
+    if (logs) await flushLogs(logs, 1000);
     process.exit(0);
   } catch (err) {
     app.log.error({ err }, 'shutdown failed');

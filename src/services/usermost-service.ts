@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.ts';
-import { invalid, isDomainError, notFound, unauthorized } from '../domain/errors.ts';
+import { conflict, invalid, isDomainError, notFound, unauthorized } from '../domain/errors.ts';
 import { can, reaches, type Principal, type Privilege } from '../domain/privileges.ts';
 import { LICENSE_CODE, type Tenant } from '../domain/tenant.ts';
 import { validateAttributes, type Attributes, type User, type UserInput } from '../domain/user.ts';
@@ -47,7 +47,14 @@ const unstorableId = (externalId: string) => hasUnstorableText(externalId);
  */
 const retryable = (e: unknown) =>
   isDomainError(e) &&
-  (e.code === 'user.external_id_taken' || e.code === 'user.write_conflict' || e.kind === 'precondition_failed');
+  // A concurrent create of the same userId may trip the email or username index before the userId's.
+  (e.code === 'user.external_id_taken' ||
+    e.code === 'user.email_taken' ||
+    e.code === 'user.username_taken' ||
+    e.code === 'user.write_conflict' ||
+    e.kind === 'precondition_failed');
+/** Merges retried within one transaction: each lost race means another writer's change landed. */
+const IDENTIFY_ATTEMPTS = 100;
 
 /** The writes of the Usermost dialect, bound to one transaction. Every user change goes through UserService. */
 export class UsermostWrites {
@@ -78,25 +85,35 @@ export class UsermostWrites {
     }
     validateAttributes(input.attributes);
     const profile = Object.fromEntries(Object.entries(input.profile).filter(([, v]) => v !== undefined)) as UserInput;
-    const existing = await this.tx.users.byExternalId(tenantId, input.externalId);
-    if (!existing) {
-      const attributes = Object.fromEntries(Object.entries(input.attributes).filter(([, v]) => v !== null));
-      const user = await this.users.create(p, tenantId, { ...profile, externalId: input.externalId, attributes });
-      return { user, created: true };
-    }
-    const changes: UserInput = { ...profile };
-    if (Object.keys(input.attributes).length > 0) {
-      const merged: Attributes = { ...existing.attributes };
-      for (const [k, v] of Object.entries(input.attributes)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
+    // Without If-Match, concurrent identifies of one user must all succeed: a merge that lost a race
+    // to another writer reads the user again and merges anew (each loss means another write landed).
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.tx.users.byExternalId(tenantId, input.externalId);
+      if (!existing) {
+        const attributes = Object.fromEntries(Object.entries(input.attributes).filter(([, v]) => v !== null));
+        const user = await this.users.create(p, tenantId, { ...profile, externalId: input.externalId, attributes });
+        return { user, created: true };
       }
-      changes.attributes = merged;
+      const changes: UserInput = { ...profile };
+      if (Object.keys(input.attributes).length > 0) {
+        const merged: Attributes = { ...existing.attributes };
+        for (const [k, v] of Object.entries(input.attributes)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        changes.attributes = merged;
+      }
+      if (Object.keys(changes).length === 0) return { user: existing, created: false };
+      try {
+        // Pinned to the version read: the merge must not overwrite a concurrent change.
+        const user = await this.users.patch(p, tenantId, existing.id, changes, { expectedVersion: existing.version });
+        return { user, created: false };
+      } catch (e) {
+        if (!(isDomainError(e) && e.kind === 'precondition_failed')) throw e;
+        if (attempt >= IDENTIFY_ATTEMPTS)
+          throw conflict('user.write_conflict', 'the user is being changed by other requests; try again');
+      }
     }
-    if (Object.keys(changes).length === 0) return { user: existing, created: false };
-    // Pinned to the version read: the merge must not overwrite a concurrent change (→ retried).
-    const user = await this.users.patch(p, tenantId, existing.id, changes, { expectedVersion: existing.version });
-    return { user, created: false };
   }
 
   /** Deletes a user; their events go with them (ON DELETE CASCADE). */
