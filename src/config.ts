@@ -16,6 +16,53 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   /** Bearer token GET /metrics requires; open when null. */
   metricsToken: string | null;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Deliver to loopback, private, link-local and metadata addresses too (off: refused, SSRF). */
+  allowPrivate: boolean;
+  /** One delivery attempt's limit. */
+  timeoutMs: number;
+  /** Waits before each retry; the last one repeats. */
+  retryScheduleMs: number[];
+  /** A subscription failing this long is switched off. */
+  disableAfterMs: number;
+  /** How often each process looks for due deliveries. */
+  pollMs: number;
+  /** Encrypts signing secrets at rest (AES-256-GCM) when set. */
+  secretKey: string | null;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `5s`, `2m`, `1h`, `3d` → milliseconds. */
+function duration(name: string, raw: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(raw.trim());
+  if (!m || Number(m[1]) === 0)
+    throw new ConfigError(`${name} must be durations like 500ms, 5s, 2m, 1h or 3d (got "${raw}")`);
+  return Number(m[1]) * UNITS[m[2]];
+}
+
+/** The webhook settings of an environment (the defaults for an empty one). */
+export function webhookConfig(env: NodeJS.ProcessEnv = {}): WebhookConfig {
+  const allow = env.ROSTER_WEBHOOK_ALLOW_PRIVATE || 'false';
+  if (allow !== 'true' && allow !== 'false')
+    throw new ConfigError(`ROSTER_WEBHOOK_ALLOW_PRIVATE must be true or false (got "${allow}")`);
+  const schedule = (env.ROSTER_WEBHOOK_RETRY_SCHEDULE || '5s,30s,2m,10m,1h,6h,1d')
+    .split(',')
+    .map((d) => duration('ROSTER_WEBHOOK_RETRY_SCHEDULE', d));
+  const secretKey = env.ROSTER_SECRET_KEY || null;
+  if (secretKey !== null && secretKey.length < 32)
+    throw new ConfigError('ROSTER_SECRET_KEY must be at least 32 characters');
+  return Object.freeze({
+    allowPrivate: allow === 'true',
+    timeoutMs: duration('ROSTER_WEBHOOK_TIMEOUT', env.ROSTER_WEBHOOK_TIMEOUT || '10s'),
+    retryScheduleMs: Object.freeze(schedule) as number[],
+    disableAfterMs: duration('ROSTER_WEBHOOK_DISABLE_AFTER', env.ROSTER_WEBHOOK_DISABLE_AFTER || '3d'),
+    pollMs: duration('ROSTER_WEBHOOK_POLL', env.ROSTER_WEBHOOK_POLL || '1s'),
+    secretKey,
+  });
 }
 
 export class ConfigError extends Error {}
@@ -68,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     logFormat,
     metricsToken,
+    webhooks: webhookConfig(env),
   });
 }

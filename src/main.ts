@@ -19,7 +19,7 @@ try {
 
 let runtime: Awaited<ReturnType<typeof startRuntime>>;
 try {
-  runtime = await startRuntime(config);
+  runtime = await startRuntime(config, { deliverWebhooks: true });
 } catch (e) {
   // Most often the database cannot be reached or migrated: say so in one line (no URL: it may hold a password).
   console.error(`roster: cannot start: ${(e as Error).message}`);

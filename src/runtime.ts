@@ -11,7 +11,11 @@ export interface Runtime {
 }
 
 /** Opens the database, migrates it, seeds the default tenant and settles the root key. */
-export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey' | 'argon2'>): Promise<Runtime> {
+export async function startRuntime(
+  config: Pick<Config, 'databaseUrl' | 'rootKey' | 'argon2'> & Partial<Pick<Config, 'webhooks'>>,
+  /** The server sends webhooks; the CLI and most tests do not. */
+  opts: { deliverWebhooks?: boolean } = {},
+): Promise<Runtime> {
   const db = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(db);
@@ -20,7 +24,9 @@ export async function startRuntime(config: Pick<Config, 'databaseUrl' | 'rootKey
     const { generatedRootKey } = await services.auth.init();
     // Cached keys are trusted only while changes to them can be heard (PostgreSQL: LISTEN).
     await db.accessChanges.start();
+    if (opts.deliverWebhooks) services.webhookDispatcher.start();
     const close = async () => {
+      await services.webhookDispatcher.stop();
       await services.hasher.close();
       await db.close();
     };

@@ -12,11 +12,12 @@ export type Privilege =
   | 'tenant:read'
   | 'tenant:write'
   | 'audit:read'
-  | 'users:export';
+  | 'users:export'
+  | 'webhooks:manage';
 
 const viewer: Privilege[] = ['users:read', 'tenant:read'];
 const editor: Privilege[] = [...viewer, 'users:write'];
-const admin: Privilege[] = [...editor, 'users:delete', 'managers:read', 'audit:read'];
+const admin: Privilege[] = [...editor, 'users:delete', 'managers:read', 'audit:read', 'webhooks:manage'];
 const owner: Privilege[] = [...admin, 'managers:write', 'tenant:write', 'users:export'];
 
 const byRole: Record<Role, ReadonlySet<Privilege>> = {

@@ -21,6 +21,10 @@ import { UsrService } from './usr-service.ts';
 import { ConsoleService } from './console-service.ts';
 import { DashboardService } from './dashboard-service.ts';
 import { Metrics } from '../metrics.ts';
+import { webhookConfig } from '../config.ts';
+import { WebhookService } from './webhook-service.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { SecretBox } from './secret-box.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
@@ -55,13 +59,20 @@ export interface Services {
   imports: ImportService;
   /** Streaming NDJSON/CSV exports of a tenant's users (issue 8). */
   exports: ExportService;
+  /** Webhook subscriptions of a tenant, their delivery log and redelivery (admin role). */
+  webhooks: WebhookService;
+  /** Sends the outbox's deliveries; started by the server process (runtime.ts), not by the CLI. */
+  webhookDispatcher: WebhookDispatcher;
   /** The Prometheus registry of this runtime (GET /metrics). */
   metrics: Metrics;
   /** Answers when the database does (for /ready). */
   ping(): Promise<void>;
 }
 
-export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>): Services {
+export function buildServices(
+  db: Db,
+  config: Pick<Config, 'rootKey' | 'argon2'> & Partial<Pick<Config, 'webhooks'>>,
+): Services {
   const store = Store.of(db);
   // Imported users keep their old systems' hashes until they next sign in.
   const hasher = new PasswordHasher(config.argon2, legacyVerifiers);
@@ -72,6 +83,9 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
   const imports = new ImportService(store, hasher);
   const metrics = new Metrics();
   watch(metrics, db, hasher, imports);
+  const webhookSettings = config.webhooks ?? webhookConfig();
+  const secretBox = new SecretBox(webhookSettings.secretKey);
+  watchWebhooks(metrics, store);
   return {
     auth,
     console: new ConsoleService(store, auth, hasher),
@@ -91,6 +105,8 @@ export function buildServices(db: Db, config: Pick<Config, 'rootKey' | 'argon2'>
     usr: new UsrService(store, users, hasher),
     imports,
     exports: new ExportService(store),
+    webhooks: new WebhookService(store, secretBox),
+    webhookDispatcher: new WebhookDispatcher(store, webhookSettings, secretBox, metrics),
     metrics,
     ping: () => store.ping(),
   };
@@ -128,4 +144,21 @@ function watch(metrics: Metrics, db: Db, hasher: PasswordHasher, imports: Import
   );
   metrics.gauge('roster_import_jobs_running', 'Import jobs this process is running.', () => imports.running);
   imports.onRows = (n) => metrics.importRows.inc(n);
+}
+
+/** The outbox's backlog across all processes: read from the database at each scrape. */
+function watchWebhooks(metrics: Metrics, store: Store): void {
+  metrics.gauge(
+    'roster_webhook_pending_deliveries',
+    'Webhook deliveries waiting to be sent or retried (all processes).',
+    async () => (await store.webhooks.backlog()).pending,
+  );
+  metrics.gauge(
+    'roster_webhook_oldest_pending_age_seconds',
+    'Age of the oldest webhook delivery not yet sent (0 when none).',
+    async () => {
+      const { oldest } = await store.webhooks.backlog();
+      return oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+    },
+  );
 }

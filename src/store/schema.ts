@@ -185,7 +185,49 @@ export interface ImportsTable {
   finishedAt: number | null;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: Generated<number>;
+  tenantId: number;
+  url: string;
+  /** JSON text on SQLite, jsonb on PostgreSQL: the event names. */
+  events: string | string[];
+  description: string;
+  active: number | boolean;
+  disabledReason: string | null;
+  failingSince: number | null;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  subscriptionId: number;
+  eventId: number;
+  state: string;
+  attempts: number;
+  nextAttemptAt: number;
+  leaseUntil: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  deliveryId: number;
+  at: number;
+  status: number | null;
+  latencyMs: number;
+  error: string | null;
+  response: string | null;
+}
+
 export interface Database {
+  webhookSubscriptions: WebhookSubscriptionsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  webhookAttempts: WebhookAttemptsTable;
   imports: ImportsTable;
   tenants: TenantsTable;
   managers: ManagersTable;

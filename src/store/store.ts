@@ -20,6 +20,7 @@ import { ExportStore } from './export-store.ts';
 import { UserMoveStore } from './user-move-store.ts';
 import { ConsoleSessionStore } from './console-session-store.ts';
 import { StatsStore } from './stats-store.ts';
+import { WebhookStore } from './webhook-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
 
@@ -44,6 +45,8 @@ export class Store {
   readonly exports: ExportStore;
   /** Moving a user between tenants (seed 003). */
   readonly userMoves: UserMoveStore;
+  /** Webhook subscriptions, the outbox of deliveries and their attempts. */
+  readonly webhooks: WebhookStore;
   /** The admin console's sessions and failed sign-ins. */
   readonly consoleSessions: ConsoleSessionStore;
   /** The dashboard's counts. */
@@ -73,6 +76,7 @@ export class Store {
     this.importJobs = new ImportJobStore(db);
     this.exports = new ExportStore(db);
     this.userMoves = new UserMoveStore(db);
+    this.webhooks = new WebhookStore(db, kind);
     this.consoleSessions = new ConsoleSessionStore(db);
     this.stats = new StatsStore(db, kind);
   }

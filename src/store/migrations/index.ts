@@ -9,6 +9,7 @@ import { restUsers } from './20261123_0050_rest_users.ts';
 import { imports } from './20261123_0080_imports.ts';
 import { listIndexes } from './20261123_0090_list_indexes.ts';
 import { accessChanges } from './20261123_0110_access_changes.ts';
+import { webhooks } from './20261207_0150_webhooks.ts';
 import { consoleSessions } from './20261207_0120_console.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
@@ -22,6 +23,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261123_0090_list_indexes': listIndexes,
   '20261123_0110_access_changes': accessChanges,
   '20261207_0120_console': consoleSessions,
+  '20261207_0150_webhooks': webhooks,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -6,6 +6,7 @@ import { principal } from './context.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
 import { userRoutes } from './user-routes.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { exportRoutes } from './export-routes.ts';
@@ -74,5 +75,6 @@ export const adminDialect: Dialect = {
       await app.register(exportRoutes(services));
       await app.register(sessionRoutes(services));
       await app.register(dashboardRoutes(services));
+      await app.register(webhookRoutes(services));
     },
 };
