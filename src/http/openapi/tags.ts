@@ -24,6 +24,11 @@ export const TAG_GROUPS: { name: string; tags: { name: string; description: stri
       },
       { name: 'management: audit', description: 'Who changed what in a tenant, newest first.' },
       {
+        name: 'management: webhooks',
+        description:
+          "Signed deliveries of a tenant's audit events to your URLs: subscriptions, delivery log, redelivery.",
+      },
+      {
         name: 'management: import & export',
         description: 'Bulk moves of users: NDJSON or CSV in (a job to poll), NDJSON or CSV out (streamed).',
       },

@@ -127,6 +127,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'createWebhook',
           summary: 'Subscribe a URL to audit events; answers the signing secret once (admin)',
           params: IdParams,
           body: CreateBody,
@@ -143,6 +144,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'listWebhooks',
           summary: "A tenant's webhook subscriptions (admin)",
           params: IdParams,
           response: { 200: Type.Object({ items: Type.Array(Subscription) }), ...errors },
@@ -155,6 +157,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'getWebhook',
           summary: 'One webhook subscription (admin)',
           params: WebhookParams,
           response: { 200: Subscription, ...errors },
@@ -167,6 +170,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'updateWebhook',
           summary: 'Change a subscription: url, events, description, active (admin)',
           params: WebhookParams,
           body: UpdateBody,
@@ -180,6 +184,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'deleteWebhook',
           summary: 'Delete a subscription and its undelivered deliveries (admin)',
           params: WebhookParams,
           response: { 204: Type.Null(), ...errors },
@@ -195,6 +200,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'rotateWebhookSecret',
           summary: 'A new signing secret, shown once; the old one keeps signing beside it for 24 h (admin)',
           params: WebhookParams,
           response: { 200: WithSecret, ...errors },
@@ -214,6 +220,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'listWebhookDeliveries',
           summary: "A subscription's deliveries, newest first, each with its attempts (admin)",
           params: WebhookParams,
           querystring: DeliveryQuery,
@@ -233,6 +240,7 @@ export const webhookRoutes =
       {
         schema: {
           tags,
+          operationId: 'redeliverWebhookDelivery',
           summary: "Send a delivery's event again, after what the subscription has queued (admin)",
           params: DeliveryParams,
           response: { 202: Type.Object({ deliveryId: Type.Integer({ description: 'the new delivery' }) }), ...errors },
