@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
 import { RosterPostgresDialect } from './postgres-dialect.ts';
+import { refreshPlansAsTablesGrow } from './plan-refresh.ts';
 import { pgAccessWatch, sqliteAccessWatch, type AccessChangeWatch } from './access-change-watch.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -156,6 +157,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
   pool.on('connect', (client) => prepareStatements(client, plugins[0]));
+  refreshPlansAsTablesGrow(pool);
   // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
