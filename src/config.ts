@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
 /** Environment → frozen, typed, validated configuration. A bad value stops start-up with one line naming it. */
 export interface Config {
   port: number;
@@ -10,6 +13,8 @@ export interface Config {
   /** Requests per minute per client IP on unauthenticated routes. */
   rateLimitIp: number;
   redisUrl: string | null;
+  /** Where a root key generated on a new database is written (mode 0600) when stdout is not a terminal. */
+  generatedRootKeyFile: string;
   /** Argon2id cost; tests lower it, production keeps OWASP's minimum (m=19 MiB, t=2, p=1). */
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** pretty: pino-pretty's readable lines (default on a terminal); json: one JSON object a line. */
@@ -78,25 +83,45 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return Number(raw);
 }
 
+/**
+ * A secret setting: from NAME, or from the file NAME_FILE names (Docker and Kubernetes secrets are
+ * files), its content with the trailing newline dropped. Both at once is an error.
+ */
+export function secretSetting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (!file) return env[name] || undefined;
+  if (env[name]) throw new ConfigError(`${name} and ${name}_FILE are both set: set one`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${name}_FILE: cannot read "${file}" (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (!value) throw new ConfigError(`${name}_FILE: "${file}" is empty`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const databaseUrl = env.DATABASE_URL || 'sqlite:./data/roster.db';
+  const databaseUrl = secretSetting(env, 'DATABASE_URL') || 'sqlite:./data/roster.db';
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${databaseUrl}")`);
+    // Only the scheme is shown: the rest may hold a password.
+    const shown = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0] ?? databaseUrl.slice(0, 12);
+    throw new ConfigError(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://… (got "${shown}…")`);
   }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
-  const rootKey = env.ROSTER_ROOT_KEY || null;
+  const rootKey = secretSetting(env, 'ROSTER_ROOT_KEY') ?? null;
   if (rootKey !== null && rootKey.length < 16) throw new ConfigError('ROSTER_ROOT_KEY must be at least 16 characters');
   const host = env.HOST || '127.0.0.1';
   if (/\s/.test(host)) throw new ConfigError(`HOST must be a host name or address (got "${host}")`);
-  const redisUrl = env.REDIS_URL || null;
-  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl))
-    throw new ConfigError(`REDIS_URL must be redis://… (got "${redisUrl}")`);
+  const redisUrl = secretSetting(env, 'REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) throw new ConfigError('REDIS_URL must be redis://…');
   const logFormat = env.LOG_FORMAT || (process.stdout.isTTY ? 'pretty' : 'json');
   if (logFormat !== 'json' && logFormat !== 'pretty')
     throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${logFormat}")`);
-  const metricsToken = env.ROSTER_METRICS_TOKEN || null;
+  const metricsToken = secretSetting(env, 'ROSTER_METRICS_TOKEN') ?? null;
   if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken)))
     throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, without spaces');
   return Object.freeze({
@@ -108,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: int(env, 'ROSTER_RATE_LIMIT', 6000, 1, 10_000_000),
     rateLimitIp: int(env, 'ROSTER_RATE_LIMIT_IP', 600, 1, 10_000_000),
     redisUrl,
+    generatedRootKeyFile: resolve(env.ROSTER_GENERATED_ROOT_KEY_FILE || 'data/root-key'),
     argon2: Object.freeze({
       memoryCost: int(env, 'ROSTER_ARGON2_MEMORY_KIB', 19456, 1024, 4_194_304),
       timeCost: int(env, 'ROSTER_ARGON2_TIME', 2, 1, 100),

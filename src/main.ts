@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { limitHeapGrowth } from './heap-growth.ts';
 import { startRuntime } from './runtime.ts';
+import { deliverGeneratedRootKey, describeDelivery } from './root-key-output.ts';
 import { buildApp, REDACT } from './http/app.ts';
 import { FORCED_EXIT_MS, flushLogs, logDestination, startExitWatchdog } from './shutdown.ts';
 
@@ -25,10 +26,10 @@ try {
   console.error(`roster: cannot start: ${(e as Error).message}`);
   process.exit(1);
 }
-if (runtime.generatedRootKey) {
-  // Printed once, on the first start of a new database; only its digest is stored.
-  process.stdout.write(`Roster root key (shown once, store it now): ${runtime.generatedRootKey}\n`);
-}
+// Only on the first start of a new database; only its digest is stored.
+const rootKeyDelivery = runtime.generatedRootKey
+  ? deliverGeneratedRootKey(runtime.generatedRootKey, config.generatedRootKeyFile)
+  : null;
 const logs = config.logFormat === 'pretty' ? null : logDestination();
 const app = await buildApp(runtime.services, {
   logger: {
@@ -43,6 +44,8 @@ const app = await buildApp(runtime.services, {
   metricsToken: config.metricsToken,
   rateLimit: { perKey: config.rateLimit, perIp: config.rateLimitIp, redisUrl: config.redisUrl },
 });
+const rootKeyNote = rootKeyDelivery && describeDelivery(rootKeyDelivery);
+if (rootKeyNote) app.log.warn(rootKeyNote);
 await app.listen({ port: config.port, host: config.host });
 
 let stopping = false;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { deliverGeneratedRootKey, describeDelivery } from '../root-key-output.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { registerImportExport } from './import-export.ts';
@@ -11,11 +12,12 @@ function positiveInt(v: string): number {
 }
 
 /** Runs fn against the configured database, printing domain errors as one line and exiting 1. */
-async function withRuntime(fn: (rt: Runtime) => Promise<void>): Promise<void> {
+async function withRuntime(fn: (rt: Runtime, config: Config) => Promise<void>): Promise<void> {
   let rt: Runtime | undefined;
   try {
-    rt = await startRuntime(loadConfig());
-    await fn(rt);
+    const config = loadConfig();
+    rt = await startRuntime(config);
+    await fn(rt, config);
   } catch (e) {
     if (e instanceof ConfigError || isDomainError(e)) {
       console.error(`roster: ${e.message}`);
@@ -41,9 +43,23 @@ program
   .command('migrate')
   .description('apply database migrations (also done at every start)')
   .action(() =>
-    withRuntime(async (rt) => {
-      if (rt.generatedRootKey) console.log(`Roster root key (shown once, store it now): ${rt.generatedRootKey}`);
+    withRuntime(async (rt, config) => {
+      if (rt.generatedRootKey) {
+        const note = describeDelivery(deliverGeneratedRootKey(rt.generatedRootKey, config.generatedRootKeyFile));
+        if (note) console.error(`roster: ${note}`);
+      }
       console.log('migrations applied');
+    }),
+  );
+
+program
+  .command('root-key')
+  .description('the root key (acts on every tenant)')
+  .command('rotate')
+  .description('print a new root key; the old one stops working in every running Roster (not with ROSTER_ROOT_KEY set)')
+  .action(() =>
+    withRuntime(async (rt) => {
+      process.stdout.write(`${await rt.services.auth.rotateRoot()}\n`);
     }),
   );
 

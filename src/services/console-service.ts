@@ -46,7 +46,7 @@ export class ConsoleService {
   async signIn(input: SignIn): Promise<{ sessionId: string } & Session> {
     if ('rootKey' in input) {
       await this.refuseWhenLocked('root');
-      const digest = this.auth.rootKeyDigest();
+      const digest = await this.auth.rootKeyDigest();
       if (!digest || !digestsEqual(keyDigest(input.rootKey), digest)) {
         await this.fail('root');
         throw unauthorized('the root key is not valid');
@@ -84,7 +84,7 @@ export class ConsoleService {
     const idleAt = s.lastSeenAt + SESSION_IDLE_MS;
     let principal: Principal | null = null;
     if (s.managerId === null) {
-      const root = this.auth.rootKeyDigest();
+      const root = await this.auth.rootKeyDigest();
       if (root && digestsEqual(root, s.keyDigest)) principal = { kind: 'root' };
     } else if (
       s.currentKeyDigest !== null &&

@@ -65,7 +65,7 @@ export class Store {
     this.tenants = new TenantStore(db, readNow, watch);
     this.managers = new ManagerStore(db, readNow, watch);
     this.users = new UserStore(db, kind, readNow);
-    this.meta = new MetaStore(db);
+    this.meta = new MetaStore(db, watch);
     this.groups = new GroupStore(db, kind, readNow);
     this.events = new EventStore(db);
     this.idempotency = new IdempotencyStore(db);
