@@ -61,7 +61,8 @@ describe('secret settings from files', () => {
   });
 });
 
-describe.each(backends())('the root key ($name)', (backend) => {
+// Each test starts Roster processes (the sources load in seconds on a busy machine).
+describe.each(backends())('the root key ($name)', { timeout: 120_000 }, (backend) => {
   it('generated on a new database: written to a 0600 file, the path logged, never the key; the key works', async () => {
     const db = await backend.fresh();
     const file = join(tempDir(), 'root-key');
