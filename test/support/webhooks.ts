@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  /** The request path (one receiver can serve several subscriptions). */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   /** The parsed body. */
@@ -49,7 +51,7 @@ export async function startReceiver(behaviour: Behaviour = () => 200): Promise<R
     req.setEncoding('utf8');
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const rec: Received = { headers: req.headers, body, json: JSON.parse(body) };
+      const rec: Received = { path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) };
       const n = received.length;
       received.push(rec);
       const what = r.behaviour(n, rec);
