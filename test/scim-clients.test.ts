@@ -55,6 +55,21 @@ describe.each(backends())('SCIM accepts what real clients send ($name)', (backen
     for (const path of ['/serviceproviderconfig', '/SCHEMAS/', '/resourcetypes']) {
       expect((await scim.get(path)).statusCode, path).toBe(200);
     }
+    const bulk = await scim.post('/bulk/', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        { method: 'post', bulkId: 'b1', path: '/users', data: { userName: 'bulk-case' } },
+        {
+          method: 'PATCH',
+          path: `/USERS/${id}/`,
+          data: { Operations: [{ op: 'replace', path: 'title', value: 'CEO' }] },
+        },
+      ],
+    });
+    expect(bulk.statusCode, bulk.body).toBe(200);
+    expect(bulk.json().Operations.map((o: { status: string }) => o.status)).toEqual(['201', '200']);
+    expect(bulk.json().Operations[0].location).toMatch(new RegExp(`${SCIM}/Users/\\d+$`));
+    expect((await scim.get(`/Users/${id}`)).json().title).toBe('CEO');
     // An id is not an endpoint name: it is matched as sent, and a path that is no endpoint is still a SCIM 404.
     expect((await scim.get('/Users/casey')).statusCode).toBe(404);
     const none = await scim.get('/nosuch/');
