@@ -69,9 +69,20 @@ describe.each(backends())('rate limits ($name)', (backend) => {
     it('limits each API key on its own: over the limit 429 with Retry-After; another tenant is not starved', async () => {
       const app = await limitedApp(opts({ perKey: 5, perIp: 100 }));
       const url = `/admin/v1/tenants/${acme.tenantId}/users`;
-      for (let i = 0; i < 5; i++) expect((await get(app, url, acme.keys.viewer)).statusCode).toBe(200);
+      for (let i = 0; i < 5; i++) {
+        const ok = await get(app, url, acme.keys.viewer);
+        expect(ok.statusCode).toBe(200);
+        // Every limited response says the limit, what is left and when the window ends.
+        expect(ok.headers['ratelimit-limit']).toBe('5');
+        expect(ok.headers['ratelimit-remaining']).toBe(String(4 - i));
+        expect(Number(ok.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+        expect(Number(ok.headers['ratelimit-reset'])).toBeLessThanOrEqual(60);
+      }
       const r = await get(app, url, acme.keys.viewer);
       expect(r.statusCode).toBe(429);
+      expect(r.headers['ratelimit-limit']).toBe('5');
+      expect(r.headers['ratelimit-remaining']).toBe('0');
+      expect(r.headers['ratelimit-reset']).toBe(r.headers['retry-after']);
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(60);
       expect(r.json()).toEqual({
@@ -95,10 +106,13 @@ describe.each(backends())('rate limits ($name)', (backend) => {
       for (let i = 0; i < 3; i++) expect((await get(app, '/openapi.json', null, '10.1.1.1')).statusCode).toBe(200);
       const r = await get(app, '/openapi.json', null, '10.1.1.1');
       expect(r.statusCode).toBe(429);
+      expect(r.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
       expect(r.headers['retry-after']).toBeDefined();
       expect((await get(app, '/openapi.json', null, '10.1.1.2')).statusCode).toBe(200);
       // probes are never limited
-      expect((await get(app, '/health', null, '10.1.1.1')).statusCode).toBe(200);
+      const probe = await get(app, '/health', null, '10.1.1.1');
+      expect(probe.statusCode).toBe(200);
+      expect(probe.headers['ratelimit-limit']).toBeUndefined();
 
       // guessing keys: each 401 counts against the address; then even a valid key from it waits
       const url = `/admin/v1/tenants/${acme.tenantId}/users`;
@@ -136,6 +150,8 @@ describe.each(backends())('rate limits ($name)', (backend) => {
         const r = await send();
         expect(r.statusCode, `${d.name} ${route!.method} ${url}: ${r.body}`).toBe(429);
         expect(r.headers['retry-after'], d.name).toMatch(/^\d+$/);
+        expect(r.headers['ratelimit-limit'], d.name).toBe('1');
+        expect(r.headers['ratelimit-remaining'], d.name).toBe('0');
         expect(r.body.length, d.name).toBeGreaterThan(0);
         if (String(r.headers['content-type']).includes('json')) expect(() => JSON.parse(r.body), d.name).not.toThrow();
       }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import { apiKeyOf } from './credentials.ts';
 import { keyDigest } from '../services/api-keys.ts';
@@ -135,6 +135,16 @@ function limited(resetMs: number, what: string): DomainError {
   });
 }
 
+/**
+ * The IETF draft's RateLimit header fields on every limited response: the limit that applied, what is
+ * left of it, and seconds until the window ends (the 429's Retry-After says the same).
+ */
+function tellLimit(reply: FastifyReply, limit: number, c: Count): void {
+  reply.header('ratelimit-limit', String(limit));
+  reply.header('ratelimit-remaining', String(Math.max(0, limit - c.count)));
+  reply.header('ratelimit-reset', String(Math.max(0, Math.ceil(c.resetMs / 1000))));
+}
+
 /** Probes and scrapes that orchestrators and Prometheus call often; never limited. */
 const EXEMPT = new Set(['/health', '/ready', '/metrics']);
 
@@ -172,31 +182,41 @@ export function addRateLimit(app: FastifyInstance, opts: RateLimitOptions): void
     v instanceof Promise ? v.then(next) : next(v);
 
   /** The 429 this request earns, if any. */
-  function verdict(req: FastifyRequest): DomainError | null | Promise<DomainError | null> {
+  function verdict(req: FastifyRequest, reply: FastifyReply): DomainError | null | Promise<DomainError | null> {
     if (EXEMPT.has(req.url.split('?')[0])) return null;
     const key = apiKeyOf(req);
     if (!key) {
       return then(
         failOpen(req, () => counter.hit(`ip:${req.ip}`, windowMs)),
-        (c) => (c && c.count > opts.perIp ? limited(c.resetMs, 'from this address') : null),
+        (c) => {
+          if (!c) return null;
+          tellLimit(reply, opts.perIp, c);
+          return c.count > opts.perIp ? limited(c.resetMs, 'from this address') : null;
+        },
       );
     }
     return then(
       failOpen(req, () => counter.peek(`fail:${req.ip}`)),
       (failures) => {
-        if (failures && failures.count >= opts.perIp)
+        if (failures && failures.count >= opts.perIp) {
+          tellLimit(reply, opts.perIp, failures);
           return limited(failures.resetMs, 'with invalid keys from this address');
+        }
         return then(
           failOpen(req, () => counter.hit(`key:${keyDigest(key)}`, windowMs)),
-          (c) => (c && c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null),
+          (c) => {
+            if (!c) return null;
+            tellLimit(reply, opts.perKey, c);
+            return c.count > opts.perKey ? limited(c.resetMs, 'for this API key') : null;
+          },
         );
       },
     );
   }
 
   // Callback-style hooks: with in-process counters a request passes without a promise.
-  app.addHook('onRequest', (req, _reply, done) => {
-    const v = verdict(req);
+  app.addHook('onRequest', (req, reply, done) => {
+    const v = verdict(req, reply);
     if (v instanceof Promise) v.then((e) => done(e ?? undefined), done);
     else done(v ?? undefined);
   });
