@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import cookie from '@fastify/cookie';
+import { serveConsole } from './console.ts';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../services/services.ts';
@@ -202,6 +203,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   declareDialectContext(app);
   await app.register(cookie);
+  await serveConsole(app);
   for (const d of dialects) await app.register(d.plugin(services), { prefix: d.prefix });
   return app;
 }
