@@ -57,7 +57,7 @@ export function webhookConfig(env: NodeJS.ProcessEnv = {}): WebhookConfig {
   const schedule = (env.ROSTER_WEBHOOK_RETRY_SCHEDULE || '5s,30s,2m,10m,1h,6h,1d')
     .split(',')
     .map((d) => duration('ROSTER_WEBHOOK_RETRY_SCHEDULE', d));
-  const secretKey = env.ROSTER_SECRET_KEY || null;
+  const secretKey = secretSetting(env, 'ROSTER_SECRET_KEY') ?? null;
   if (secretKey !== null && secretKey.length < 32)
     throw new ConfigError('ROSTER_SECRET_KEY must be at least 32 characters');
   return Object.freeze({

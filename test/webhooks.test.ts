@@ -8,7 +8,8 @@ import { startReceiver, type Receiver } from './support/webhooks.ts';
 import { parseMetrics, valueOf } from './support/prometheus.ts';
 import { buildApp, type App } from '../src/http/app.ts';
 import { startRuntime, type Runtime } from '../src/runtime.ts';
-import { webhookConfig, type WebhookConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, webhookConfig, type WebhookConfig } from '../src/config.ts';
+import { SecretBox } from '../src/services/secret-box.ts';
 import { isPrivateAddress } from '../src/services/webhook-sender.ts';
 
 const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -386,8 +387,8 @@ describe.each(backends())('webhooks ($name)', (backend) => {
     expect(got.map((r) => r.json.data.after.username)).toEqual(['dup', 'marker']);
   });
 
-  it('signs with the old secret beside the new one after a rotation', async () => {
-    const { t, rx, acme } = await setup();
+  it('signs with the old secret beside the new one after a rotation (secrets encrypted at rest)', async () => {
+    const { t, rx, acme } = await setup({ secretKey: 'a-secret-key-of-more-than-32-characters' });
     const sub = await subscribe(t, acme, rx);
     const rot = (
       await t.req({
@@ -401,6 +402,14 @@ describe.each(backends())('webhooks ($name)', (backend) => {
     expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(new Webhook(sub.secret).verify(r.body, r.headers as Record<string, string>)).toEqual(r.json);
     expect(new Webhook(rot.secret).verify(r.body, r.headers as Record<string, string>)).toEqual(r.json);
+    const stored = await t.runtime.db.kysely
+      .selectFrom('webhookSubscriptions')
+      .select(['secret', 'previousSecret'])
+      .executeTakeFirstOrThrow();
+    expect(stored.secret).toMatch(/^enc:v1:/);
+    expect(stored.previousSecret).toMatch(/^enc:v1:/);
+    expect(JSON.stringify(stored)).not.toContain(rot.secret.slice(6));
+    expect(JSON.stringify(stored)).not.toContain(sub.secret.slice(6));
   });
 
   it('refuses private and loopback targets unless allowed (SSRF), after DNS resolution', async () => {
@@ -444,5 +453,40 @@ describe.each(backends())('webhooks ($name)', (backend) => {
     ])
       expect(isPrivateAddress(a), a).toBe(true);
     for (const a of ['93.184.216.34', '2606:2800:220:1::1', '8.8.8.8']) expect(isPrivateAddress(a), a).toBe(false);
+  });
+});
+
+describe('webhook settings', () => {
+  it('reads durations with units and refuses bad values by name', () => {
+    expect(webhookConfig()).toMatchObject({
+      allowPrivate: false,
+      timeoutMs: 10_000,
+      retryScheduleMs: [5000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 86_400_000],
+      disableAfterMs: 3 * 86_400_000,
+      secretKey: null,
+    });
+    expect(
+      webhookConfig({ ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,2s', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    ).toMatchObject({ retryScheduleMs: [100, 2000], allowPrivate: true });
+    for (const [name, value] of [
+      ['ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,,1m'],
+      ['ROSTER_WEBHOOK_TIMEOUT', '10'],
+      ['ROSTER_WEBHOOK_DISABLE_AFTER', '0d'],
+      ['ROSTER_WEBHOOK_ALLOW_PRIVATE', 'yes'],
+      ['ROSTER_SECRET_KEY', 'too-short'],
+    ])
+      expect(() => loadConfig({ [name]: value }), name).toThrow(new RegExp(name));
+    expect(() => loadConfig({ ROSTER_WEBHOOK_TIMEOUT: 'x' })).toThrow(ConfigError);
+  });
+
+  it('keeps signing secrets encrypted at rest when ROSTER_SECRET_KEY is set', () => {
+    const box = new SecretBox('k'.repeat(40));
+    const sealed = box.seal('whsec_abc');
+    expect(sealed).toMatch(/^enc:v1:/);
+    expect(sealed).not.toContain('whsec_abc');
+    expect(box.open(sealed)).toBe('whsec_abc');
+    expect(() => new SecretBox('j'.repeat(40)).open(sealed)).toThrow();
+    expect(() => new SecretBox(null).open(sealed)).toThrow(/ROSTER_SECRET_KEY/);
+    expect(new SecretBox(null).seal('whsec_abc')).toBe('whsec_abc');
   });
 });
