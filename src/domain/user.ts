@@ -1,62 +1,28 @@
 import { invalid } from './errors.ts';
 import { checkText } from './text.ts';
 
-export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
-export type Gender = (typeof GENDERS)[number];
+import {
+  GENDERS,
+  PROFILE_FIELDS,
+  USER_FIELD_NAMES,
+  type Attributes,
+  type UserFields,
+  type UserFieldsInput,
+} from './user-fields.ts';
 
-/** Plain string profile fields of the core user (nullable). */
-export const PROFILE_FIELDS = [
-  'externalId',
-  'username',
-  'email',
-  'firstName',
-  'middleName',
-  'lastName',
-  'displayName',
-  'company',
-  'title',
-  'department',
-  'website',
-  'phoneHome',
-  'phoneOffice',
-  'phoneMobile',
-  'phoneTollFree',
-  'phoneOther',
-  'pager',
-  'fax',
-] as const;
-export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export {
+  GENDERS,
+  PROFILE_FIELDS,
+  USER_DEFAULTS,
+  type Attributes,
+  type Gender,
+  type ProfileField,
+} from './user-fields.ts';
 
-export type Attributes = Record<string, unknown>;
-
-/** The core user as services hand it out. Never carries the password hash. */
-export interface User {
+/** The core user as services hand it out: the declared fields and what the store keeps about them. Never carries the password hash. */
+export interface User extends UserFields {
   id: number;
   tenantId: number;
-  externalId: string | null;
-  username: string | null;
-  email: string | null;
-  firstName: string | null;
-  middleName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  company: string | null;
-  title: string | null;
-  department: string | null;
-  website: string | null;
-  phoneHome: string | null;
-  phoneOffice: string | null;
-  phoneMobile: string | null;
-  phoneTollFree: string | null;
-  phoneOther: string | null;
-  pager: string | null;
-  fax: string | null;
-  gender: Gender | null;
-  active: boolean;
-  verified: boolean;
-  plan: string;
-  billingType: string;
-  attributes: Attributes;
   hasPassword: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -66,29 +32,12 @@ export interface User {
 }
 
 /** Writable core fields. `undefined` = not sent; `null` = clear. */
-export type UserInput = Partial<{
-  [K in ProfileField]: string | null;
-}> & {
-  gender?: Gender | null;
-  active?: boolean;
-  verified?: boolean;
-  plan?: string | null;
-  billingType?: string | null;
-  attributes?: Attributes | null;
-  password?: string | null;
-};
-
-export const USER_DEFAULTS = { active: true, verified: false, plan: 'free', billingType: 'invoice' } as const;
+export type UserInput = UserFieldsInput & { password?: string | null };
 
 /** Every core field a list may filter or sort on (custom attributes go as `attr.<name>`). */
 export const SORTABLE_FIELDS = [
   'id',
-  ...PROFILE_FIELDS,
-  'gender',
-  'active',
-  'verified',
-  'plan',
-  'billingType',
+  ...USER_FIELD_NAMES.filter((f): f is Exclude<typeof f, 'attributes'> => f !== 'attributes'),
   'createdAt',
   'updatedAt',
   'lastLoginAt',

@@ -2,7 +2,7 @@ import type { Store } from '../store/store.ts';
 import type { StoredUser } from '../store/import-store.ts';
 import { notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
-import { PROFILE_FIELDS } from '../domain/user.ts';
+import { USER_FIELD_NAMES } from '../domain/user-fields.ts';
 import { authorize } from './access.ts';
 import { ATTR_PREFIX, attributeToCell } from './import-row.ts';
 
@@ -28,14 +28,10 @@ export function exportRecord(u: StoredUser, withHash: boolean): Record<string, u
   };
 }
 
+/** CSV columns besides attr.<name>: every declared field but the attributes object, in declaration order. */
 const CSV_FIXED = [
   'id',
-  ...PROFILE_FIELDS,
-  'gender',
-  'active',
-  'verified',
-  'plan',
-  'billingType',
+  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes'),
   'hasPassword',
   'createdAt',
   'updatedAt',

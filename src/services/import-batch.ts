@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.ts';
 import type { StoredUser, NewUserRow } from '../store/import-store.ts';
-import type { UserValues } from '../store/user-row.ts';
+import { AUDITED_USER_FIELDS as AUDITED_FIELDS, newUserValues, type UserValues } from '../domain/user-fields.ts';
 import { PROFILE_FIELDS, USER_DEFAULTS, type Attributes, type UserInput } from '../domain/user.ts';
 import { diffFields, REDACTED, redactSecrets, type AuditChanges, type NewAuditEvent } from '../domain/audit.ts';
 import type { ImportMode, RowError } from '../domain/import.ts';
@@ -28,16 +28,6 @@ export interface BatchResult {
   unchanged: number;
   errors: RowError[];
 }
-
-const AUDITED_FIELDS = [
-  ...PROFILE_FIELDS,
-  'gender',
-  'active',
-  'verified',
-  'plan',
-  'billingType',
-  'attributes',
-] as const;
 
 /** Key-sorted JSON: PostgreSQL's jsonb does not keep the key order of what was written. */
 export function canonical(v: unknown): string {
@@ -104,17 +94,7 @@ function holderOf(index: KeyIndex, field: string, value: string): StoredUser | u
 
 /** Every stored value of a new user (create: absent fields take their defaults). */
 function fullValues(row: HashedRow): UserValues {
-  const i = row.input;
-  const v: Partial<UserValues> = {};
-  for (const f of PROFILE_FIELDS) v[f] = i[f] ?? null;
-  v.gender = i.gender ?? null;
-  v.active = (i.active ?? USER_DEFAULTS.active) ? 1 : 0;
-  v.verified = (i.verified ?? USER_DEFAULTS.verified) ? 1 : 0;
-  v.plan = i.plan ?? USER_DEFAULTS.plan;
-  v.billingType = i.billingType ?? USER_DEFAULTS.billingType;
-  v.attributes = i.attributes ?? {};
-  v.passwordHash = row.newHash ?? row.passwordHash ?? null;
-  return v as UserValues;
+  return newUserValues(row.input, row.newHash ?? row.passwordHash ?? null);
 }
 
 /** What an update would change on `u`: only fields the row carries and that differ. */
@@ -123,8 +103,8 @@ function changesOf(row: HashedRow, u: StoredUser): Partial<UserValues> {
   const c: Partial<UserValues> = {};
   for (const f of PROFILE_FIELDS) if (i[f] !== undefined && i[f] !== u[f]) c[f] = i[f];
   if (i.gender !== undefined && i.gender !== u.gender) c.gender = i.gender;
-  if (i.active !== undefined && i.active !== u.active) c.active = i.active ? 1 : 0;
-  if (i.verified !== undefined && i.verified !== u.verified) c.verified = i.verified ? 1 : 0;
+  if (i.active !== undefined && i.active !== u.active) c.active = Boolean(i.active);
+  if (i.verified !== undefined && i.verified !== u.verified) c.verified = Boolean(i.verified);
   if (i.plan !== undefined && (i.plan ?? USER_DEFAULTS.plan) !== u.plan) c.plan = i.plan ?? USER_DEFAULTS.plan;
   if (i.billingType !== undefined && (i.billingType ?? USER_DEFAULTS.billingType) !== u.billingType)
     c.billingType = i.billingType ?? USER_DEFAULTS.billingType;
@@ -141,8 +121,7 @@ function asAuditable(v: Partial<UserValues>, base?: StoredUser): Record<string, 
   const o: Record<string, unknown> = { ...(base ?? {}) };
   for (const f of AUDITED_FIELDS) {
     if (!(f in v)) continue;
-    const x = v[f as keyof UserValues];
-    o[f] = f === 'active' || f === 'verified' ? Boolean(x) : x;
+    o[f] = v[f];
   }
   return o;
 }
@@ -171,8 +150,8 @@ function createdChanges(v: UserValues): AuditChanges {
     if (x != null) out[f] = { before: null, after: x };
   }
   if (v.gender != null) out.gender = { before: null, after: v.gender };
-  out.active = { before: null, after: Boolean(v.active) };
-  out.verified = { before: null, after: Boolean(v.verified) };
+  out.active = { before: null, after: v.active };
+  out.verified = { before: null, after: v.verified };
   out.plan = { before: null, after: v.plan };
   out.billingType = { before: null, after: v.billingType };
   out.attributes = { before: null, after: redactSecrets(v.attributes) };

@@ -1,12 +1,7 @@
 import { DomainError, invalid } from '../domain/errors.ts';
-import {
-  PROFILE_FIELDS,
-  normalizeIdentity,
-  validateUserInput,
-  type Attributes,
-  type UserInput,
-} from '../domain/user.ts';
+import { normalizeIdentity, validateUserInput, type Attributes, type UserInput } from '../domain/user.ts';
 import type { ImportMode } from '../domain/import.ts';
+import { ofKind, USER_FIELD_NAMES } from '../domain/user-fields.ts';
 import { normalizePasswordHash } from './legacy-hashes.ts';
 
 /**
@@ -27,17 +22,14 @@ export interface PreparedRow {
 }
 
 const IGNORED = new Set(['id', 'tenantId', 'hasPassword', 'version']);
-const BOOLEAN_FIELDS = ['active', 'verified'] as const;
-const DEFAULTED_FIELDS = ['plan', 'billingType'] as const;
+const BOOLEAN_FIELDS = ofKind('flag');
+const DEFAULTED_FIELDS = ofKind('label');
 const TIME_FIELDS = ['createdAt', 'updatedAt', 'lastLoginAt'] as const;
 const PLAN_MAX = 64;
 
 /** Every column a CSV header may name (besides attr.<name>). */
 export const CSV_COLUMNS = new Set<string>([
-  ...PROFILE_FIELDS,
-  'gender',
-  ...BOOLEAN_FIELDS,
-  ...DEFAULTED_FIELDS,
+  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes'),
   'password',
   'passwordHash',
   ...TIME_FIELDS,
@@ -45,7 +37,9 @@ export const CSV_COLUMNS = new Set<string>([
 ]);
 const NDJSON_FIELDS = new Set<string>([...CSV_COLUMNS, 'attributes']);
 /** Fields taken as they are (checked by validateUserInput); a Set, looked up for every field of a million rows. */
-const AS_IS_FIELDS = new Set<string>([...PROFILE_FIELDS, 'gender']);
+const BOOLEAN_INPUTS = new Set<string>(BOOLEAN_FIELDS);
+const DEFAULTED_INPUTS = new Set<string>(DEFAULTED_FIELDS);
+const AS_IS_FIELDS = new Set<string>([...ofKind('text'), ...ofKind('gender')]);
 
 export const ATTR_PREFIX = 'attr.';
 
@@ -152,10 +146,10 @@ export function prepareRow(
     if (IGNORED.has(k) || v === undefined) continue;
     if (AS_IS_FIELDS.has(k))
       inp[k] = (k === 'username' || k === 'email') && typeof v === 'string' ? normalizeIdentity(v) : v;
-    else if (k === 'active' || k === 'verified') {
+    else if (BOOLEAN_INPUTS.has(k)) {
       if (typeof v !== 'boolean') throw rowError(`${k} must be true or false`, k);
       inp[k] = v;
-    } else if (k === 'plan' || k === 'billingType') {
+    } else if (DEFAULTED_INPUTS.has(k)) {
       if (v !== null && (typeof v !== 'string' || v.length > PLAN_MAX))
         throw rowError(`${k} must be a string of at most ${PLAN_MAX} characters`, k);
       inp[k] = v;

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.ts';
-import type { UserChanges } from '../store/user-row.ts';
+import type { UserValues } from '../domain/user-fields.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
 import { reaches, requirePrivilege, type Principal, type Privilege } from '../domain/privileges.ts';
 import { normalizeUserInput, PROFILE_FIELDS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
@@ -154,10 +154,10 @@ export class UsrService {
   }
 
   /** The stored values of the fields this dialect writes (profile strings, active, password). */
-  private async changesOf(input: UserInput): Promise<UserChanges> {
-    const c: UserChanges = {};
+  private async changesOf(input: UserInput): Promise<Partial<UserValues>> {
+    const c: Partial<UserValues> = {};
     for (const f of PROFILE_FIELDS) if (input[f] !== undefined) c[f] = input[f];
-    if (input.active !== undefined) c.active = input.active ? 1 : 0;
+    if (input.active !== undefined) c.active = input.active ?? true;
     if (input.password !== undefined)
       c.passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
     return c;

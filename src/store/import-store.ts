@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { planOnEveryRun, sqliteConnection, type DbKind } from './database.ts';
 import { compiledForShape } from './precompiled.ts';
-import { USER_COLUMNS, toUser, type UserRow, type UserValues } from './user-row.ts';
+import { USER_COLUMNS, newUserColumns, toUser, type UserRow } from './user-row.ts';
+import type { UserValues } from '../domain/user-fields.ts';
 import type { User } from '../domain/user.ts';
 import type { NewAuditEvent } from '../domain/audit.ts';
 
@@ -70,44 +71,9 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-/** One row's columns, built in one go with a fixed shape (a million of these: no spread, no delete). */
-function columnsOf(tenantId: number, r: NewUserRow): Record<string, unknown> {
-  const v = r.values;
-  return {
-    tenantId,
-    externalId: v.externalId ?? null,
-    username: v.username ?? null,
-    usernameLower: v.username == null ? null : v.username.toLowerCase(),
-    email: v.email ?? null,
-    emailLower: v.email == null ? null : v.email.toLowerCase(),
-    firstName: v.firstName ?? null,
-    middleName: v.middleName ?? null,
-    lastName: v.lastName ?? null,
-    displayName: v.displayName ?? null,
-    company: v.company ?? null,
-    title: v.title ?? null,
-    department: v.department ?? null,
-    website: v.website ?? null,
-    phoneHome: v.phoneHome ?? null,
-    phoneOffice: v.phoneOffice ?? null,
-    phoneMobile: v.phoneMobile ?? null,
-    phoneTollFree: v.phoneTollFree ?? null,
-    phoneOther: v.phoneOther ?? null,
-    pager: v.pager ?? null,
-    fax: v.fax ?? null,
-    gender: v.gender ?? null,
-    active: v.active,
-    verified: v.verified,
-    plan: v.plan,
-    billingType: v.billingType,
-    attributes: JSON.stringify(v.attributes ?? {}),
-    passwordHash: v.passwordHash ?? null,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    lastLoginAt: r.lastLoginAt,
-    version: 1,
-  };
-}
+/** One row's columns (a generated literal with a fixed shape: a million of these, see newUserColumns). */
+const columnsOf = (tenantId: number, r: NewUserRow): Record<string, unknown> =>
+  newUserColumns(tenantId, r.values, r.createdAt, r.updatedAt, r.lastLoginAt);
 
 /** Bulk reads and writes of users for imports; every query is scoped to one tenant. */
 export class ImportStore {

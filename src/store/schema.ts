@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { USER_FIELDS, UserFieldName } from '../domain/user-fields.ts';
 
 /** Row types as Kysely sees them (camelCase; CamelCasePlugin maps to snake_case columns). */
 export interface TenantsTable {
@@ -42,36 +43,26 @@ export interface LoginDaysTable {
   logins: number;
 }
 
-export interface UsersTable {
-  id: Generated<number>;
-  tenantId: number;
-  externalId: string | null;
-  username: string | null;
-  usernameLower: string | null;
-  email: string | null;
-  emailLower: string | null;
-  firstName: string | null;
-  middleName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  company: string | null;
-  title: string | null;
-  department: string | null;
-  website: string | null;
-  phoneHome: string | null;
-  phoneOffice: string | null;
-  phoneMobile: string | null;
-  phoneTollFree: string | null;
-  phoneOther: string | null;
-  pager: string | null;
-  fax: string | null;
+/** How each kind of declared user field is stored (see domain/user-fields.ts). */
+interface KindColumn {
+  text: string | null;
   gender: string | null;
-  active: number;
-  verified: number;
-  plan: string;
-  billingType: string;
+  /** 0 or 1. */
+  flag: number;
+  label: string;
   /** JSON text on SQLite, jsonb on PostgreSQL (read back as an object). */
   attributes: string | Record<string, unknown>;
+}
+
+/** A column for every declared user field, typed by its kind. */
+export type UserFieldColumns = { [F in UserFieldName]: KindColumn[(typeof USER_FIELDS)[F]['kind']] };
+
+export interface UsersTable extends UserFieldColumns {
+  id: Generated<number>;
+  tenantId: number;
+  /** Folded copies the unique indexes are built on. */
+  usernameLower: string | null;
+  emailLower: string | null;
   passwordHash: string | null;
   createdAt: number;
   updatedAt: number;

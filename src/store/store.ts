@@ -11,7 +11,7 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { AppKeyStore } from './app-key-store.ts';
 import { LoginAttemptStore } from './login-attempt-store.ts';
 import { AuditStore, changesJson } from './audit-store.ts';
-import type { UserValues } from './user-row.ts';
+import type { UserValues } from '../domain/user-fields.ts';
 import type { User } from '../domain/user.ts';
 import type { AuditChanges } from '../domain/audit.ts';
 import { ImportStore } from './import-store.ts';

@@ -2,10 +2,11 @@ import { sql, type RawBuilder } from 'kysely';
 import { attributeText, nullsOrder, textMatch, type DbKind } from './database.ts';
 import { invalid } from '../domain/errors.ts';
 import { hasUnstorableText } from '../domain/text.ts';
+import { ofKind } from '../domain/user-fields.ts';
 import { isAttrRef, type FieldRef, type FilterValue, type SortKey, type UserCondition } from '../domain/user-query.ts';
 
 const TIME_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt']);
-const BOOL_FIELDS = new Set(['active', 'verified']);
+const BOOL_FIELDS = new Set<string>(ofKind('flag'));
 const NUMBER_FIELDS = new Set(['id']);
 /** Fields kept folded in their own column: case-insensitive equality uses the unique index. */
 const FOLDED: Record<string, string> = { username: 'usernameLower', email: 'emailLower' };
@@ -135,7 +136,7 @@ export function effectiveSort(sort: SortKey[]): SortKey[] {
 }
 
 /** Never NULL: ordered without a NULLS clause, so PostgreSQL's default-ordered indexes (id, created_at) match. */
-const NOT_NULL = new Set(['id', 'active', 'verified', 'plan', 'billingType', 'createdAt', 'updatedAt']);
+const NOT_NULL = new Set<string>(['id', ...ofKind('flag'), ...ofKind('label'), 'createdAt', 'updatedAt']);
 
 export function orderSql(kind: DbKind, keys: SortKey[]): RawBuilder<unknown>[] {
   return keys.map((k) =>

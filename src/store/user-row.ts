@@ -1,80 +1,107 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { UsersTable } from './schema.ts';
-import { PROFILE_FIELDS, type Attributes, type Gender, type User } from '../domain/user.ts';
+import type { User } from '../domain/user.ts';
+import {
+  USER_FIELD_NAMES,
+  compileLiteral,
+  kindOf,
+  read,
+  type UserFields,
+  type UserValues,
+} from '../domain/user-fields.ts';
 
-/** A complete set of stored user values (what an insert or a full replace writes). */
-export type UserValues = Omit<
-  Insertable<UsersTable>,
-  'id' | 'tenantId' | 'usernameLower' | 'emailLower' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'
-> & {
-  attributes: Attributes;
-};
-
+/** Some fields' stored values (what an update writes). */
 export type UserChanges = Partial<UserValues>;
 
 /** The columns read for a user (everything but the password hash). */
 export const USER_COLUMNS = [
   'id',
   'tenantId',
-  ...PROFILE_FIELDS,
-  'gender',
-  'active',
-  'verified',
-  'plan',
-  'billingType',
-  'attributes',
+  ...USER_FIELD_NAMES,
   'createdAt',
   'updatedAt',
   'lastLoginAt',
   'version',
-] as const;
+] as const satisfies readonly (keyof UsersTable)[];
 
 export type UserRow = Omit<Selectable<UsersTable>, 'usernameLower' | 'emailLower' | 'passwordHash'> & {
   hasPassword: number | boolean;
 };
 
-export function toUser(r: UserRow): User {
-  return {
-    id: r.id,
-    tenantId: r.tenantId,
-    externalId: r.externalId,
-    username: r.username,
-    email: r.email,
-    firstName: r.firstName,
-    middleName: r.middleName,
-    lastName: r.lastName,
-    displayName: r.displayName,
-    company: r.company,
-    title: r.title,
-    department: r.department,
-    website: r.website,
-    phoneHome: r.phoneHome,
-    phoneOffice: r.phoneOffice,
-    phoneMobile: r.phoneMobile,
-    phoneTollFree: r.phoneTollFree,
-    phoneOther: r.phoneOther,
-    pager: r.pager,
-    fax: r.fax,
-    gender: r.gender as Gender | null,
-    active: Boolean(r.active),
-    verified: Boolean(r.verified),
-    plan: r.plan,
-    billingType: r.billingType,
-    attributes: typeof r.attributes === 'string' ? (JSON.parse(r.attributes) as Attributes) : r.attributes,
-    hasPassword: Boolean(r.hasPassword),
-    createdAt: new Date(r.createdAt),
-    updatedAt: new Date(r.updatedAt),
-    lastLoginAt: r.lastLoginAt === null ? null : new Date(r.lastLoginAt),
-    version: r.version,
-  };
+/** A stored value → the domain's, by the field's kind (`r` is the row). */
+function fromColumn(f: string, kind: string): string {
+  const v = read('r', f);
+  if (kind === 'flag') return `Boolean(${v})`;
+  if (kind === 'attributes') return `typeof ${v} === 'string' ? JSON.parse(${v}) : ${v}`;
+  return v;
 }
 
-/** Values → columns, deriving the folded username/email the unique indexes are built on. */
+/** A row → the domain user (one generated object literal: this runs for every user read). */
+export const toUser = compileLiteral<(r: UserRow) => User>(
+  ['r'],
+  [
+    ['id', 'r.id'],
+    ['tenantId', 'r.tenantId'],
+    ...USER_FIELD_NAMES.map((f): [string, string] => [f, fromColumn(f, kindOf(f))]),
+    ['hasPassword', 'Boolean(r.hasPassword)'],
+    ['createdAt', 'new Date(r.createdAt)'],
+    ['updatedAt', 'new Date(r.updatedAt)'],
+    ['lastLoginAt', 'r.lastLoginAt === null ? null : new Date(r.lastLoginAt)'],
+    ['version', 'r.version'],
+  ],
+);
+
+/** A domain value → the stored one, by the field's kind (`v` holds the values). */
+function toColumn(f: string, kind: string): string {
+  const v = read('v', f);
+  if (kind === 'flag') return `${v} ? 1 : 0`;
+  if (kind === 'attributes') return `JSON.stringify(${v} ?? {})`;
+  return kind === 'label' ? v : `${v} ?? null`;
+}
+
+/** The folded copy the unique index of a field is built on. */
+const FOLDED: Partial<Record<keyof UserFields, keyof UsersTable>> = { username: 'usernameLower', email: 'emailLower' };
+
+/**
+ * Every column of a new user's row, in one generated object literal with a fixed shape (imports
+ * build a million of these). Timestamps are epoch milliseconds.
+ */
+export const newUserColumns = compileLiteral<
+  (
+    tenantId: number,
+    v: UserValues,
+    createdAt: number,
+    updatedAt: number,
+    lastLoginAt: number | null,
+  ) => Omit<Record<keyof UsersTable, unknown>, 'id'>
+>(
+  ['tenantId', 'v', 'createdAt', 'updatedAt', 'lastLoginAt'],
+  [
+    ['tenantId', 'tenantId'],
+    ...USER_FIELD_NAMES.flatMap((f): [string, string][] => {
+      const col: [string, string] = [f, toColumn(f, kindOf(f))];
+      const folded = FOLDED[f];
+      const v = read('v', f);
+      return folded ? [col, [folded, `${v} == null ? null : ${v}.toLowerCase()`]] : [col];
+    }),
+    ['passwordHash', 'v.passwordHash ?? null'],
+    ['createdAt', 'createdAt'],
+    ['updatedAt', 'updatedAt'],
+    ['lastLoginAt', 'lastLoginAt'],
+    ['version', '1'],
+  ],
+);
+
+/** Changed values → columns, with the folded copies of username and email. */
 export function toColumns(v: UserChanges): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...v };
-  if ('username' in v) out.usernameLower = v.username == null ? null : v.username.toLowerCase();
-  if ('email' in v) out.emailLower = v.email == null ? null : v.email.toLowerCase();
-  if ('attributes' in v) out.attributes = JSON.stringify(v.attributes ?? {});
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    const x = v[k as keyof UserChanges];
+    if (x === undefined) continue;
+    const kind = k === 'passwordHash' ? 'text' : kindOf(k as keyof UserFields);
+    out[k] = kind === 'flag' ? (x ? 1 : 0) : kind === 'attributes' ? JSON.stringify(x ?? {}) : x;
+    const folded = FOLDED[k as keyof UserFields];
+    if (folded) out[folded] = x == null ? null : (x as string).toLowerCase();
+  }
   return out;
 }

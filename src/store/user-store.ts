@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.ts';
 import type { DbKind, ReadNow } from './database.ts';
-import { USER_COLUMNS, toColumns, toUser, type UserChanges, type UserRow, type UserValues } from './user-row.ts';
+import { USER_COLUMNS, newUserColumns, toColumns, toUser, type UserChanges, type UserRow } from './user-row.ts';
+import type { UserValues } from '../domain/user-fields.ts';
 import {
   afterCursorSql,
   columnOf,
@@ -22,13 +23,8 @@ import type { UserPage, UserQuery } from '../domain/user-query.ts';
 const hasPassword = sql<number>`case when password_hash is null then 0 else 1 end`.as('hasPassword');
 
 /** The columns of a new user's row. */
-const newRow = (tenantId: number, values: UserValues, now: number): Record<string, unknown> => ({
-  ...toColumns(values),
-  tenantId,
-  createdAt: now,
-  updatedAt: now,
-  version: 1,
-});
+const newRow = (tenantId: number, values: UserValues, now: number): Record<string, unknown> =>
+  newUserColumns(tenantId, values, now, now, null);
 
 /** Every query here is scoped to one tenant. */
 export class UserStore {

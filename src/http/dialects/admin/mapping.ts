@@ -2,7 +2,8 @@ import type { Manager } from '../../../domain/manager.ts';
 import type { Tenant } from '../../../domain/tenant.ts';
 import type { User, UserInput } from '../../../domain/user.ts';
 import { parseFieldRef, parseSort, type UserCondition, type UserQuery } from '../../../domain/user-query.ts';
-import type { UserWrite } from './schemas.ts';
+import type { Static } from '@sinclair/typebox';
+import type { User as UserWireSchema, UserWrite } from './schemas.ts';
 
 export const tenantWire = (t: Tenant) => ({
   id: t.id,
@@ -24,8 +25,11 @@ export const managerWire = (m: Manager) => ({
   updatedAt: m.updatedAt.toISOString(),
 });
 
-/** Field by field (one object literal, a fixed shape): spreading the user was ~2.5× dearer per list row. */
-export const userWire = (u: User) => ({
+/**
+ * Field by field (one object literal, a fixed shape: cheaper per list row than a spread). Typed by
+ * the wire schema, which has a property per declared field: a new field fails to compile until here.
+ */
+export const userWire = (u: User): Static<typeof UserWireSchema> => ({
   id: u.id,
   tenantId: u.tenantId,
   externalId: u.externalId,

@@ -1,5 +1,12 @@
-import { Type, type Static, type TOptional } from '@sinclair/typebox';
-import { GENDERS, PROFILE_FIELDS } from '../../../domain/user.ts';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  GENDERS,
+  USER_FIELD_NAMES,
+  kindOf,
+  type FieldKind,
+  type USER_FIELDS,
+  type UserFieldName,
+} from '../../../domain/user-fields.ts';
 import { ROLES } from '../../../domain/privileges.ts';
 import { Nullable, NullableEnumOut, NullableOut } from '../../nullable-out.ts';
 import { named } from '../../openapi/components.ts';
@@ -112,24 +119,31 @@ export const ManagerList = named(
   Type.Object({ items: Type.Array(Manager), nextCursor: Nullable(Type.String()) }),
 );
 
-// ---- users
-type NullableString = ReturnType<typeof Nullable<ReturnType<typeof Type.String>>>;
-const profileProps = Object.fromEntries(
-  PROFILE_FIELDS.map((f) => [f, Type.Optional(Nullable(Type.String({ maxLength: 1024 })))]),
-) as Record<(typeof PROFILE_FIELDS)[number], TOptional<NullableString>>;
+// ---- users: one property per declared field, by its kind (domain/user-fields.ts)
 const Gender = Type.Union(GENDERS.map((g) => Type.Literal(g)));
+const writeOfKind = {
+  text: Type.Optional(Nullable(Type.String({ maxLength: 1024 }))),
+  gender: Type.Optional(Nullable(Gender)),
+  flag: Type.Optional(Type.Boolean()),
+  label: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  attributes: Type.Optional(Nullable(Attributes)),
+} satisfies Record<FieldKind, TSchema>;
+const readOfKind = {
+  text: NullableOut(Type.String()),
+  gender: NullableEnumOut(GENDERS),
+  flag: Type.Boolean(),
+  label: Type.String(),
+  attributes: Attributes,
+} satisfies Record<FieldKind, TSchema>;
+type KindOf<F extends UserFieldName> = (typeof USER_FIELDS)[F]['kind'];
+const byKind = <S extends Record<FieldKind, TSchema>>(schemas: S) =>
+  Object.fromEntries(USER_FIELD_NAMES.map((f) => [f, schemas[kindOf(f)]])) as { [F in UserFieldName]: S[KindOf<F>] };
 
 export const UserWrite = named(
   'UserInput',
   Type.Object(
     {
-      ...profileProps,
-      gender: Type.Optional(Nullable(Gender)),
-      active: Type.Optional(Type.Boolean()),
-      verified: Type.Optional(Type.Boolean()),
-      plan: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-      billingType: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-      attributes: Type.Optional(Nullable(Attributes)),
+      ...byKind(writeOfKind),
       password: Type.Optional(Nullable(Type.String({ description: 'write-only; at least 8 characters' }))),
     },
     { additionalProperties: false },
@@ -137,22 +151,12 @@ export const UserWrite = named(
 );
 export type UserWrite = Static<typeof UserWrite>;
 
-const profileRead = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, NullableOut(Type.String())])) as Record<
-  (typeof PROFILE_FIELDS)[number],
-  ReturnType<typeof NullableOut<ReturnType<typeof Type.String>>>
->;
 export const User = named(
   'User',
   Type.Object({
     id: Type.Integer(),
     tenantId: Type.Integer(),
-    ...profileRead,
-    gender: NullableEnumOut(GENDERS),
-    active: Type.Boolean(),
-    verified: Type.Boolean(),
-    plan: Type.String(),
-    billingType: Type.String(),
-    attributes: Attributes,
+    ...byKind(readOfKind),
     hasPassword: Type.Boolean(),
     createdAt: DateTime,
     updatedAt: DateTime,
