@@ -1,5 +1,5 @@
 /**
- * Import throughput and export memory (issue 8). Not part of `npm test`:
+ * Import throughput and export memory. Not part of `npm test`:
  *
  *   npx tsx bench/import-throughput.ts [rows=1000000] [sqlite|postgres://…]
  *

@@ -2,17 +2,12 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * How far V8 lets its old generation grow past the live heap before the next full collection:
- * 1.5×, instead of V8's own factor (up to 4× when collections are cheap next to allocation).
+ * 1.5×, instead of V8's own factor (up to 4×). With V8's factor the heap grew under load and stayed
+ * grown, which with argon2's memory per hash on top broke the 250 MB RSS budget (bench/HISTORY.md).
  *
- * Why: with V8's factor the server's RSS wandered between 140 and 227 MiB through a 1M-user bench
- * run on PostgreSQL (the heap grew during list and create load and stayed grown), and peaked at
- * 249–268 MiB once argon2's 19 MiB per hash came on top; the budget is 250 MB. At 1.5× the same run
- * stayed at 138–147 MiB before sign-ups and peaked at 217–220 (BENCHMARKS.md, item 40).
- *
- * V8 reads this flag after every full collection, so setting it at start-up takes effect. A value
- * given on the command line (`node --heap-growing-percent=N`) wins. The young generation's size is
- * fixed when V8 starts, so its limit is a launch flag instead: `npm start` runs node with
- * `--max-semi-space-size=8` (package.json; item 41).
+ * V8 reads this flag after every full collection, so setting it at start-up takes effect; a value
+ * given on the command line wins. The young generation's limit is a launch flag instead
+ * (`--max-semi-space-size=8` in package.json's start script).
  */
 export const HEAP_GROWING_PERCENT = 50;
 

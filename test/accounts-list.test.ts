@@ -187,7 +187,7 @@ describe.each(backends())('Accounts dialect: lists ($name)', (backend) => {
     expect(seen.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
   });
 
-  it("carries the request's other parameters in the links, as the seed shows", async () => {
+  it("carries the request's other parameters in the links, as the API documents", async () => {
     const seedLike = await get('?limit=6&sort=-lastName');
     expect(seedLike.pagination.links).toEqual({ next: '?page=2&limit=6&sort=-lastName' });
     const filtered = await get('?sort=lastName,-firstName&attributes[company]=Acme&limit=2&page=2');

@@ -3,7 +3,7 @@ import { backends } from './support/backends.ts';
 import { makeTenant, ROOT_KEY, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 
 const BASE = '/api/v1/account/accounts';
-// The seed's example body, byte for byte.
+// The documented example body, byte for byte.
 const SEED_BODY =
   '{"email": "email@company.com","username": "myusername","firstName": "Bob","middleName": "B","lastName": "Smith","company": "Acme Inc","title": "Tester","department": "Product Testing","website": "http://www.acme.com","phoneOffice": "111-222-3333","phoneMobile": "222-333-4444","gender": "male"}';
 const SEED_VALUES = {
@@ -53,7 +53,7 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
   });
   afterAll(() => t.close());
 
-  /** A request as the seed's curl examples make it: Accept + admin_api_key, `-d` labelled as a form. */
+  /** A request as the documented curl examples make it: Accept + admin_api_key, `-d` labelled as a form. */
   const curl = (method: string, url: string, key: string, data?: string, extra: Record<string, string> = {}) =>
     t.req({
       method: method as 'GET',
@@ -86,7 +86,7 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
     (await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/users?total=exact&limit=1` })).json()
       .total as number;
 
-  it('replays every curl example of the seed', async () => {
+  it('replays every documented curl example', async () => {
     const key = acme.keys.admin;
     // POST
     const c = await curl('POST', BASE, key, SEED_BODY);

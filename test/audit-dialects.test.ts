@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 
-/** Every dialect's writes land in the one audit trail, with the right actor (issue 10: "through any dialect"). */
+/** Every dialect's writes land in the one audit trail, with the right actor. */
 describe.each(backends())('audit trail across dialects ($name)', (backend) => {
   let t: TestApp;
   let acme: Fixture;
@@ -42,7 +42,7 @@ describe.each(backends())('audit trail across dialects ($name)', (backend) => {
     ]);
   };
 
-  it('Accounts API (seed 001)', async () => {
+  it('Accounts API', async () => {
     const h = (k: string) => ({ key: null, headers: { admin_api_key: k } });
     const c = ok(
       await t.req({
@@ -71,7 +71,7 @@ describe.each(backends())('audit trail across dialects ($name)', (backend) => {
     ]);
   });
 
-  it('Usermost (seed 000)', async () => {
+  it('Usermost', async () => {
     const users = '/v1/accounts/acme/users';
     ok(
       await t.req({ method: 'POST', url: users, key: acme.keys.editor, payload: { userId: 'um1', firstName: 'Una' } }),
@@ -93,7 +93,7 @@ describe.each(backends())('audit trail across dialects ($name)', (backend) => {
     ]);
   });
 
-  it('/usr (seed 003)', async () => {
+  it('/usr', async () => {
     const c = ok(
       await t.req({
         method: 'POST',
@@ -161,7 +161,7 @@ describe.each(backends())('audit trail across dialects ($name)', (backend) => {
     ]);
   });
 
-  it('/rest/users (seed 002): self-service writes name the user as the actor', async () => {
+  it('/rest/users: self-service writes name the user as the actor', async () => {
     const tenant = { 'x-roster-tenant': 'acme' };
     ok(
       await t.req({

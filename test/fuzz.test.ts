@@ -8,7 +8,7 @@ import { routesOf, type RouteEntry } from '../src/http/app.ts';
 import { dialects } from '../src/http/dialects/index.ts';
 
 /**
- * Property-based fuzzing of every route of every dialect (issue 10): generated malformed requests
+ * Property-based fuzzing of every route of every dialect: generated malformed requests
  * (methods, paths, params, query strings, headers, content types, JSON of wrong shapes, huge and
  * deeply nested values, invalid UTF-8, numbers out of range) must never get a 5xx or crash the
  * process, and a rejected request (4xx) must leave the database as it was. Fixed seed, bounded

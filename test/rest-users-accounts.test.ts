@@ -26,7 +26,7 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
   const get = (username: string, authorization: string) =>
     t.req({ method: 'GET', url: `/rest/users/${encodeURIComponent(username)}`, key: null, headers: { authorization } });
 
-  it('signs up with JSON: 201, the seed fields, never a password', async () => {
+  it('signs up with JSON: 201, the documented fields, never a password', async () => {
     const r = await t.req({
       method: 'POST',
       url: '/rest/users',
@@ -60,7 +60,7 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expect(r.body).not.toMatch(/argon|hash|password/i);
   });
 
-  it("signs up with the seed's form encoding, leading ?& included, on /rest/users/ too", async () => {
+  it('signs up with the documented form encoding, leading ?& included, on /rest/users/ too', async () => {
     const r = await t.req({
       method: 'POST',
       url: '/rest/users/',

@@ -55,7 +55,7 @@ describe.each(backends())('Usermost events ($name)', (backend) => {
     );
   });
 
-  it('defaults eventTime to now and params to {}; reads the seed time forms into UTC', async () => {
+  it('defaults eventTime to now and params to {}; reads the documented time forms into UTC', async () => {
     const d = container(
       await t.req({ method: 'POST', url: events, payload: { userId: 'timer', eventName: 'ping' } }),
       201,

@@ -87,7 +87,7 @@ describe.each(backends())('Usermost users ($name)', (backend) => {
     expect(b).toEqual(a);
   });
 
-  it('maps the core fields DESIGN.md names and shows users made by other dialects by their userId', async () => {
+  it('maps the core fields the API names and shows users made by other dialects by their userId', async () => {
     const payload = {
       userId: 'full',
       username: 'fully',

@@ -147,7 +147,7 @@ describe.each(backends())('/usr dialect: keys, tenants, conflicts, moves ($name)
     expect((await usrReq(t, 'GET', `/usr/${a.userId}`, acme.keys.viewer)).json()).toEqual(a);
   });
 
-  it('applies the tenant password minimum: the default refuses the seed\'s "test" with a 400 naming password', async () => {
+  it('applies the tenant password minimum: the default refuses the documented "test" with a 400 naming password', async () => {
     const before = await count(acme.tenantId);
     const r = await usrReq(t, 'POST', '/usr/new', acme.keys.editor, newUser(acme.tenantId, { password: 'test' }));
     const msg = usrError(r, 400, 'user.password_too_short');
@@ -161,7 +161,7 @@ describe.each(backends())('/usr dialect: keys, tenants, conflicts, moves ($name)
     );
     expect((await usrReq(t, 'GET', `/usr/${u.userId}`, acme.keys.viewer)).json()).toEqual(u);
 
-    // With the tenant's passwordMinLength set to 4, the seed's password is accepted.
+    // With the tenant's passwordMinLength set to 4, the documented password is accepted.
     const short = await makeTenant(t, 'Short', 'short');
     await allowShortPasswords(t, short.tenantId);
     expect((await add(newUser(short.tenantId, { password: 'test' }), short.keys.editor)).defaultAccountId).toBe(

@@ -3,7 +3,7 @@ import { backends } from './support/backends.ts';
 import { makeTenant, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 import { allowShortPasswords, newUser, USR_KEYS, usrError, usrReq, type UsrUser } from './support/usr.ts';
 
-// The seed's example bodies, byte for byte but for the account id (the seed's 1 is our tenant's id).
+// The API's documented example bodies, byte for byte but for the account id (its 1 is our tenant's id).
 const SEED_ADD =
   '{ "contactName":"John Doe", "emailAddress":"jhn.doe@example.com", "defaultAccountId":1, "username":"test", "password":"test" }';
 const SEED_MODIFY =
@@ -18,7 +18,7 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     t = await startTestApp(backend);
     acme = await makeTenant(t, 'Acme', 'acme');
     seedTenant = await makeTenant(t, 'Seed', 'seed');
-    // The seed's example password is "test" (4 characters); the core default minimum is 8, so this
+    // The documented example password is "test" (4 characters); the core default minimum is 8, so this
     // tenant opts into the shorter minimum through its passwordMinLength setting.
     await allowShortPasswords(t, seedTenant.tenantId);
   });
@@ -33,7 +33,7 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     return r.json() as UsrUser;
   };
 
-  it('replays every example of the seed', async () => {
+  it('replays every documented example', async () => {
     const id = seedTenant.tenantId;
     // addUser: POST /usr/new, Content-Type: text/javascript
     const c = await usrReq(t, 'POST', '/usr/new', key(), withAccount(SEED_ADD, id));
@@ -184,7 +184,7 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     expect(p2.statusCode, p2.body).toBe(200);
     expect(p2.json()).toEqual({ ...viaPut, emailAddress: 'put-changed@example.com', active: 0 });
 
-    // null means "not sent" (the seed's modify default); an empty body changes nothing.
+    // null means "not sent" (the API's modify default); an empty body changes nothing.
     const n = await usrReq(t, 'PUT', `/usr/${viaPut.userId}`, acme.keys.editor, {
       contactName: null,
       emailAddress: null,
@@ -271,7 +271,7 @@ describe.each(backends())('/usr dialect: seed examples, listing, bodies ($name)'
     expect((await t.req({ method: 'GET', url: `/usr/acc/${acme.tenantId}` })).json()).toHaveLength(before);
   });
 
-  it("names the field at fault for wrong types and values, in the seed's words", async () => {
+  it("names the field at fault for wrong types and values, in the API's words", async () => {
     expect(
       usrError(await usrReq(t, 'POST', '/usr/new', acme.keys.editor, newUser(acme.tenantId, { contactName: 5 })), 400),
     ).toMatch(/contactName/);

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Runtime } from '../runtime.ts';
 import { IMPORT_FORMATS, IMPORT_MODES, type ImportFormat, type ImportJob, type ImportMode } from '../domain/import.ts';
 
-/** `roster import` and `roster export` (issue 8), registered on the main program by main.ts. */
+/** `roster import` and `roster export`, registered on the main program by main.ts. */
 type WithRuntime = (fn: (rt: Runtime) => Promise<void>) => Promise<void>;
 
 function positiveInt(v: string): number {

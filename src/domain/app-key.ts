@@ -1,7 +1,7 @@
 import { invalid } from './errors.ts';
 import { checkText } from './text.ts';
 
-/** An application key of a user (seed 002). The secret itself is never part of it. */
+/** An application key of a user. The secret itself is never part of it. */
 export interface AppKey {
   id: number;
   tenantId: number;

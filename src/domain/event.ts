@@ -30,7 +30,7 @@ export const EVENT_BATCH_MAX = 500;
 
 /**
  * ISO 8601 date-times with an explicit offset: `2013-01-26T07:31:05+0000`, `…+00:00`, `…Z`,
- * seconds and fractions optional (the seed's own example `2013-01-26T07:31+0000` has no seconds).
+ * seconds and fractions optional (clients send `2013-01-26T07:31+0000`, with no seconds).
  */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/;
 

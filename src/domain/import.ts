@@ -1,4 +1,4 @@
-/** Import and export of users (issue 8): the vocabulary shared by the service, the store and the dialects. */
+/** Import and export of users: the vocabulary shared by the service, the store and the dialects. */
 export const IMPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 export const IMPORT_MODES = ['create', 'upsert'] as const;

@@ -1,4 +1,4 @@
-/** Brute-force protection of password logins (seed 002 Basic auth): the numbers in one place. */
+/** Brute-force protection of password logins (HTTP Basic on /rest): the numbers in one place. */
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 /** Failed logins of one account within the window that lock it. */
 export const LOGIN_MAX_FAILURES = 10;

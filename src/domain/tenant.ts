@@ -2,7 +2,7 @@ import { invalid } from './errors.ts';
 import { checkText } from './text.ts';
 
 export interface TenantSettings {
-  /** Whether POST /rest/users is open to anyone (seed 002 sign-up). */
+  /** Whether POST /rest/users is open to anyone (the developer portal's sign-up). */
   publicSignup: boolean;
   /** Minimum password length for this tenant's users (legacy clients may need less than the default 8). */
   passwordMinLength: number;

@@ -1,5 +1,5 @@
 /**
- * application/x-www-form-urlencoded → object. Accepts the seed's leading "?&" form
+ * application/x-www-form-urlencoded → object. Accepts a leading "?&" form
  * (`?&username=u&email=e&password=p`): the "?" and empty pairs are skipped. A repeated name
  * becomes an array, which the route schema then rejects (one value per field).
  */

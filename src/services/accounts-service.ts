@@ -11,7 +11,7 @@ import {
 import type { UserService, WriteOptions } from './user-service.ts';
 
 /**
- * The core profile fields an "account" (seed 001) shows. externalId, active, verified, plan and
+ * The core profile fields an "account" shows. externalId, active, verified, plan and
  * billingType belong to other dialects: an account write never touches them.
  */
 export const ACCOUNT_FIELDS = [

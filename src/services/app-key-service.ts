@@ -11,7 +11,7 @@ import { keyDigest, newApiKey } from './api-keys.ts';
 import { actorName, recordAudit, type Actor } from './audit-service.ts';
 
 /**
- * Application keys of users (seed 002): issued once, stored as a digest, counted on every use.
+ * Application keys of users: issued once, stored as a digest, counted on every use.
  * Callers (PortalAccountService) have already decided who may act on which user.
  */
 export class AppKeyService {

@@ -10,7 +10,7 @@ import type { TenantService } from './tenant-service.ts';
 import type { UserService } from './user-service.ts';
 
 /**
- * Who calls the developer-portal API (seed 002): a user signed in with their own password, or a
+ * Who calls the developer-portal API: a user signed in with their own password, or a
  * manager (or root) with an API key.
  */
 export type PortalActor = { kind: 'user'; user: User } | { kind: 'manager'; principal: Principal };
@@ -25,7 +25,7 @@ const lower = (s: string | null | undefined) => (s ?? '').toLowerCase();
 const auditActor = (a: PortalActor) => (a.kind === 'user' ? `user:${a.user.id}` : actorOf(a.principal));
 
 /**
- * Self-service accounts (seed 002): sign-up behind the tenant's publicSignup gate, "self or a
+ * Self-service accounts: sign-up behind the tenant's publicSignup gate, "self or a
  * manager with the privilege" access, the email-change rule, verification, application keys.
  * Every write to a user goes through UserService.
  */

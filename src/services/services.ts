@@ -45,19 +45,19 @@ export interface Services {
   hasher: PasswordHasher;
   /** The audit trail: record(tx, event) inside a write's transaction; list for GET …/audit. */
   audit: AuditService;
-  /** Application keys with usage counting (seed 002). */
+  /** Application keys with usage counting. */
   appKeys: AppKeyService;
-  /** Password logins with the per-account brute-force lockout (seed 002 Basic auth). */
+  /** Password logins with the per-account brute-force lockout (HTTP Basic on /rest). */
   loginGuard: LoginGuardService;
-  /** Self-service accounts of the /rest/users dialect (seed 002). */
+  /** Self-service accounts of the /rest/users dialect. */
   portal: PortalAccountService;
-  /** Users by userId and their events, with idempotent writes (seed 000). */
+  /** Users by userId and their events, with idempotent writes. */
   usermost: UsermostService;
-  /** Users by bare user id across reachable tenants, and moves between tenants (seed 003). */
+  /** Users by bare user id across reachable tenants, and moves between tenants. */
   usr: UsrService;
-  /** Import jobs of users from NDJSON/CSV, with other systems' password hashes (issue 8). */
+  /** Import jobs of users from NDJSON/CSV, with other systems' password hashes. */
   imports: ImportService;
-  /** Streaming NDJSON/CSV exports of a tenant's users (issue 8). */
+  /** Streaming NDJSON/CSV exports of a tenant's users. */
   exports: ExportService;
   /** Webhook subscriptions of a tenant, their delivery log and redelivery (admin role). */
   webhooks: WebhookService;

@@ -167,7 +167,7 @@ export class UsermostService {
 
   /**
    * The gate of every route: the tenant named by the license code, when this key may act on it
-   * with this privilege. Any failure is the seed's one "invalid auth / access" (401); an unknown
+   * with this privilege. Any failure is the API's one "invalid auth / access" (401); an unknown
    * license code and another tenant's code answer alike, so codes cannot be probed.
    */
   async tenantFor(p: Principal, licenseCode: string, privilege: Privilege): Promise<Tenant> {

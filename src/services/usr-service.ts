@@ -9,7 +9,7 @@ import { recordAudit, actorName } from './audit-service.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { userConflict, type UserService } from './user-service.ts';
 
-/** The writes of seed 003 in core terms: the profile changes, and the tenant the user should be in. */
+/** The writes of /usr in core terms: the profile changes, and the tenant the user should be in. */
 export interface UsrWrite {
   input: UserInput;
   /** defaultAccountId: the tenant to create the user in, or to move it to. */
@@ -34,7 +34,7 @@ const MOVE_ATTEMPTS = 5;
 const MOVE_AUDITED = [...PROFILE_FIELDS, 'tenantId', 'active'] as const;
 
 /**
- * Users by bare user id across the tenants a key reaches (seed 003). Ordinary writes go through
+ * Users by bare user id across the tenants a key reaches. Ordinary writes go through
  * UserService; moving a user to another tenant is this service's own transaction.
  */
 export class UsrService {

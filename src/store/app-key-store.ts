@@ -23,7 +23,7 @@ function toAppKey(r: Selectable<AppKeysTable>): AppKey {
   };
 }
 
-/** Application keys (seed 002). Every query is scoped to one tenant; only digests are stored. */
+/** Application keys. Every query is scoped to one tenant; only digests are stored. */
 export class AppKeyStore {
   constructor(
     private readonly db: Kysely<Database>,

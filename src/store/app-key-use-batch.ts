@@ -19,7 +19,7 @@ const MAX_IN_FLIGHT = 2;
  * Key verification on PostgreSQL, batched: the uses asked for while earlier ones are being committed
  * go to the database together as ONE statement, so they share one commit (one WAL flush). On our
  * machines a flush takes ~2 ms and every verify was its own commit, which capped verification near
- * 2,500/s however fast Roster was (BENCHMARKS.md). A use is answered only after its statement
+ * 2,500/s however fast Roster was. A use is answered only after its statement
  * committed, so every answered use is counted, exactly once.
  *
  * Uses of the same key in one batch are summed into one update of its row; each is answered with

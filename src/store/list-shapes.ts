@@ -26,7 +26,7 @@ export function shapeOf(db: Kysely<any>, piece: RawBuilder<unknown> | null): str
 
 /**
  * Runs a list query compiled once per shape (compiledForShape). Kysely builds, transforms and
- * compiles a list query anew on every page (~15% of a SQLite list page's CPU at 1,000,000 users);
+ * compiles a list query anew on every page, a visible share of a list page's CPU;
  * `key` must name everything the SQL depends on (shapeOf of its pieces, the sort, which clauses
  * are present). `build` assembles SQL whose values went in through `vals.bind`.
  */

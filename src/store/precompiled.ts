@@ -2,7 +2,7 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { ReadNow } from './database.ts';
 
 /**
- * Kysely builds, transforms and compiles a query on every call (~15% of a GET by id in the bench).
+ * Kysely builds, transforms and compiles a query on every call, a visible share of a GET by id.
  * For the hottest look-ups the SQL text never changes, so it is compiled once per database adapter
  * and run again with new parameters. `build` must use placeholder values in the same order as the
  * parameters passed later; a different parameter count is a programming error and throws.

@@ -153,7 +153,7 @@ export interface GroupMembersTable {
   userId: number;
 }
 
-/** An import job (issue 8): its state, counts and first row errors, readable from any process. */
+/** An import job: its state, counts and first row errors, readable from any process. */
 export interface ImportsTable {
   id: Generated<number>;
   tenantId: number;

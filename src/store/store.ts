@@ -39,11 +39,11 @@ export class Store {
   readonly appKeys: AppKeyStore;
   readonly loginAttempts: LoginAttemptStore;
   readonly audit: AuditStore;
-  /** Bulk user reads/writes of imports, import jobs, keyset pages of exports (issue 8). */
+  /** Bulk user reads/writes of imports, import jobs, keyset pages of exports. */
   readonly imports: ImportStore;
   readonly importJobs: ImportJobStore;
   readonly exports: ExportStore;
-  /** Moving a user between tenants (seed 003). */
+  /** Moving a user between tenants. */
   readonly userMoves: UserMoveStore;
   /** Webhook subscriptions, the outbox of deliveries and their attempts. */
   readonly webhooks: WebhookStore;

@@ -8,7 +8,7 @@ import type { Database } from './schema.ts';
  */
 const OWNED_BY_USER = ['events', 'appKeys', 'loginAttempts', 'loginLocks'] as const;
 
-/** Moving a user between tenants (seed 003's defaultAccountId). Run inside the move's transaction. */
+/** Moving a user between tenants (/usr's defaultAccountId). Run inside the move's transaction. */
 export class UserMoveStore {
   constructor(private readonly db: Kysely<Database>) {}
 

@@ -41,7 +41,7 @@ export class UserStore {
   async insert(tenantId: number, values: UserValues, now = Date.now()): Promise<User> {
     const cols = newRow(tenantId, values, now);
     const keys = Object.keys(cols);
-    // Compiled once per column set (see precompiled.ts): building the insert was ~20% of a create.
+    // Compiled once per column set (see precompiled.ts): building the insert anew was a fifth of a create.
     const q = compiledForShape(this.db, `users.insert:${keys.join(',')}`, Object.values(cols), (v) =>
       this.db
         .insertInto('users')
@@ -55,8 +55,8 @@ export class UserStore {
 
   /**
    * PostgreSQL: inserts a user and the audit event of its creation in ONE statement (a data-modifying
-   * CTE: both rows or neither). A create was four round trips (BEGIN, two INSERTs, COMMIT), each
-   * costing ~100 µs of Roster's CPU and a wake-up of the database. The event's target is the new
+   * CTE: both rows or neither) instead of four round trips (BEGIN, two INSERTs, COMMIT), each
+   * costing CPU and a wake-up of the database. The event's target is the new
    * user; its actor, when null, too (self sign-up). `changes` is already redacted JSON, or null.
    */
   async insertAudited(

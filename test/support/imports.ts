@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { TestApp } from './harness.ts';
 
-/** Helpers shared by the import/export suites (issue 8). */
+/** Helpers shared by the import/export suites. */
 export interface JobWire {
   id: number;
   state: 'queued' | 'running' | 'done' | 'failed';

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { TestApp } from './harness.ts';
 
-/** Helpers shared by the /rest/users (seed 002) suites. */
+/** Helpers shared by the /rest/users suites. */
 export const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 

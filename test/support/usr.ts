@@ -13,7 +13,7 @@ export interface UsrUser {
 
 export const USR_KEYS = ['active', 'contactName', 'defaultAccountId', 'emailAddress', 'userId', 'username'];
 
-/** A request as the seed's examples make it: the body as text under `Content-Type: text/javascript`. */
+/** A request as the documented examples make it: the body as text under `Content-Type: text/javascript`. */
 export function usrReq(
   t: TestApp,
   method: string,
@@ -32,7 +32,7 @@ export function usrReq(
   });
 }
 
-/** Asserts the seed's error envelope and answers its message. */
+/** Asserts the API's error envelope and answers its message. */
 export function usrError(r: LightMyRequestResponse, status: number, code?: string): string {
   expect(r.statusCode, r.body).toBe(status);
   const body = r.json();
@@ -42,7 +42,7 @@ export function usrError(r: LightMyRequestResponse, status: number, code?: strin
   return body.error.message as string;
 }
 
-/** Lets a tenant accept the seed's 4-character example password (the core default minimum is 8). */
+/** Lets a tenant accept the documented 4-character example password (the core default minimum is 8). */
 export async function allowShortPasswords(t: TestApp, tenantId: number): Promise<void> {
   const r = await t.req({
     method: 'PATCH',

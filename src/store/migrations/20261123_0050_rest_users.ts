@@ -16,7 +16,7 @@ export const restUsers: RosterMigration = {
       .addColumn('user_id', ref, (c) => c.notNull().references('users.id').onDelete('cascade'))
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('key_digest', 'text', (c) => c.notNull().unique())
-      // Fractional costs are allowed (the seed types allusage as a double).
+      // Fractional costs are allowed (allusage is a double on the wire).
       .addColumn('usage', kind === 'postgres' ? 'double precision' : 'real', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', t, (c) => c.notNull())
       .addColumn('last_used_at', t)

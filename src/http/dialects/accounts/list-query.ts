@@ -106,7 +106,7 @@ export interface Pagination {
   links: { next?: string; previous?: string };
 }
 
-/** The seed's pagination object. Past the last page, `previous` points at the last page. */
+/** The API's pagination object. Past the last page, `previous` points at the last page. */
 export function pagination(rawQuery: string, page: number, limit: number, count: number, total: number): Pagination {
   const totalPages = Math.ceil(total / limit);
   const links: Pagination['links'] = {};

@@ -10,9 +10,8 @@ export type AccountWire = Record<string, unknown> &
  * gender "unknown"), so a custom attribute can never shadow a default one.
  */
 export function accountWire(u: User): AccountWire {
-  // Default fields first as one object literal (a fixed shape), then the custom attributes they
-  // do not name: spreading the attributes first cost 20 µs per account; assigning the defaults key
-  // by key from ACCOUNT_FIELDS 1.3 µs; the literal ~0.6 µs (a 50-account page: 63 → ~30 µs).
+  // Default fields first as one object literal (a fixed shape, the cheapest way per row), then
+  // the custom attributes they do not name.
   const out: Record<string, unknown> = {
     id: u.id,
     email: u.email,

@@ -17,7 +17,7 @@ import { accountInput, accountWire, selfLinks } from './mapping.ts';
 import { accountQuery, pageOf, pagination } from './list-query.ts';
 import { ACCOUNTS_PREFIX, contextOf } from './context.ts';
 
-const tags = ['accounts (seed 001)'];
+const tags = ['accounts'];
 const errors = {
   400: AccountError,
   401: AccountError,

@@ -4,7 +4,7 @@ import { Account, AccountUpdate, SignUp, UsernameParams, failures, ok } from './
 import { accountWire, success } from './mapping.ts';
 import { actorOf, optionalPrincipal, tenantOf } from './context.ts';
 
-const tags = ['rest/users (seed 002): accounts'];
+const tags = ['rest/users: accounts'];
 
 export const accountRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>

@@ -16,7 +16,7 @@ import {
 import { keyWire, success } from './mapping.ts';
 import { actorOf, tenantOf } from './context.ts';
 
-const tags = ['rest/users (seed 002): application keys'];
+const tags = ['rest/users: application keys'];
 
 export const keyRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>

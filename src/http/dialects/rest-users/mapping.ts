@@ -1,7 +1,7 @@
 import type { AppKey } from '../../../domain/app-key.ts';
 import type { PortalAccount } from '../../../services/portal-account-service.ts';
 
-/** Core → seed 002 names: role ← plan, type ← billingType, status ← verified, allusage ← key usage. */
+/** Core → the portal's names: role ← plan, type ← billingType, status ← verified, allusage ← key usage. */
 export function accountWire({ user, usage }: PortalAccount) {
   return {
     allusage: usage,

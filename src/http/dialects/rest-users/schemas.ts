@@ -2,7 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Nullable } from '../../nullable-out.ts';
 import { named } from '../../openapi/components.ts';
 
-/** Wire schemas of the /rest/users dialect (seed 002): every answer is a {status, message, content} envelope. */
+/** Wire schemas of the /rest/users dialect: every answer is a {status, message, content} envelope. */
 
 export const ErrorEnvelope = named(
   'RestUsersError',

@@ -3,7 +3,7 @@ import { parseDateTime, type EventInput, type UserEvent } from '../../../domain/
 import type { Attributes, ProfileField, User, UserInput } from '../../../domain/user.ts';
 import type { IdentifyInput } from '../../../services/usermost-service.ts';
 
-/** Core fields a Usermost body names directly (DESIGN.md); every other key is a custom attribute. */
+/** Core fields a Usermost body names directly; every other key is a custom attribute. */
 export const USERMOST_FIELDS = [
   'username',
   'email',
@@ -26,7 +26,7 @@ const CORE = new Set<string>([...USERMOST_FIELDS, 'gender']);
 /** Keys the server owns, and a secret that must never be kept as a plain-text attribute. */
 const REFUSED = new Set(['createdAt', 'updatedAt', 'password']);
 
-/** Seed 000 timestamps: UTC, `2013-01-26T07:31:05+0000`. */
+/** Usermost timestamps: UTC, `2013-01-26T07:31:05+0000`. */
 export const usermostTime = (d: Date): string => `${d.toISOString().slice(0, 19)}+0000`;
 
 export const ok = <T>(data: T) => ({ response: { data, message: 'success', status: 'success' as const } });

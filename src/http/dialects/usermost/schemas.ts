@@ -14,7 +14,7 @@ const UserId = Type.String({
   description: 'your id of the user; never changes',
 });
 
-/** Every answer, success or error, is wrapped in this container (seed 000). */
+/** Every answer, success or error, is wrapped in this container. */
 export const Container = <T extends TSchema>(data: T) =>
   Type.Object({
     response: Type.Object({

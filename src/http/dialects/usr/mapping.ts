@@ -3,7 +3,7 @@ import type { User, UserInput } from '../../../domain/user.ts';
 import type { UsrWrite as CoreWrite } from '../../../services/usr-service.ts';
 import type { UsrUser, UsrWrite } from './schemas.ts';
 
-/** Core user → the seed's user object. Never a password. */
+/** Core user → the /usr user object. Never a password. */
 export const usrWire = (u: User): UsrUser => ({
   userId: u.id,
   contactName: u.displayName,
@@ -72,7 +72,7 @@ export function addOf(body: UsrWrite): CoreWrite {
     throw invalid('usr.missing_fields', `missing required field${missing.length > 1 ? 's' : ''}: ${list}`, missing[0]);
   }
   const w = writeOf(body);
-  if (w.input.active === undefined) w.input.active = true; // the seed's default
+  if (w.input.active === undefined) w.input.active = true; // the API's default
   return w;
 }
 

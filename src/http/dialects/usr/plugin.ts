@@ -8,7 +8,7 @@ import { principal } from './context.ts';
 import { WIRE_NAME } from './mapping.ts';
 import { listRoutes, userRoutes } from './routes.ts';
 
-/** Core wording → the seed's: an account, not a tenant; its field names, not the core's. */
+/** Core wording → the API's: an account, not a tenant; its field names, not the core's. */
 export function messageOf(p: HttpProblem): string {
   if (p.code === 'tenant.not_found') return p.message.replace(/^tenant /, 'account ');
   if (p.code === 'user.username_taken') return 'a user with this username already exists in this account';
@@ -21,7 +21,7 @@ export function messageOf(p: HttpProblem): string {
   return p.message;
 }
 
-/** JSON bodies under application/json, text/javascript (the seed's examples) or no Content-Type at all. */
+/** JSON bodies under application/json, text/javascript (what its clients send) or no Content-Type at all. */
 function registerBodyParsers(app: FastifyInstance): void {
   const parse = jsonBodyReader(app, { empty: undefined });
   app.removeAllContentTypeParsers();
@@ -67,7 +67,7 @@ function configureScope(app: FastifyInstance, services: Services): void {
   });
 }
 
-/** One of the seed's two prefixes: its scope set up by configureScope, then its routes. */
+/** One of the API's two prefixes: its scope set up by configureScope, then its routes. */
 const usrScope = (name: string, prefix: string, routes: (s: Services) => FastifyPluginAsync[]): Dialect => ({
   errorHandler: usrErrors,
   name,
@@ -81,8 +81,8 @@ const usrScope = (name: string, prefix: string, routes: (s: Services) => Fastify
 });
 
 /**
- * User management by account id (seed 003), for manager and root keys: everything under /usr, and
- * the account listing also under /pub/usr (the seed documents that path). Two dialect entries, one
+ * User management by account id, for manager and root keys: everything under /usr, and
+ * the account listing also under /pub/usr (clients use that path too). Two dialect entries, one
  * per prefix, because Fastify wants one not-found handler per prefix.
  */
 export const usrDialects: Dialect[] = [

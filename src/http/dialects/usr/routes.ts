@@ -6,7 +6,7 @@ import { AccountIdParams, UserIdParams, UsrError, UsrListQuery, UsrUser, UsrWrit
 import { addOf, modifyOf, usrWire } from './mapping.ts';
 import { principalOf } from './context.ts';
 
-const tags = ['usr (seed 003)'];
+const tags = ['usr'];
 const errors = { 400: UsrError, 401: UsrError, 403: UsrError, 404: UsrError, 409: UsrError, 415: UsrError };
 
 /** getUserListByAccountId: served under /usr and /pub/usr alike (each with its own operationId). */

@@ -47,7 +47,7 @@ const Text = (description: string) => Type.Optional(Nullable(Type.String({ maxLe
 
 /**
  * Body of add and modify. Every field is optional here: add checks its required fields itself, so
- * that one 400 names all of the missing ones. `null` means "not sent" (the seed's default for modify).
+ * that one 400 names all of the missing ones. `null` means "not sent" (the API's default for modify).
  */
 export const UsrWrite = named(
   'UsrUserInput',
