@@ -51,21 +51,21 @@ export const TAG_GROUPS: { name: string; tags: { name: string; description: stri
     name: 'Compatible APIs',
     tags: [
       {
-        name: 'accounts (seed 001)',
+        name: 'accounts',
         description: "The Accounts REST API: accounts are the users of the key's tenant.",
       },
       {
-        name: 'rest/users (seed 002): accounts',
+        name: 'rest/users: accounts',
         description: 'Developer-portal accounts: sign-up, HTTP Basic self-service, verification.',
       },
       {
-        name: 'rest/users (seed 002): application keys',
+        name: 'rest/users: application keys',
         description: "An account's application keys and their usage.",
       },
       { name: 'usermost: users', description: 'Usermost users identified by your userId, under a license code.' },
       { name: 'usermost: events', description: 'Usermost events: what a user did, one at a time or in batches.' },
       {
-        name: 'usr (seed 003)',
+        name: 'usr',
         description: 'User management by account id, under /usr (and the listing under /pub/usr).',
       },
     ],
