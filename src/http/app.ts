@@ -2,7 +2,6 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import swagger from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import { serveConsole } from './console.ts';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../services/services.ts';
 import { validatorCompiler } from './validation.ts';
@@ -18,6 +17,7 @@ import { REDACT, redactUrl } from './redact.ts';
 export { REDACT, redactUrl } from './redact.ts';
 import { addMetricsRoute, addObservability } from './observability.ts';
 import { swaggerOptions, withServers } from './openapi/document.ts';
+import { addReferenceRoutes } from './openapi/reference-routes.ts';
 import { Health, OpenApiDocument } from './openapi/service-schemas.ts';
 
 export interface AppOptions {
@@ -126,7 +126,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   });
 
   await app.register(swagger, swaggerOptions(API_VERSION));
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  addReferenceRoutes(app);
 
   // Outside every dialect: plain JSON errors.
   app.setErrorHandler((err, req, reply) => {
