@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { DEFAULT_HOSTS } from './http/public-origin.ts';
 
 /** Environment → frozen, typed, validated configuration. A bad value stops start-up with one line naming it. */
 export interface Config {
@@ -13,6 +15,12 @@ export interface Config {
   /** Requests per minute per client IP on unauthenticated routes. */
   rateLimitIp: number;
   redisUrl: string | null;
+  /** The URL clients reach Roster at (ROSTER_PUBLIC_URL); absolute URLs are built on it. */
+  publicUrl: string | null;
+  /** Without a public URL, the Hosts whose origin absolute URLs may use (ROSTER_HOSTS). */
+  hosts: readonly string[];
+  /** X-Forwarded-* is believed from this many proxies, or from these addresses/CIDRs (ROSTER_TRUST_PROXY). */
+  trustProxy: number | string | undefined;
   /** Where a root key generated on a new database is written (mode 0600) when stdout is not a terminal. */
   generatedRootKeyFile: string;
   /** Argon2id cost; tests lower it, production keeps OWASP's minimum (m=19 MiB, t=2, p=1). */
@@ -102,6 +110,27 @@ export function secretSetting(env: NodeJS.ProcessEnv, name: string): string | un
   return value;
 }
 
+/** A hop count, or addresses and CIDR ranges separated by commas (never "everyone": X-Forwarded-For is forgeable). */
+function trustProxy(raw: string | undefined): number | string | undefined {
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  const parts = raw.split(',').map((p) => p.trim());
+  const ok = parts.every((p) => {
+    const [addr, bits, extra] = p.split('/');
+    const v = isIP(addr);
+    return (
+      v !== 0 &&
+      extra === undefined &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128)))
+    );
+  });
+  if (!ok)
+    throw new ConfigError(
+      `ROSTER_TRUST_PROXY must be a hop count (0-10) or addresses/CIDRs separated by commas (got "${raw}")`,
+    );
+  return parts.join(',');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = secretSetting(env, 'DATABASE_URL') || 'sqlite:./data/roster.db';
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
@@ -124,7 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const metricsToken = secretSetting(env, 'ROSTER_METRICS_TOKEN') ?? null;
   if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken)))
     throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, without spaces');
+  const publicUrl = env.ROSTER_PUBLIC_URL?.replace(/\/+$/, '') || null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl))
+    throw new ConfigError(`ROSTER_PUBLIC_URL must be http(s)://host[:port][/path] (got "${publicUrl}")`);
+  const hosts = env.ROSTER_HOSTS ? env.ROSTER_HOSTS.split(',').map((h) => h.trim().toLowerCase()) : DEFAULT_HOSTS;
+  if (hosts.some((h) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d+)?$/.test(h)))
+    throw new ConfigError(`ROSTER_HOSTS must be host[:port] names separated by commas (got "${env.ROSTER_HOSTS}")`);
   return Object.freeze({
+    publicUrl,
+    hosts,
+    trustProxy: trustProxy(env.ROSTER_TRUST_PROXY),
     port: int(env, 'PORT', 8080, 0, 65535),
     host,
     databaseUrl,

@@ -42,6 +42,9 @@ const app = await buildApp(runtime.services, {
       : { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }),
   },
   metricsToken: config.metricsToken,
+  publicUrl: config.publicUrl,
+  hosts: config.hosts,
+  trustProxy: config.trustProxy,
   rateLimit: { perKey: config.rateLimit, perIp: config.rateLimitIp, redisUrl: config.redisUrl },
 });
 const rootKeyNote = rootKeyDelivery && describeDelivery(rootKeyDelivery);

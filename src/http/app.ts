@@ -12,6 +12,7 @@ import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { addBodyDepthLimit } from './body-depth.ts';
 import { requestIdOf } from './request-id.ts';
+import { publicOriginResolver } from './public-origin.ts';
 import { REDACT, redactUrl } from './redact.ts';
 
 export { REDACT, redactUrl } from './redact.ts';
@@ -28,8 +29,19 @@ export interface AppOptions {
   headersTimeoutMs?: number;
   /** Bearer token GET /metrics requires (ROSTER_METRICS_TOKEN); open when absent. */
   metricsToken?: string | null;
-  /** The URL clients reach this Roster at, for the document's `servers` (default: each request's origin). */
-  publicUrl?: string;
+  /** The URL clients reach this Roster at (ROSTER_PUBLIC_URL): absolute URLs are built on it. */
+  publicUrl?: string | null;
+  /** Without a public URL, the Hosts whose origin absolute URLs may use (ROSTER_HOSTS; loopback names by default). */
+  hosts?: readonly string[];
+  /** Fastify's trustProxy (ROSTER_TRUST_PROXY): a hop count or addresses/CIDRs; none by default. */
+  trustProxy?: number | string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where absolute URLs start for this request ('' when the Host is not one Roster answers for). */
+    publicOrigin(req: FastifyRequest): string;
+  }
 }
 
 const API_VERSION = '0.1.0';
@@ -74,6 +86,9 @@ function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logg
   } as unknown as FastifyServerOptions['logger'];
 }
 
+/** A hop count trusts that many proxies nearest to us (what proxy-addr does for a number); a list, those addresses. */
+const trustProxyOption = (t: number | string) => (typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t);
+
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(opts.logger),
@@ -98,6 +113,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       return dialectOf(url)?.rewriteUrl?.(url) ?? url;
     },
     return503OnClosing: true,
+    // Behind a proxy, the client's address, protocol and host come from X-Forwarded-* only when it is trusted.
+    ...(opts.trustProxy !== undefined ? { trustProxy: trustProxyOption(opts.trustProxy) } : {}),
     forceCloseConnections: 'idle',
     ajv: undefined,
     // Errors found before routing (a URL that does not decode): answered in the envelope of the
@@ -118,6 +135,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  app.decorate('publicOrigin', publicOriginResolver(opts));
   const routes: RouteEntry[] = [];
   routeLists.set(app, routes);
   app.addHook('onRoute', (r) => {
@@ -194,11 +212,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         response: { 200: OpenApiDocument },
       },
     },
-    async (req) =>
-      withServers(
-        app.swagger() as unknown as Record<string, unknown>,
-        opts.publicUrl ?? `${req.protocol}://${req.host}`,
-      ),
+    async (req) => withServers(app.swagger() as unknown as Record<string, unknown>, app.publicOrigin(req) || '/'),
   );
 
   declareDialectContext(app);

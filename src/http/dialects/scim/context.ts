@@ -18,7 +18,7 @@ export interface ScimContext {
 export function scimContextFor(principal: Principal, req: FastifyRequest): ScimContext {
   if (principal.kind !== 'manager')
     throw forbidden('the root key has no tenant: SCIM needs the API key of a manager of the tenant');
-  return { principal, tenantId: principal.tenantId, base: `${req.protocol}://${req.host}${PREFIX}` };
+  return { principal, tenantId: principal.tenantId, base: `${req.server.publicOrigin(req)}${PREFIX}` };
 }
 
 export const scimContext = requestContext<ScimContext>();
