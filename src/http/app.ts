@@ -11,6 +11,8 @@ import { declareDialectContext } from './dialect.ts';
 import { DomainError } from '../domain/errors.ts';
 import { addRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { addBodyDepthLimit } from './body-depth.ts';
+import { refuseNonCanonicalIds } from './canonical-ids.ts';
+import { acceptEmptyJson, addSecurityHeaders } from './headers.ts';
 import { requestIdOf } from './request-id.ts';
 import { publicOriginResolver } from './public-origin.ts';
 import { REDACT, redactUrl } from './redact.ts';
@@ -129,6 +131,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
             )
           : new DomainError('invalid', 'request.invalid', err.message);
       reply.header('request-id', req.id);
+      reply.header('x-content-type-options', 'nosniff');
       const d = dialectOf(req.url);
       if (d) return d.errorHandler(e, req, reply as FastifyReply);
       return (reply as FastifyReply).status(400).send({ error: { code: e.code, message: e.message } });
@@ -136,6 +139,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.decorate('publicOrigin', publicOriginResolver(opts));
+  addSecurityHeaders(app);
+  acceptEmptyJson(app);
   const routes: RouteEntry[] = [];
   routeLists.set(app, routes);
   app.addHook('onRoute', (r) => {
@@ -163,6 +168,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   // Before every route and dialect: over a limit, the route's own dialect renders the 429.
   if (opts.rateLimit) addRateLimit(app, opts.rateLimit);
   addBodyDepthLimit(app);
+  refuseNonCanonicalIds(app);
 
   app.get(
     '/health',

@@ -13,8 +13,15 @@ export const REDACT = [
 /** Query parameters that may carry a secret (some legacy clients put keys in the URL). */
 const SECRET_PARAM = /(key|token|secret|pass|pwd|auth|signature|sig)/i;
 
-/** The URL as logged: secret-looking query parameter values replaced. */
+/** Values shaped like the keys Roster issues (rk_…, rak_…, rk_root_…), wherever they appear. */
+const KEY_SHAPED = /\b(?:rk|rak)_[A-Za-z0-9_-]{16,}/g;
+
+/** The URL as logged: key-shaped values (in the path or any parameter) and secret-looking parameter values replaced. */
 export function redactUrl(url: string): string {
+  return redactParams(url).replace(KEY_SHAPED, '[redacted]');
+}
+
+function redactParams(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = url

@@ -25,6 +25,8 @@ export const actorName = (a: Actor): string => (typeof a === 'string' ? a : acto
  * redacted here whatever the caller passed: the trail never holds a password, hash or key.
  */
 export async function recordAudit(tx: Store, event: NewAuditEvent): Promise<void> {
+  // An update that changed nothing is not a change: no event.
+  if (event.action.endsWith('.update') && event.changes && Object.keys(event.changes).length === 0) return;
   await tx.audit.insert({ ...event, changes: event.changes ? redactChanges(event.changes) : undefined });
 }
 

@@ -4,6 +4,7 @@ import { notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { USER_FIELD_NAMES } from '../domain/user-fields.ts';
 import { authorize } from './access.ts';
+import { escapeFormula } from './csv-formula.ts';
 import { ATTR_PREFIX, attributeToCell } from './import-row.ts';
 
 /** Users per keyset page: the only rows in memory at any time. */
@@ -40,7 +41,7 @@ const CSV_FIXED = [
 ];
 
 function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v);
+  const s = escapeFormula(v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -2,6 +2,7 @@ import { DomainError, invalid } from '../domain/errors.ts';
 import { normalizeIdentity, validateUserInput, type Attributes, type UserInput } from '../domain/user.ts';
 import type { ImportMode } from '../domain/import.ts';
 import { ofKind, USER_FIELD_NAMES } from '../domain/user-fields.ts';
+import { unescapeFormula } from './csv-formula.ts';
 import { normalizePasswordHash } from './legacy-hashes.ts';
 
 /**
@@ -90,7 +91,7 @@ export function csvRecord(header: string[], cells: string[]): Record<string, unk
   const out: Record<string, unknown> = {};
   let attributes: Attributes | undefined;
   header.forEach((col, i) => {
-    const cell = cells[i];
+    const cell = unescapeFormula(cells[i]);
     if (col.startsWith(ATTR_PREFIX)) {
       attributes ??= {};
       if (cell !== '') attributes[col.slice(ATTR_PREFIX.length)] = attributeFromCell(cell);

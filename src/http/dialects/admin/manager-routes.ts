@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
 import {
+  afterIdOf,
   ErrorBody,
   IdParams,
   Manager,
@@ -13,6 +14,7 @@ import {
 } from './schemas.ts';
 import { managerWire } from './mapping.ts';
 import { principalOf } from './context.ts';
+import { noStore } from '../../headers.ts';
 
 const tags = ['management: managers'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -34,7 +36,9 @@ export const managerRoutes =
       },
       async (req, reply) => {
         const { manager, apiKey } = await s.managers.create(principalOf(req), req.params.id, req.body);
-        return reply.status(201).send({ ...managerWire(manager), apiKey });
+        return noStore(reply)
+          .status(201)
+          .send({ ...managerWire(manager), apiKey });
       },
     );
 
@@ -52,7 +56,7 @@ export const managerRoutes =
       },
       async (req) => {
         const items = await s.managers.list(principalOf(req), req.params.id, {
-          afterId: req.query.after ?? 0,
+          afterId: afterIdOf(req.query),
           limit: req.query.limit,
         });
         const last = items[items.length - 1];
@@ -120,8 +124,9 @@ export const managerRoutes =
           response: { 200: ManagerWithKey, ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { manager, apiKey } = await s.managers.rotateKey(principalOf(req), req.params.id);
+        noStore(reply);
         return { ...managerWire(manager), apiKey };
       },
     );

@@ -41,9 +41,14 @@ export const PageQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    /** The nextCursor of the previous page (as user and audit lists take it); `after` is the same, kept for old clients. */
+    cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$' })),
   },
   { additionalProperties: false },
 );
+/** Where a page of a PageQuery list starts: after the id its cursor (or `after`) names. */
+export const afterIdOf = (q: { after?: number; cursor?: string }): number =>
+  q.after ?? (q.cursor !== undefined ? Number(q.cursor) : 0);
 
 // ---- tenants
 export const TenantSettings = named(

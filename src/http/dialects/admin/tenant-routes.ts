@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
-import { ErrorBody, IdParams, PageQuery, Tenant, TenantCreate, TenantList, TenantPatch } from './schemas.ts';
+import { afterIdOf, ErrorBody, IdParams, PageQuery, Tenant, TenantCreate, TenantList, TenantPatch } from './schemas.ts';
 import { tenantWire } from './mapping.ts';
 import { principalOf } from './context.ts';
 import { Type } from '@sinclair/typebox';
@@ -40,7 +40,7 @@ export const tenantRoutes =
         },
       },
       async (req) => {
-        const items = await s.tenants.list(principalOf(req), { afterId: req.query.after ?? 0, limit: req.query.limit });
+        const items = await s.tenants.list(principalOf(req), { afterId: afterIdOf(req.query), limit: req.query.limit });
         const last = items[items.length - 1];
         return {
           items: items.map(tenantWire),

@@ -14,6 +14,7 @@ import {
   ok,
 } from './schemas.ts';
 import { keyWire, success } from './mapping.ts';
+import { noStore } from '../../headers.ts';
 import { actorOf, tenantOf } from './context.ts';
 
 const tags = ['rest/users: application keys'];
@@ -37,7 +38,9 @@ export const keyRoutes =
         const actor = await actorOf(s, req);
         const { key, secret } = await s.portal.createKey(actor, tenantOf(req).id, req.params.username, req.body.name);
         const { lastUsed: _never, ...wire } = keyWire(key);
-        return reply.status(201).send(success({ ...wire, key: secret }));
+        return noStore(reply)
+          .status(201)
+          .send(success({ ...wire, key: secret }));
       },
     );
 

@@ -125,6 +125,14 @@ export const bulkRoutes =
             `a bulk request holds at most ${BULK_MAX_OPERATIONS} operations`,
           );
         }
+        // A bulkId names one operation: a repeated one would make later references ambiguous.
+        const seen = new Set<string>();
+        for (const op of all) {
+          if (op.bulkId === undefined) continue;
+          if (seen.has(op.bulkId))
+            throw scimInvalid('invalidValue', `bulkId "${op.bulkId}" is used by more than one operation`);
+          seen.add(op.bulkId);
+        }
         const failOnErrors = req.body.failOnErrors && req.body.failOnErrors > 0 ? req.body.failOnErrors : Infinity;
         const ids = new Map<string, string>();
         const results: BulkResult[] = [];

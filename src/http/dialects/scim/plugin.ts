@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
-import { errorEnvelope, type Dialect } from '../../dialect.ts';
+import { errorEnvelope, jsonBodyReader, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
 import { PREFIX, SCIM_CONTENT_TYPE } from './constants.ts';
 import { scimContext, scimContextFor } from './context.ts';
@@ -32,10 +32,9 @@ export const scimDialect: Dialect = {
     (services: Services): FastifyPluginAsync =>
     async (app) => {
       // application/json is parsed by Fastify's default parser; SCIM's own type reads the same way.
-      app.addContentTypeParser(
-        ['application/scim+json'],
-        { parseAs: 'string' },
-        app.getDefaultJsonParser('error', 'error'),
+      const read = jsonBodyReader(app, { empty: undefined });
+      app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, (req, body, done) =>
+        read(req, body as string, false, done),
       );
 
       app.addHook('onRoute', (r) => recordEndpoint(r.url));
