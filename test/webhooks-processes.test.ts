@@ -35,19 +35,19 @@ describe.each(backends())('webhook delivery across processes ($name)', (backend)
       const rx = await startReceiver((n) => (n === 0 ? 'hang' : 200));
       receivers.push(rx);
       const env = { DATABASE_URL: db.url, ROSTER_ROOT_KEY: ROOT_KEY, ...WEBHOOK_ENV };
-      const a = await spawnRoster(env);
+      const a = await spawnRoster(env, 90_000);
       children.push(a);
       const tenant = await call(a, 'POST', '/admin/v1/tenants', { name: 'Crash', licenseCode: 'crash' });
       await call(a, 'POST', `/admin/v1/tenants/${tenant.id}/webhooks`, { url: rx.url, events: ['user.*'] });
       for (const u of ['u1', 'u2', 'u3'])
         await call(a, 'POST', `/admin/v1/tenants/${tenant.id}/users`, { username: u });
-      await rx.until((r) => r.length === 1);
+      await rx.until((r) => r.length === 1, 90_000);
       a.child.kill('SIGKILL');
       expect((await a.exited).signal).toBe('SIGKILL');
 
-      const b = await spawnRoster(env);
+      const b = await spawnRoster(env, 90_000);
       children.push(b);
-      const got = await rx.until((r) => r.length >= 4, 60_000);
+      const got = await rx.until((r) => r.length >= 4, 120_000);
       // u1 again (its claim lapsed), then the rest in order
       expect(got.map((r) => r.json.data.after.username)).toEqual(['u1', 'u1', 'u2', 'u3']);
       expect(got[1].json.id).toBe(got[0].json.id);
@@ -56,7 +56,7 @@ describe.each(backends())('webhook delivery across processes ($name)', (backend)
     } finally {
       await db.drop();
     }
-  }, 120_000);
+  }, 360_000);
 
   if (backend.name === 'postgres')
     it('two processes on one PostgreSQL share the deliveries without sending any twice', async () => {
@@ -65,7 +65,7 @@ describe.each(backends())('webhook delivery across processes ($name)', (backend)
         const rx = await startReceiver(() => 200);
         receivers.push(rx);
         const env = { DATABASE_URL: db.url, ROSTER_ROOT_KEY: ROOT_KEY, ...WEBHOOK_ENV };
-        const a = await spawnRoster(env);
+        const a = await spawnRoster(env, 90_000);
         children.push(a);
         const tenant = await call(a, 'POST', '/admin/v1/tenants', { name: 'Pair', licenseCode: 'pair' });
         const SUBS = 6;
@@ -74,13 +74,13 @@ describe.each(backends())('webhook delivery across processes ($name)', (backend)
             url: `${rx.url}/${i}`,
             events: ['user.*'],
           });
-        const b = await spawnRoster(env);
+        const b = await spawnRoster(env, 90_000);
         children.push(b);
         const USERS = 15;
         // writes through both processes, both sending
         for (let i = 0; i < USERS; i++)
           await call(i % 2 ? a : b, 'POST', `/admin/v1/tenants/${tenant.id}/users`, { username: `p${i}` });
-        const got = await rx.until((r) => r.length >= SUBS * USERS, 60_000);
+        const got = await rx.until((r) => r.length >= SUBS * USERS, 120_000);
         // a moment for a double send to show up, had there been one
         await new Promise((r) => setTimeout(r, 500));
         expect(got).toHaveLength(SUBS * USERS);
@@ -94,5 +94,5 @@ describe.each(backends())('webhook delivery across processes ($name)', (backend)
       } finally {
         await db.drop();
       }
-    }, 120_000);
+    }, 360_000);
 });
