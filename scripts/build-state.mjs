@@ -12,7 +12,15 @@ const STAMP = join(root, 'dist', '.build-stamp');
 const LOCK = join(root, '.build-lock');
 
 /** What `npm run build` reads: add a folder or file here when the build script gains a step. */
-export const BUILD_INPUTS = ['src', 'console', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+export const BUILD_INPUTS = [
+  'src',
+  'console',
+  'client/src',
+  'scripts',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 
 function digestOfInputs() {
   const h = createHash('sha256');

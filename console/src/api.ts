@@ -1,5 +1,6 @@
-// The console's one way to the management API: JSON over fetch with the session cookie, the CSRF
-// header on every change, and API errors turned into an ApiError a page can show.
+// The console's one way to the management API: Roster's typed client (@roster/client) with the
+// session cookie and the CSRF header on every change, and API errors turned into an ApiError a page can show.
+import { createRoster, RosterError, type Roster } from '@roster/client';
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -11,11 +12,13 @@ export class ApiError extends Error {
   }
 }
 
-let csrfToken: string | null = null;
 let onSessionLost: () => void = () => {};
 
+/** The typed client of Roster's API, sending the page's session cookie and (once known) its CSRF token. */
+let roster: Roster = createRoster({ baseUrl: window.location.origin, session: true });
+
 export const setCsrfToken = (t: string | null) => {
-  csrfToken = t;
+  roster = createRoster({ baseUrl: window.location.origin, session: true, ...(t ? { csrfToken: t } : {}) });
 };
 export const whenSessionLost = (fn: () => void) => {
   onSessionLost = fn;
@@ -41,37 +44,38 @@ export interface Sent<T> {
   etag: string | null;
 }
 
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One request through the client's typed openapi-fetch instance (the console builds paths from the
+ * ids it shows, so the path is given whole rather than as a template with parameters).
+ */
 export async function call<T>(
-  method: string,
+  method: Method,
   path: string,
   opts: { body?: unknown; query?: Record<string, string | number | boolean | undefined>; ifMatch?: string } = {},
 ): Promise<Sent<T>> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') qs.set(k, String(v));
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  if (opts.ifMatch) headers['if-match'] = opts.ifMatch;
-  let res: Response;
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') query[k] = String(v);
+  const init = {
+    params: { query },
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+    headers: opts.ifMatch ? { 'if-match': opts.ifMatch } : {},
+  };
+  let answer: { data?: unknown; error?: unknown; response: Response };
   try {
-    res = await fetch(`${BASE}${path}${qs.size ? `?${qs}` : ''}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    });
+    answer = await (roster.api[method] as (p: string, i: unknown) => Promise<typeof answer>)(`${BASE}${path}`, init);
   } catch {
     throw new ApiError(0, 'network', 'network error');
   }
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!res.ok) {
-    const err = json?.error ?? {};
-    const e = new ApiError(res.status, err.code ?? 'error', err.message ?? res.statusText, err.field);
-    if (res.status === 401 && path !== '/session') onSessionLost();
-    throw e;
+  const { data, error, response } = answer;
+  if (!response.ok) {
+    const r = new RosterError(response.status, error, response.statusText);
+    const field = (error as { error?: { field?: unknown } } | undefined)?.error?.field;
+    if (response.status === 401 && path !== '/session') onSessionLost();
+    throw new ApiError(response.status, r.code, r.message, typeof field === 'string' ? field : undefined);
   }
-  return { body: json as T, etag: res.headers.get('etag') };
+  return { body: (data ?? null) as T, etag: response.headers.get('etag') };
 }
 
 export const get = async <T>(path: string, query?: Record<string, string | number | boolean | undefined>) =>
