@@ -1699,6 +1699,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 after?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2039,6 +2040,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 after?: number;
+                cursor?: string;
             };
             header?: never;
             path: {
