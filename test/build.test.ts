@@ -17,7 +17,7 @@ import { ROOT_DIR, runToExit, spawnRoster } from './support/process.ts';
 
 // A copy of the checkout (sources, scripts, package files) in a temp folder, so building and breaking
 // it leaves the real dist/ alone.
-const COPIED = ['src', 'console', 'scripts', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const COPIED = ['src', 'console', 'client', 'scripts', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 /** What only development needs: the compiled server and CLI must run without any of it. */
 const DEV_ONLY = new Set(['typescript', 'tsx', 'esbuild', '@esbuild', 'vitest', '.bin']);
 
