@@ -1,3 +1,4 @@
+import type { components } from '@roster/client';
 // Wire shapes of the management API the console reads (as its OpenAPI document describes them).
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner';
 export const ROLES: Role[] = ['viewer', 'editor', 'admin', 'owner'];
@@ -27,38 +28,8 @@ export interface Whoami {
   csrfToken: string | null;
   expiresAt: string | null;
 }
-export interface User {
-  id: number;
-  tenantId: number;
-  externalId: string | null;
-  username: string | null;
-  email: string | null;
-  firstName: string | null;
-  middleName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  company: string | null;
-  title: string | null;
-  department: string | null;
-  website: string | null;
-  phoneHome: string | null;
-  phoneOffice: string | null;
-  phoneMobile: string | null;
-  phoneTollFree: string | null;
-  phoneOther: string | null;
-  pager: string | null;
-  fax: string | null;
-  gender: string | null;
-  active: boolean;
-  verified: boolean;
-  plan: string;
-  billingType: string;
-  attributes: Record<string, unknown>;
-  hasPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-  lastLoginAt: string | null;
-}
+/** The management API's user, as the served OpenAPI document declares it. */
+export type User = components['schemas']['User'];
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
