@@ -30,6 +30,26 @@ export interface GroupWithMembers extends Group {
   members: GroupMember[];
 }
 
+/** A group as the management API lists it: its fields and how many members it has. */
+export interface GroupSummary extends Group {
+  memberCount: number;
+}
+
+/** A member as the management API lists one: enough of the user to recognise them. */
+export interface GroupMemberUser {
+  userId: number;
+  username: string | null;
+  email: string | null;
+  displayName: string | null;
+}
+
+/** A keyset page of a tenant's groups (by id), optionally only names containing `q` (case-insensitive). */
+export interface GroupPageQuery {
+  afterId: number;
+  limit: number;
+  q?: string;
+}
+
 /** A group's writable state. `members` is the complete list of user ids. */
 export interface GroupState {
   displayName: string;

@@ -7,12 +7,17 @@ import {
   validateGroupState,
   type Group,
   type GroupQuery,
+  type GroupMemberUser,
+  type GroupPageQuery,
   type GroupState,
+  type GroupSummary,
   type GroupWithMembers,
+  type UserGroupRef,
 } from '../domain/group.ts';
 import { authorize } from './access.ts';
 import { actorName, recordAudit } from './audit-service.ts';
 import type { AuditChanges } from '../domain/audit.ts';
+import { checkText } from '../domain/text.ts';
 
 function groupConflict(e: unknown): DomainError | null {
   if (!uniqueViolation(e)) return null;
@@ -27,6 +32,12 @@ function groupConflict(e: unknown): DomainError | null {
 class Unchanged {
   constructor(readonly group: GroupWithMembers) {}
 }
+
+/** Thrown inside a management write that changes nothing: the version bump rolls back. */
+class NothingChanged {}
+
+/** At most this many user ids in one add or remove of members. */
+export const MEMBERS_PER_CHANGE = 1000;
 
 type Fields = Pick<Group, 'displayName' | 'externalId'>;
 
@@ -52,6 +63,8 @@ export interface GroupWriteOptions {
   expectedVersion?: number;
 }
 
+const uniqueIds = (ids: number[]): number[] => [...new Set(ids)];
+
 /**
  * Tenant-scoped groups of users. Groups use the users privileges (viewer reads, editor writes,
  * admin deletes). Every write is one transaction: a failed write changes nothing.
@@ -64,6 +77,7 @@ export class GroupService {
     validateGroupState(state);
     try {
       return await this.store.transaction(async (tx) => {
+        if (!(await tx.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
         const members = await this.knownMembers(tx, tenantId, state.members);
         const g = await tx.groups.insert(tenantId, state);
         await tx.groups.addMembers(g.id, members);
@@ -191,6 +205,105 @@ export class GroupService {
     });
   }
 
+  /** A keyset page of the tenant's groups by id, with member counts (the management API's list). */
+  async page(
+    p: Principal,
+    tenantId: number,
+    q: GroupPageQuery,
+  ): Promise<{ items: GroupSummary[]; nextCursor: string | null }> {
+    authorize(p, tenantId, 'users:read');
+    if (q.q !== undefined) checkText(q.q, 'q', 'query.invalid_value');
+    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    const rows = await this.store.groups.page(tenantId, { ...q, limit: q.limit + 1 });
+    const more = rows.length > q.limit;
+    const items = more ? rows.slice(0, q.limit) : rows;
+    return { items, nextCursor: more ? String(items[items.length - 1].id) : null };
+  }
+
+  async summary(p: Principal, tenantId: number, id: number): Promise<GroupSummary> {
+    authorize(p, tenantId, 'users:read');
+    return this.summaryOf(this.store, tenantId, id);
+  }
+
+  async rename(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    displayName: string,
+    opts: GroupWriteOptions = {},
+  ): Promise<GroupSummary> {
+    return this.change(p, tenantId, id, opts, async (tx, g) => {
+      validateGroupState({ displayName, externalId: g.externalId, members: [] });
+      if (displayName === g.displayName) return {};
+      await tx.groups.setFields(tenantId, id, { displayName, externalId: g.externalId });
+      return groupChanges(g, { displayName, externalId: g.externalId }, [], []);
+    });
+  }
+
+  /** Adds users of the tenant to the group; naming anyone else is a 400 and adds no one. */
+  async addMembers(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    userIds: number[],
+    opts: GroupWriteOptions = {},
+  ): Promise<GroupSummary> {
+    return this.change(p, tenantId, id, opts, async (tx) => {
+      const wanted = uniqueIds(userIds);
+      const known = await tx.groups.existingUserIds(tenantId, wanted);
+      const unknown = wanted.filter((u) => !known.has(u));
+      if (unknown.length)
+        throw invalid(
+          'group.unknown_member',
+          `${unknown.length === 1 ? 'user' : 'users'} ${unknown.slice(0, 10).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in this tenant`,
+          'userIds',
+        );
+      const already = await tx.groups.memberIdsAmong(id, wanted);
+      const added = wanted.filter((u) => !already.has(u));
+      await tx.groups.addMembers(id, added);
+      return groupChanges(null, null, added, []);
+    });
+  }
+
+  /** Removes members from the group; an id that is not a member is no change. */
+  async removeMembers(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    userIds: number[],
+    opts: GroupWriteOptions = {},
+  ): Promise<GroupSummary> {
+    return this.change(p, tenantId, id, opts, async (tx) => {
+      const members = await tx.groups.memberIdsAmong(id, uniqueIds(userIds));
+      const removed = [...members].sort((a, b) => a - b);
+      await tx.groups.removeMembers(id, removed);
+      return groupChanges(null, null, [], removed);
+    });
+  }
+
+  /** A keyset page of a group's members by user id. */
+  async memberPage(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    q: { afterId: number; limit: number },
+  ): Promise<{ items: GroupMemberUser[]; nextCursor: string | null }> {
+    authorize(p, tenantId, 'users:read');
+    if (!(await this.store.groups.byId(tenantId, id))) throw notFound('group.not_found', `group ${id} not found`);
+    const rows = await this.store.groups.memberPage(id, q.afterId, q.limit + 1);
+    const more = rows.length > q.limit;
+    const items = more ? rows.slice(0, q.limit) : rows;
+    return { items, nextCursor: more ? String(items[items.length - 1].userId) : null };
+  }
+
+  /** The groups one user of the tenant belongs to. */
+  async groupsOfUser(p: Principal, tenantId: number, userId: number): Promise<UserGroupRef[]> {
+    authorize(p, tenantId, 'users:read');
+    if (!(await this.store.groups.existingUserIds(tenantId, [userId])).has(userId))
+      throw notFound('user.not_found', `user ${userId} not found`);
+    return (await this.store.groups.groupsOfUsers(tenantId, [userId])).get(userId) ?? [];
+  }
+
   /** The groups of each user (for SCIM User.groups). */
   async groupsOfUsers(
     p: Principal,
@@ -199,6 +312,48 @@ export class GroupService {
   ): Promise<Map<number, { id: number; displayName: string }[]>> {
     authorize(p, tenantId, 'users:read');
     return this.store.groups.groupsOfUsers(tenantId, userIds);
+  }
+
+  private async summaryOf(tx: Store, tenantId: number, id: number): Promise<GroupSummary> {
+    const g = await tx.groups.byId(tenantId, id);
+    if (!g) throw notFound('group.not_found', `group ${id} not found`);
+    return { ...g, memberCount: await tx.groups.memberCount(id) };
+  }
+
+  /**
+   * One management write in a transaction: bumps the version (If-Match checked), lets `apply`
+   * change the group and say what changed, records it; a write that changes nothing rolls back.
+   */
+  private async change(
+    p: Principal,
+    tenantId: number,
+    id: number,
+    opts: GroupWriteOptions,
+    apply: (tx: Store, current: Group) => Promise<AuditChanges>,
+  ): Promise<GroupSummary> {
+    authorize(p, tenantId, 'users:write');
+    try {
+      return await this.store.transaction(async (tx) => {
+        const bumped = await tx.groups.bump(tenantId, id, { expectedVersion: comparable(opts.expectedVersion) });
+        if (!bumped) {
+          if (opts.expectedVersion !== undefined && (await tx.groups.byId(tenantId, id))) throw preconditionFailed();
+          throw notFound('group.not_found', `group ${id} not found`);
+        }
+        const changes = await apply(tx, { ...bumped, version: bumped.version - 1 });
+        if (Object.keys(changes).length === 0) throw new NothingChanged();
+        await recordAudit(tx, {
+          tenantId,
+          actor: actorName(p),
+          action: 'group.update',
+          target: `group:${id}`,
+          changes,
+        });
+        return this.summaryOf(tx, tenantId, id);
+      });
+    } catch (e) {
+      if (e instanceof NothingChanged) return this.summaryOf(this.store, tenantId, id);
+      throw groupConflict(e) ?? e;
+    }
   }
 
   /**

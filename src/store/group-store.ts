@@ -3,7 +3,16 @@ import type { Database, GroupsTable } from './schema.ts';
 import { nullsOrder, textMatch, type DbKind, type ReadNow } from './database.ts';
 import { precompiled, rowsOf } from './precompiled.ts';
 import { invalid } from '../domain/errors.ts';
-import type { Group, GroupCondition, GroupMember, GroupQuery, GroupWithMembers } from '../domain/group.ts';
+import type {
+  Group,
+  GroupCondition,
+  GroupMember,
+  GroupMemberUser,
+  GroupPageQuery,
+  GroupQuery,
+  GroupSummary,
+  GroupWithMembers,
+} from '../domain/group.ts';
 
 const COLUMNS = ['id', 'tenantId', 'displayName', 'externalId', 'createdAt', 'updatedAt', 'version'] as const;
 /** Rows per multi-row insert or IN list: well under both databases' bound-parameter limits. */
@@ -142,6 +151,63 @@ export class GroupStore {
     for (const part of chunks(userIds)) {
       await this.db.deleteFrom('groupMembers').where('groupId', '=', groupId).where('userId', 'in', part).execute();
     }
+  }
+
+  /** The ids among `userIds` that are members of the group. */
+  async memberIdsAmong(groupId: number, userIds: number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (const part of chunks(userIds)) {
+      const rows = await this.db
+        .selectFrom('groupMembers')
+        .select('userId')
+        .where('groupId', '=', groupId)
+        .where('userId', 'in', part)
+        .execute();
+      for (const r of rows) found.add(r.userId);
+    }
+    return found;
+  }
+
+  /** A keyset page of a tenant's groups by id, each with its member count. */
+  async page(tenantId: number, q: GroupPageQuery): Promise<GroupSummary[]> {
+    let query = this.db
+      .selectFrom('groups')
+      .select(COLUMNS)
+      .select((eb) =>
+        eb
+          .selectFrom('groupMembers as gm')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('gm.groupId', '=', 'groups.id')
+          .as('memberCount'),
+      )
+      .where('tenantId', '=', tenantId)
+      .where('id', '>', q.afterId);
+    if (q.q) query = query.where(textMatch(this.kind, 'co', sql.ref('displayNameLower'), q.q.toLowerCase()));
+    const rows = await query.orderBy('id').limit(q.limit).execute();
+    return rows.map((r) => ({ ...toGroup(r), memberCount: Number(r.memberCount ?? 0) }));
+  }
+
+  async memberCount(groupId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('groupMembers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('groupId', '=', groupId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** A keyset page of a group's members by user id. */
+  async memberPage(groupId: number, afterUserId: number, limit: number): Promise<GroupMemberUser[]> {
+    const rows = await this.db
+      .selectFrom('groupMembers as m')
+      .innerJoin('users as u', 'u.id', 'm.userId')
+      .select(['m.userId', 'u.username', 'u.email', 'u.displayName'])
+      .where('m.groupId', '=', groupId)
+      .where('m.userId', '>', afterUserId)
+      .orderBy('m.userId')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ userId: r.userId, username: r.username, email: r.email, displayName: r.displayName }));
   }
 
   /** Members of each group, by user id, with the display name a SCIM client shows. */

@@ -19,6 +19,11 @@ export const TAG_GROUPS: { name: string; tags: { name: string; description: stri
         description: "A tenant's users in Roster's own words: filters, sort, full-text q and cursor pages; ETags.",
       },
       {
+        name: 'management: groups',
+        description:
+          "A tenant's groups (the same ones SCIM serves): keyset pages with member counts, renames, members added and removed.",
+      },
+      {
         name: 'management: console sessions',
         description: "The admin console's sign-in: a session cookie (httpOnly) and the CSRF token writes must send.",
       },
