@@ -2,7 +2,7 @@
  * Import over HTTP, as a new user would run it (issue: PostgreSQL imports slowing as the table grows).
  * Not part of `npm test`:
  *
- *   npx tsx bench/import-http.ts [--rows 1000000] [--db sqlite|postgres|all]
+ *   npx tsx bench/import-http.ts [--rows 1000000] [--db sqlite|postgres|all] [--cpu-prof <dir>]
  *
  * Starts Roster (`npm start`'s node arguments) on a fresh database (PostgreSQL when
  * BENCH_DATABASE_URL is set: a schema made for the run and dropped after), creates a tenant, writes an
@@ -23,7 +23,11 @@ import { ROOT_DIR, startServer } from './roster-process.ts';
 import { bearer, http } from './context.ts';
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '1000000' }, db: { type: 'string', default: 'all' } },
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    db: { type: 'string', default: 'all' },
+    'cpu-prof': { type: 'string' },
+  },
 });
 const rows = Number(args.rows!.replace(/_/g, ''));
 const pgUrl = process.env.BENCH_DATABASE_URL;
@@ -86,7 +90,7 @@ async function runOne(db: 'sqlite' | 'postgres') {
   const dir = mkdtempSync(join(tmpdir(), 'roster-import-http-'));
   const database = await freshDatabase(db, dir);
   const rootKey = `bench-root-${randomBytes(16).toString('hex')}`;
-  const server = await startServer({ databaseUrl: database.url, rootKey });
+  const server = await startServer({ databaseUrl: database.url, rootKey, cpuProfDir: args['cpu-prof'] });
   try {
     const t = await http(server.base, 'POST', '/admin/v1/tenants', {
       headers: bearer(rootKey),

@@ -121,6 +121,38 @@ describe.each(backends())('import of users ($name)', (backend) => {
     expect(audit.body).not.toContain('plain-password-1');
   });
 
+  it('keeps text exactly as sent: tabs, newlines, backslashes, quotes, \\N and non-ASCII in fields and attributes', async () => {
+    const { tenantId, keys } = await makeTenant(t, 'Esc', 'esc');
+    const tricky = ['a\tb', 'line1\nline2\r\n', 'back\\slash \\N \\t', '"quoted" \'single\'', 'Zoë 東京 🚀', '\\'];
+    const rows = tricky.map((s, i) => ({
+      username: `esc${i}`,
+      displayName: s,
+      company: s,
+      attributes: { note: s, nested: { list: [s, 1, null] } },
+    }));
+    rows.push({
+      username: 'esc-null',
+      displayName: '\\N',
+      company: 'N',
+      attributes: { note: '\\N', nested: { list: [] } },
+    });
+    const job = await importFile(t, tenantId, ndjson(rows), { key: keys.editor });
+    expect(job).toMatchObject({ state: 'done', counts: { created: rows.length, failed: 0 } });
+    const users = await byName(tenantId);
+    for (const r of rows) {
+      expect(users[r.username]).toMatchObject({
+        displayName: r.displayName,
+        company: r.company,
+        attributes: r.attributes,
+      });
+    }
+    const audit = await t.req({ method: 'GET', url: `/admin/v1/tenants/${tenantId}/audit?action=user.create` });
+    const events = audit.json().items as { target: string; changes: Record<string, { after: unknown }> }[];
+    const first = events.find((e) => e.target === `user:${users.esc0.id}`)!;
+    expect(first.changes.displayName.after).toBe('a\tb');
+    expect(first.changes.attributes.after).toEqual(rows[0].attributes);
+  });
+
   it('imports CSV with a header of core names and attr.<name> columns, quoted cells and CRLF', async () => {
     const { tenantId } = await makeTenant(t, 'Csv', 'csv');
     const csv = [

@@ -18,6 +18,7 @@ import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
 import { RosterPostgresDialect } from './postgres-dialect.ts';
 import { refreshPlansAsTablesGrow } from './plan-refresh.ts';
 import { pgAccessWatch, sqliteAccessWatch, type AccessChangeWatch } from './access-change-watch.ts';
+import { isCopy, runCopy } from './pg-copy.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -318,6 +319,7 @@ function prepareStatements(client: pg.PoolClient, names: RowCamelCase): void {
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
     if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values)))
       return query(text, values, ...rest);
+    if (isCopy(values)) return runCopy(client, text, values[0]);
     const params = values as unknown[] | undefined;
     return query({ name: statementName(text, params), text, values: params, rowMode: 'array' }).then((r) =>
       rowsAsObjects(r, names),

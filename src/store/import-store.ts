@@ -2,28 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { planOnEveryRun, sqliteConnection, type DbKind } from './database.ts';
 import { compiledForShape } from './precompiled.ts';
+import { copyInto } from './pg-copy.ts';
 import { USER_COLUMNS, newUserColumns, toUser, type UserRow } from './user-row.ts';
 import type { UserValues } from '../domain/user-fields.ts';
 import type { User } from '../domain/user.ts';
 import type { NewAuditEvent } from '../domain/audit.ts';
 
-/** Rows per INSERT on PostgreSQL (one array per column: bounds the size of one message). */
-const INSERT_CHUNK = 10_000;
 /** Keys per look-up on PostgreSQL: keeps its estimated cost under jit_above_cost (compiling a plan of index probes does not pay). */
 const PG_LOOKUP_CHUNK = 5000;
-/** PostgreSQL element types of the columns imports write (others are text). */
-const PG_ARRAY_TYPES: Record<string, string> = {
-  tenantId: 'bigint',
-  active: 'smallint',
-  verified: 'smallint',
-  attributes: 'jsonb',
-  createdAt: 'bigint',
-  updatedAt: 'bigint',
-  lastLoginAt: 'bigint',
-  version: 'integer',
-  at: 'bigint',
-  changes: 'jsonb',
-};
 /** Values per IN list (SQLite; PostgreSQL takes one array). */
 const LOOKUP_CHUNK = 1000;
 /** The unique keys an import looks users up by. */
@@ -81,32 +67,6 @@ export class ImportStore {
     private readonly db: Kysely<Database>,
     private readonly kind: DbKind,
   ) {}
-
-  /**
-   * PostgreSQL: inserts same-shaped rows as one statement over one array per column
-   * (`insert … select * from unnest($1::bigint[], $2::text[], …)`): a fixed text whatever the row
-   * count, prepared once, instead of multi-row VALUES with a parameter per value.
-   */
-  private async unnestInsert(
-    table: 'users' | 'auditEvents',
-    rows: Record<string, unknown>[],
-    returnIds: boolean,
-  ): Promise<number[]> {
-    const keys = Object.keys(rows[0]);
-    const arrays = keys.map((k) => rows.map((r) => r[k]));
-    const q = compiledForShape(this.db, `import.unnest.${table}:${keys.join(',')}:${returnIds}`, arrays, (standIns) => {
-      const columns = sql.join(
-        standIns.map((v, i) => sql`cast(${v} as ${sql.raw(PG_ARRAY_TYPES[keys[i]] ?? 'text')}[])`),
-      );
-      const insert = this.db
-        .insertInto(table)
-        .columns(keys as never)
-        .expression(sql`select * from unnest(${columns})`);
-      return returnIds ? insert.returning('id') : insert;
-    });
-    const { rows: out } = await this.db.executeQuery(q);
-    return (out as unknown as { id: number }[]).map((r) => Number(r.id));
-  }
 
   /** The users that hold any of these externalIds, folded usernames or folded emails. */
   async matching(
@@ -272,17 +232,15 @@ export class ImportStore {
     const run = this.sqliteRunner('users');
     // A unique violation here is a race with another writer: it throws, and the caller replays row by row.
     if (run) return rows.map((r) => run(columnsOf(tenantId, r)));
-    const ids: number[] = [];
-    for (const part of chunks(rows, INSERT_CHUNK)) {
-      const inserted = await this.unnestInsert(
-        'users',
-        part.map((r) => columnsOf(tenantId, r)),
-        true,
-      );
-      this.wrote(inserted.length);
-      // Identity ids grow in insertion order on both databases; sort rather than rely on RETURNING's order.
-      ids.push(...inserted.sort((a, b) => a - b));
-    }
+    // PostgreSQL: ids drawn from the table's sequence first (in order), then one COPY with them.
+    const { rows: drawn } = await sql<{ id: string | number }>`
+      select nextval(pg_get_serial_sequence('users', 'id')) as id from generate_series(1, ${rows.length})`.execute(
+      this.db,
+    );
+    const ids = drawn.map((r) => Number(r.id));
+    const columns = rows.map((r, n) => ({ id: ids[n], ...columnsOf(tenantId, r) }));
+    await copyInto(this.db, 'users', Object.keys(columns[0]), columns);
+    this.wrote(rows.length);
     return ids;
   }
 
@@ -302,7 +260,8 @@ export class ImportStore {
       for (const e of events) run(row(e));
       return;
     }
-    for (const part of chunks(events, INSERT_CHUNK)) await this.unnestInsert('auditEvents', part.map(row), false);
+    const rows = events.map(row);
+    await copyInto(this.db, 'auditEvents', Object.keys(rows[0]), rows);
     this.wrote(events.length);
   }
 }

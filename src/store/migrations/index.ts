@@ -11,6 +11,7 @@ import { listIndexes } from './20261123_0090_list_indexes.ts';
 import { accessChanges } from './20261123_0110_access_changes.ts';
 import { webhooks } from './20261207_0150_webhooks.ts';
 import { consoleSessions } from './20261207_0120_console.ts';
+import { outboxPerStatement } from './20261208_0500_outbox_per_statement.ts';
 import { metaAccessChanges } from './20261207_0160_meta_access_changes.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
@@ -26,6 +27,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261207_0120_console': consoleSessions,
   '20261207_0150_webhooks': webhooks,
   '20261207_0160_meta_access_changes': metaAccessChanges,
+  '20261208_0500_outbox_per_statement': outboxPerStatement,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
