@@ -5,6 +5,7 @@ import { deliverGeneratedRootKey, describeDelivery } from '../root-key-output.ts
 import { startRuntime, type Runtime } from '../runtime.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { registerImportExport } from './import-export.ts';
+import { registerBackup } from './backup.ts';
 
 function positiveInt(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -102,5 +103,6 @@ manager
   );
 
 registerImportExport(program, withRuntime);
+registerBackup(program, withRuntime);
 
 await program.parseAsync(process.argv);

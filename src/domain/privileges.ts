@@ -13,12 +13,13 @@ export type Privilege =
   | 'tenant:write'
   | 'audit:read'
   | 'users:export'
-  | 'webhooks:manage';
+  | 'webhooks:manage'
+  | 'tenant:backup';
 
 const viewer: Privilege[] = ['users:read', 'tenant:read'];
 const editor: Privilege[] = [...viewer, 'users:write'];
 const admin: Privilege[] = [...editor, 'users:delete', 'managers:read', 'audit:read', 'webhooks:manage'];
-const owner: Privilege[] = [...admin, 'managers:write', 'tenant:write', 'users:export'];
+const owner: Privilege[] = [...admin, 'managers:write', 'tenant:write', 'users:export', 'tenant:backup'];
 
 const byRole: Record<Role, ReadonlySet<Privilege>> = {
   viewer: new Set(viewer),

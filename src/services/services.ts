@@ -25,6 +25,8 @@ import { webhookConfig } from '../config.ts';
 import { WebhookService } from './webhook-service.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
 import { SecretBox } from './secret-box.ts';
+import { BackupService } from './backup-service.ts';
+import { RestoreService } from './restore-service.ts';
 
 /** Every use case, wired over one store. The HTTP layer sees only this. */
 export interface Services {
@@ -59,6 +61,10 @@ export interface Services {
   imports: ImportService;
   /** Streaming NDJSON/CSV exports of a tenant's users. */
   exports: ExportService;
+  /** Whole-tenant backups, streamed from one snapshot (owner). */
+  backups: BackupService;
+  /** A tenant restored from a backup, all or nothing (root). */
+  restores: RestoreService;
   /** Webhook subscriptions of a tenant, their delivery log and redelivery (admin role). */
   webhooks: WebhookService;
   /** Sends the outbox's deliveries; started by the server process (runtime.ts), not by the CLI. */
@@ -105,6 +111,8 @@ export function buildServices(
     usr: new UsrService(store, users, hasher),
     imports,
     exports: new ExportService(store),
+    backups: new BackupService(store),
+    restores: new RestoreService(store, secretBox),
     webhooks: new WebhookService(store, secretBox),
     webhookDispatcher: new WebhookDispatcher(store, webhookSettings, secretBox, metrics),
     metrics,

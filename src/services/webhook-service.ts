@@ -20,7 +20,7 @@ export interface SubscriptionInput {
 }
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64. */
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 const AUDITED = ['url', 'events', 'description', 'active'] as const;
 

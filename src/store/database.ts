@@ -19,6 +19,7 @@ import { RosterPostgresDialect } from './postgres-dialect.ts';
 import { refreshPlansAsTablesGrow } from './plan-refresh.ts';
 import { pgAccessWatch, sqliteAccessWatch, type AccessChangeWatch } from './access-change-watch.ts';
 import { isCopy, runCopy } from './pg-copy.ts';
+import { sqliteSnapshot, transactionSnapshot, type Snapshot } from './snapshot.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -29,6 +30,8 @@ export interface Db {
   readNow?: ReadNow;
   /** When cached manager keys and tenants may be stale (access-change-watch.ts). */
   accessChanges: AccessChangeWatch;
+  /** A consistent read-only view for reads spanning many queries (snapshot.ts). */
+  openSnapshot(): Promise<Snapshot>;
   /** Connections and failed queries so far, for /metrics (SQLite: one writer, never waiting). */
   stats(): DbStats;
   close(): Promise<void>;
@@ -139,6 +142,8 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
       kysely,
       readNow: reader ? readNow(writer, reader, plugins[0]) : undefined,
       accessChanges,
+      openSnapshot: async () =>
+        path === ':memory:' ? transactionSnapshot(kysely, 'sqlite') : sqliteSnapshot(path, [new RowCamelCase()]),
       stats: () => ({
         inUse: writer.inTransaction ? 1 : 0,
         idle: writer.inTransaction ? 0 : 1,
@@ -169,6 +174,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     kysely,
     readNow: pgReadNow(pool, plugins[0], () => errors.count++),
     accessChanges,
+    openSnapshot: () => transactionSnapshot(kysely, 'postgres'),
     stats: () => ({
       inUse: pool.totalCount - pool.idleCount,
       idle: pool.idleCount,

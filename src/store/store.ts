@@ -23,6 +23,9 @@ import { StatsStore } from './stats-store.ts';
 import { WebhookStore } from './webhook-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
+import { RestoreStore } from './restore-store.ts';
+import { BackupStore } from './backup-store.ts';
+import type { Snapshot } from './snapshot.ts';
 
 /** One group committer per SQLite database (PostgreSQL commits concurrently by itself). */
 const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
@@ -51,6 +54,10 @@ export class Store {
   readonly consoleSessions: ConsoleSessionStore;
   /** The dashboard's counts. */
   readonly stats: StatsStore;
+  /** Writes of a tenant restored from a backup (inside the restore's transaction). */
+  readonly restores: RestoreStore;
+  /** Consistent read-only views of the database (root store only). */
+  private snapshots?: () => Promise<Snapshot>;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -79,10 +86,23 @@ export class Store {
     this.webhooks = new WebhookStore(db, kind);
     this.consoleSessions = new ConsoleSessionStore(db);
     this.stats = new StatsStore(db, kind);
+    this.restores = new RestoreStore(db, kind);
   }
 
   static of(db: Db): Store {
-    return new Store(db.kysely, db.kind, db.readNow, db.accessChanges);
+    const store = new Store(db.kysely, db.kind, db.readNow, db.accessChanges);
+    store.snapshots = () => db.openSnapshot();
+    return store;
+  }
+
+  /**
+   * Reads of one moment of the whole database, while writes go on (a backup); end() it when done.
+   * PostgreSQL: a REPEATABLE READ, READ ONLY transaction; SQLite: a read transaction on a
+   * connection of its own.
+   */
+  async openBackup(): Promise<BackupStore> {
+    if (!this.snapshots) throw new Error('snapshots are taken through the root store');
+    return new BackupStore(await this.snapshots());
   }
 
   /**

@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type App } from '../../src/http/app.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
 import type { Backend } from './backends.ts';
+import { webhookConfig, type WebhookConfig } from '../../src/config.ts';
 
 export const ROOT_KEY = 'test-root-key-0123456789abcdef';
 /** Cheap argon2 for tests; production keeps OWASP's minimum. */
@@ -16,9 +17,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(backend: Backend): Promise<TestApp> {
+export async function startTestApp(
+  backend: Backend,
+  opts: { webhooks?: Partial<WebhookConfig> } = {},
+): Promise<TestApp> {
   const db = await backend.fresh();
-  const runtime = await startRuntime({ databaseUrl: db.url, rootKey: ROOT_KEY, argon2: TEST_ARGON2 });
+  const runtime = await startRuntime({
+    databaseUrl: db.url,
+    rootKey: ROOT_KEY,
+    argon2: TEST_ARGON2,
+    ...(opts.webhooks ? { webhooks: { ...webhookConfig(), ...opts.webhooks } } : {}),
+  });
   const app = await buildApp(runtime.services);
   await app.ready();
   return {

@@ -374,6 +374,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Back up a whole tenant as gzipped NDJSON, streamed from one snapshot (owner)
+         * @description Settings, managers (key digests, console password hashes), groups and members, users with password hashes, application keys (digests), webhook subscriptions and, with withAudit, the audit trail. Restore with POST /admin/v1/tenants/restore or `roster restore`.
+         */
+        get: operations["backupTenant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a tenant from a backup, all or nothing (root)
+         * @description Creates the tenant with every record of the file; on any bad line (damaged, truncated, out of order) nothing is written and the error names the line. A license code that exists here is refused (409) unless `as` gives another.
+         */
+        post: operations["restoreTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/session": {
         parameters: {
             query?: never;
@@ -1302,6 +1342,27 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             finishedAt: string | null;
+        };
+        RestoreResult: {
+            tenant: components["schemas"]["Tenant"];
+            /** @description records restored, by type */
+            counts: {
+                manager: number;
+                group: number;
+                user: number;
+                member: number;
+                appKey: number;
+                audit: number;
+                webhook: number;
+            };
+            /** @description webhook subscriptions restored switched off: their secret was sealed under another ROSTER_SECRET_KEY; rotate it, then set active */
+            webhooksDisabled: number;
+            backup: {
+                rosterVersion: string;
+                database: string;
+                /** Format: date-time */
+                createdAt: string;
+            };
         };
         /** @description plus every custom attribute */
         AccountsAccount: {
@@ -3992,6 +4053,149 @@ export interface operations {
             };
             /** @description Not found: no such resource, or not one these credentials can see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    backupTenant: {
+        parameters: {
+            query?: {
+                /** @description add the tenant's audit trail */
+                withAudit?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole tenant as of one moment, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    restoreTenant: {
+        parameters: {
+            query?: {
+                /** @description restore under this license code instead of the backup's (the backup's is taken here) */
+                as?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/gzip": string;
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description Created: the new resource (its URL is in Location) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreResult"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,11 @@ export const TAG_GROUPS: { name: string; tags: { name: string; description: stri
         name: 'management: import & export',
         description: 'Bulk moves of users: NDJSON or CSV in (a job to poll), NDJSON or CSV out (streamed).',
       },
+      {
+        name: 'management: backup & restore',
+        description:
+          'A whole tenant (settings, managers, groups, users with their hashes, keys, webhooks, audit) out as one gzipped file from one snapshot, and back in all or nothing.',
+      },
     ],
   },
   {

@@ -11,6 +11,7 @@ import { webhookRoutes } from './webhook-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { importRoutes } from './import-routes.ts';
 import { exportRoutes } from './export-routes.ts';
+import { backupRoutes } from './backup-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -75,6 +76,7 @@ export const adminDialect: Dialect = {
       await app.register(auditRoutes(services));
       await app.register(importRoutes(services));
       await app.register(exportRoutes(services));
+      await app.register(backupRoutes(services));
       await app.register(sessionRoutes(services));
       await app.register(dashboardRoutes(services));
       await app.register(webhookRoutes(services));
