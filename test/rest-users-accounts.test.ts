@@ -349,7 +349,7 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     expect(expectSuccess(await get('jack', basic('jack', PASSWORD))).status).toBe('verified');
   });
 
-  it('acts on the tenant named by X-Roster-Tenant; an unknown one is 404', async () => {
+  it('acts on the tenant named by X-Roster-Tenant; an unknown one answers as a tenant the caller has nothing in', async () => {
     const h = { 'x-roster-tenant': 'acme' };
     await signUp(t, 'kate', { tenant: 'acme' });
     await signUp(t, 'kate'); // the same name in the default tenant is another account
@@ -363,6 +363,7 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
     );
     expectSuccess(await t.req({ method: 'GET', url: '/rest/users/kate', key: acme.keys.viewer, headers: h }));
     expectFailure(await t.req({ method: 'GET', url: '/rest/users/kate', key: defaultKeys.viewer, headers: h }), 404);
+    // Sign-up without a key: as on a tenant whose sign-up is closed; with a key: as a tenant it cannot reach.
     expectFailure(
       await t.req({
         method: 'POST',
@@ -371,27 +372,32 @@ describe.each(backends())('/rest/users accounts ($name)', (backend) => {
         headers: { 'x-roster-tenant': 'nope' },
         payload: { username: 'z', email: 'z@example.com', password: PASSWORD },
       }),
-      404,
-      /tenant/,
+      401,
+      /sign-up is closed/,
     );
     expectFailure(
       await t.req({
-        method: 'GET',
-        url: '/rest/users/kate',
-        key: null,
-        headers: { 'x-roster-tenant': 'nope', authorization: basic('kate', PASSWORD) },
+        method: 'POST',
+        url: '/rest/users',
+        key: defaultKeys.editor,
+        headers: { 'x-roster-tenant': 'nope' },
+        payload: { username: 'z', email: 'z@example.com', password: PASSWORD },
       }),
       404,
+      /^tenant not found$/,
     );
-    expectFailure(
-      await t.req({
-        method: 'GET',
-        url: '/rest/users/kate',
-        key: null,
-        headers: { 'x-roster-tenant': 'no pe!', authorization: basic('kate', PASSWORD) },
-      }),
-      404,
-    );
+    // Basic: a wrong username or password, whatever the code.
+    for (const code of ['nope', 'no pe!'])
+      expectFailure(
+        await t.req({
+          method: 'GET',
+          url: '/rest/users/kate',
+          key: null,
+          headers: { 'x-roster-tenant': code, authorization: basic('kate', PASSWORD) },
+        }),
+        401,
+        /wrong username or password/,
+      );
     // Renaming in one tenant leaves the other's kate alone.
     expectSuccess(
       await t.req({

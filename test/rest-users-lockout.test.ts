@@ -125,9 +125,30 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
     }
   });
 
-  it('never locks on unknown user names and keeps tenants apart', async () => {
+  it('counts failures per name, existing or not: an unknown name locks alike, and tenants stay apart', async () => {
     shiftClock(0);
-    for (let i = 0; i < 12; i++) expectFailure(await get('no-such-user', `x${i}`), 401);
+    await signUp(t, 'real');
+    // Ten failures on a name nobody has lock it exactly as they lock a real account: the same
+    // 429, the same words, the same Retry-After, so a lock tells nothing about which names exist.
+    for (let i = 0; i < 10; i++) {
+      expectFailure(await get('no-such-user', `x${i}`), 401, /wrong username or password/);
+      expectFailure(await get('real', `x${i}`), 401, /wrong username or password/);
+    }
+    const ghost = await get('no-such-user', 'x');
+    const real = await get('real', PASSWORD);
+    expectFailure(ghost, 429, /too many failed logins/);
+    expect(ghost.body).toBe(real.body);
+    // (the two locks began milliseconds apart: their Retry-After may differ by the second they straddle)
+    expect(Math.abs(Number(ghost.headers['retry-after']) - Number(real.headers['retry-after']))).toBeLessThanOrEqual(1);
+    // The name is counted as accounts are looked up: case and surrounding spaces do not escape it.
+    expectFailure(await get('No-Such-User', 'x'), 429);
+    // A new account with that name inherits the count until the lock ends.
+    await signUp(t, 'no-such-user');
+    expectFailure(await get('no-such-user', PASSWORD), 429);
+    shiftClock(WINDOW_MIN + 1);
+    expectSuccess(await get('no-such-user', PASSWORD));
+
+    shiftClock(0);
     const acme = await t.req({
       method: 'POST',
       url: '/admin/v1/tenants',
@@ -144,5 +165,26 @@ describe.each(backends())('/rest/users brute-force lockout ($name)', (backend) =
       headers: { authorization: basic('twin', PASSWORD), 'x-roster-tenant': 'acme' },
     });
     expectSuccess(other);
+  });
+
+  it('answers a license code no tenant has as it answers an unknown name, lock included', async () => {
+    shiftClock(0);
+    const as = (tenant: string, username: string, password: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/rest/users/${username}`,
+        headers: { authorization: basic(username, password), 'x-roster-tenant': tenant },
+      });
+    for (let i = 0; i < 10; i++) {
+      const unknownTenant = await as('no-such-tenant', 'someone', `p${i}`);
+      const unknownName = await as('default', 'someone-else', `p${i}`);
+      expectFailure(unknownTenant, 401, /wrong username or password/);
+      expect(unknownTenant.body).toBe(unknownName.body);
+      expect(unknownTenant.headers['www-authenticate']).toBe(unknownName.headers['www-authenticate']);
+    }
+    const a = await as('no-such-tenant', 'someone', 'p');
+    const b = await as('default', 'someone-else', 'p');
+    expectFailure(a, 429);
+    expect(a.body).toBe(b.body);
   });
 });

@@ -1,4 +1,4 @@
-import { invalid } from './errors.ts';
+import { invalid, notFound } from './errors.ts';
 import { checkText } from './text.ts';
 
 export interface TenantSettings {
@@ -18,6 +18,12 @@ export interface Tenant {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/**
+ * A tenant that does not exist or that the caller cannot reach: one answer for both, naming no id or
+ * code, so nothing is learnt about other tenants.
+ */
+export const tenantNotFound = () => notFound('tenant.not_found', 'tenant not found');
 
 export const LICENSE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
 

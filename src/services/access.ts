@@ -1,4 +1,4 @@
-import { notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { reaches, requirePrivilege, type Principal, type Privilege } from '../domain/privileges.ts';
 
 /**
@@ -6,6 +6,6 @@ import { reaches, requirePrivilege, type Principal, type Privilege } from '../do
  * (its existence is never revealed); a reachable one needs the privilege.
  */
 export function authorize(principal: Principal, tenantId: number, privilege: Privilege): void {
-  if (!reaches(principal, tenantId)) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+  if (!reaches(principal, tenantId)) throw tenantNotFound();
   requirePrivilege(principal, privilege);
 }

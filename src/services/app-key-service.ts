@@ -60,12 +60,15 @@ export class AppKeyService {
     });
   }
 
-  /** Checks a key and counts `cost` against it in one atomic update. Unknown or revoked → 401. */
-  async use(tenantId: number, secret: string, cost = 1): Promise<AppKeyUse> {
+  /**
+   * Checks a key and counts `cost` against it in one atomic update. Unknown or revoked → 401, and
+   * so is any key presented to a tenant that does not exist (null): license codes cannot be probed.
+   */
+  async use(tenantId: number | null, secret: string, cost = 1): Promise<AppKeyUse> {
     validateCost(cost);
     const digest = keyDigest(secret);
     // On SQLite, verifies arriving together share one commit.
-    const hit = await this.store.writeOne((s) => s.appKeys.consume(tenantId, digest, cost));
+    const hit = tenantId === null ? null : await this.store.writeOne((s) => s.appKeys.consume(tenantId, digest, cost));
     if (!hit) throw unauthorized('the application key is not valid');
     return hit;
   }

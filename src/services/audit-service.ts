@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalid } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { actorOf, type Principal } from '../domain/privileges.ts';
 import {
   REDACTED,
@@ -66,8 +67,7 @@ export class AuditService {
       beforeId = Number(q.cursor);
     }
     // A deleted tenant keeps its trail, so only root may still read it; managers need a live tenant.
-    if (p.kind !== 'root' && !(await this.store.tenants.byId(tenantId)))
-      throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (p.kind !== 'root' && !(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const items = await this.store.audit.list(tenantId, {
       limit: q.limit + 1,
       beforeId,

@@ -19,6 +19,7 @@ export interface Session {
 }
 
 const badCredentials = () => unauthorized('wrong email or password');
+const PURGE_EVERY_MS = 60_000;
 const ended = () => new DomainError('unauthorized', 'session.ended', 'the console session has ended; sign in again');
 const locked = (ms: number) =>
   new DomainError('rate_limited', 'auth.locked', 'too many failed sign-ins; try again later', {
@@ -36,6 +37,7 @@ export class ConsoleService {
   /** The clock (epoch ms); tests move it past an expiry instead of waiting. */
   now: () => number = Date.now;
   private dummyHash: Promise<string> | null = null;
+  private lastPurge = 0;
 
   constructor(
     private readonly store: Store,
@@ -55,15 +57,18 @@ export class ConsoleService {
       return this.open({ kind: 'root' }, null, digest, null);
     }
     const tenantId = await this.tenantFor(input.licenseCode);
+    // Counted per (tenant, email) whether or not a manager has it: a locked manager and an unknown
+    // email answer alike, and an unknown one locks too.
+    const subject = signInSubject(tenantId, input.licenseCode, input.email);
+    await this.refuseWhenLocked(subject);
     const m = tenantId === null ? null : await this.store.managers.forSignIn(tenantId, input.email.trim());
     if (!m || !m.passwordHash) {
       // Costs what a real check costs, so response times do not tell which emails exist.
       this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex'));
       await this.hasher.verify(await this.dummyHash, input.password);
+      await this.fail(subject);
       throw badCredentials();
     }
-    const subject = `manager:${m.id}`;
-    await this.refuseWhenLocked(subject);
     const { ok } = await this.hasher.verify(m.passwordHash, input.password);
     if (!ok) {
       await this.fail(subject);
@@ -160,5 +165,20 @@ export class ConsoleService {
   private async fail(subject: string): Promise<void> {
     const now = this.now();
     await this.store.consoleSessions.addFailure(subject, now, now - LOGIN_WINDOW_MS);
+    // Emails tried once are never pruned by their own next failure: forget old ones now and then.
+    if (now - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = now;
+      await this.store.consoleSessions.purgeFailures(now - LOGIN_WINDOW_MS).catch(() => (this.lastPurge = 0));
+    }
   }
+}
+
+/**
+ * The name a manager's failed sign-ins are counted under: tenant (or the license code no tenant
+ * has) and email in lower case, digested so that a password typed into the email field is not
+ * kept in clear.
+ */
+function signInSubject(tenantId: number | null, licenseCode: string | undefined, email: string): string {
+  const where = tenantId !== null ? `tenant:${tenantId}` : `code:${licenseCode?.trim() ?? ''}`;
+  return `manager:${hash('sha256', `${where}\n${email.trim().toLowerCase()}`, 'base64url')}`;
 }

@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
-import { notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { utcDay } from '../store/stats-store.ts';
 
 const DAY_MS = 86_400_000;
@@ -19,7 +19,7 @@ export class DashboardService {
 
   async get(p: Principal, tenantId: number, now = Date.now()): Promise<Dashboard> {
     authorize(p, tenantId, 'users:read');
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const today = Date.parse(utcDay(now));
     const first = today - (DASHBOARD_DAYS - 1) * DAY_MS;
     const [counts, signups, logins] = await Promise.all([

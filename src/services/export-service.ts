@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.ts';
 import type { StoredUser } from '../store/import-store.ts';
-import { notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { USER_FIELD_NAMES } from '../domain/user-fields.ts';
 import { authorize } from './access.ts';
@@ -60,7 +60,7 @@ export class ExportService {
 
   /** The CLI (the operator). */
   async openUnchecked(tenantId: number, o: ExportOptions): Promise<AsyncGenerator<string>> {
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     return o.format === 'csv' ? this.csv(tenantId, o.withPasswordHashes) : this.ndjson(tenantId, o.withPasswordHashes);
   }
 

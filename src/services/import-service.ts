@@ -8,7 +8,7 @@ import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
-import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant.ts';
+import { DEFAULT_TENANT_SETTINGS, tenantNotFound } from '../domain/tenant.ts';
 import {
   emptyCounts,
   MAX_REPORTED_ERRORS,
@@ -112,7 +112,7 @@ export class ImportService {
   /** HTTP: receives the body into a temporary file (memory stays flat), then runs the job in the background. */
   async start(p: Principal, tenantId: number, body: Readable, opts: ImportOptions): Promise<ImportJob> {
     authorize(p, tenantId, 'users:write');
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const dir = await mkdtemp(join(tmpdir(), 'roster-import-'));
     const file = join(dir, 'upload');
     try {
@@ -154,7 +154,7 @@ export class ImportService {
     open: () => Readable,
     opts: ImportOptions & { actor?: Actor; onProgress?: (p: ImportProgress) => void },
   ): Promise<ImportJob> {
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const job = await this.store.importJobs.insert(tenantId, opts, actorName(opts.actor ?? 'root'));
     await this.execute(job, open, opts.onProgress);
     return (await this.store.importJobs.byId(tenantId, job.id))!;
@@ -225,7 +225,7 @@ export class ImportService {
 
   private async runWith(tenantId: number, source: AsyncIterable<Buffer>, o: RunOptions): Promise<RunResult> {
     const tenant = await this.store.tenants.byId(tenantId);
-    if (!tenant) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!tenant) throw tenantNotFound();
     const minLength = (tenant.settings ?? DEFAULT_TENANT_SETTINGS).passwordMinLength;
     const counts = emptyCounts();
     const errors: RowError[] = [];

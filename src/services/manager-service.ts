@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { MANAGER_PASSWORD_MAX, MANAGER_PASSWORD_MIN } from '../domain/console-session.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkText } from '../domain/text.ts';
@@ -71,7 +72,7 @@ export class ManagerService {
     opts: { actor?: Actor } = {},
   ): Promise<{ manager: Manager; apiKey: string }> {
     validate(input, true);
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const apiKey = newApiKey();
     const manager = await emailUnique(() =>
       this.store.transaction(async (tx) => {
@@ -98,7 +99,7 @@ export class ManagerService {
 
   async list(p: Principal, tenantId: number, opts: { afterId: number; limit: number }): Promise<Manager[]> {
     authorize(p, tenantId, 'managers:read');
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     return this.store.managers.listByTenant(tenantId, opts);
   }
 

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { conflict, forbidden, invalid } from '../domain/errors.ts';
 import {
   DEFAULT_TENANT_SETTINGS,
   validateLicenseCode,
   validateTenantName,
   type Tenant,
   type TenantSettings,
+  tenantNotFound,
 } from '../domain/tenant.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { authorize } from './access.ts';
@@ -94,7 +95,7 @@ export class TenantService {
 
   async mustExist(id: number): Promise<Tenant> {
     const t = await this.store.tenants.byId(id);
-    if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
+    if (!t) throw tenantNotFound();
     return t;
   }
 
@@ -115,11 +116,11 @@ export class TenantService {
     if (input.settings) validateSettings(input.settings);
     return this.store.transactionChangingAccess(async (tx) => {
       const current = await tx.tenants.byId(id);
-      if (!current) throw notFound('tenant.not_found', `tenant ${id} not found`);
+      if (!current) throw tenantNotFound();
       const settings = input.settings ? { ...current.settings, ...input.settings } : undefined;
       try {
         const t = await tx.tenants.update(id, { name: input.name, licenseCode: input.licenseCode, settings });
-        if (!t) throw notFound('tenant.not_found', `tenant ${id} not found`);
+        if (!t) throw tenantNotFound();
         await recordAudit(tx, {
           tenantId: id,
           actor: actorName(p),
@@ -144,7 +145,7 @@ export class TenantService {
     this.requireRoot(p);
     await this.store.transactionChangingAccess(async (tx) => {
       const before = await tx.tenants.byId(id);
-      if (!before || !(await tx.tenants.delete(id))) throw notFound('tenant.not_found', `tenant ${id} not found`);
+      if (!before || !(await tx.tenants.delete(id))) throw tenantNotFound();
       // The tenant's trail is kept (no foreign key), ending with its deletion.
       await recordAudit(tx, {
         tenantId: id,

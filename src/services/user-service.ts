@@ -17,7 +17,7 @@ import { hasUnstorableText } from '../domain/text.ts';
 import { invalid } from '../domain/errors.ts';
 import { authorize } from './access.ts';
 import type { PasswordHasher } from './password-hasher.ts';
-import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant.ts';
+import { DEFAULT_TENANT_SETTINGS, tenantNotFound } from '../domain/tenant.ts';
 import { diffFields, type AuditChanges } from '../domain/audit.ts';
 import { actorName, recordAudit, redactChanges, type Actor } from './audit-service.ts';
 
@@ -111,7 +111,7 @@ export class UserService {
   async createUnchecked(tenantId: number, sent: UserInput, opts: { actor?: Actor } = {}): Promise<User> {
     const input = normalizeUserInput(sent);
     await this.validate(tenantId, input);
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     // Hashing happens before the transaction: it must stay short (SQLite has one writer).
     const values = (await this.values(input, true)) as UserValues;
     // The event is made from the values before the row exists, so it can be written with the row

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import type { UserValues } from '../domain/user-fields.ts';
 import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { reaches, requirePrivilege, type Principal, type Privilege } from '../domain/privileges.ts';
 import { normalizeUserInput, PROFILE_FIELDS, validateUserInput, type User, type UserInput } from '../domain/user.ts';
 import { diffFields, type AuditChanges } from '../domain/audit.ts';
@@ -23,12 +24,8 @@ export interface UsrPage {
 
 const userNotFound = (id: number) => notFound('user.not_found', `user ${id} not found`);
 /** Unknown and foreign tenants answer alike: the key learns nothing about tenants it cannot reach. */
-const badAccount = (id: number) =>
-  invalid(
-    'usr.invalid_account',
-    `defaultAccountId ${id} is not an account this key may write users in`,
-    'defaultAccountId',
-  );
+const badAccount = () =>
+  invalid('usr.invalid_account', 'defaultAccountId is not an account this key may write users in', 'defaultAccountId');
 
 const MOVE_ATTEMPTS = 5;
 const MOVE_AUDITED = [...PROFILE_FIELDS, 'tenantId', 'active'] as const;
@@ -47,7 +44,7 @@ export class UsrService {
   /** The users of one tenant, by user id. An unknown or unreachable tenant is "not found". */
   async list(p: Principal, tenantId: number, page: { limit: number; offset: number }): Promise<UsrPage> {
     authorize(p, tenantId, 'users:read');
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `account ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     const r = await this.users.list(p, tenantId, {
       sort: [{ field: 'id', desc: false }],
       limit: page.limit,
@@ -91,16 +88,16 @@ export class UsrService {
 
   /** The tenant a user may be put in: reachable, existing, and the key may write users there. */
   private async writableTenant(p: Principal, tenantId: number) {
-    if (!reaches(p, tenantId)) throw badAccount(tenantId);
+    if (!reaches(p, tenantId)) throw badAccount();
     const t = await this.store.tenants.byId(tenantId);
-    if (!t) throw badAccount(tenantId);
+    if (!t) throw badAccount();
     requirePrivilege(p, 'users:write');
     return t;
   }
 
   /**
    * Moves a user to another tenant with the changes sent, in one transaction: the row, the rows it
-   * owns (events, app keys, login state), its group memberships in the old tenant (groups are
+   * owns (events, app keys), its group memberships in the old tenant (groups are
    * tenant-scoped, so they are left) and an audit event in both tenants. A username or email the
    * target tenant already holds is a 409 and nothing changes.
    */
@@ -116,7 +113,7 @@ export class UsrService {
     const from = current.tenantId;
     try {
       return await this.store.transaction(async (tx) => {
-        if (!(await tx.tenants.byId(toTenantId))) throw badAccount(toTenantId);
+        if (!(await tx.tenants.byId(toTenantId))) throw badAccount();
         for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt++) {
           const before = await tx.users.byId(from, current.id);
           if (!before) throw userNotFound(current.id);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { invalid, notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { diffFields } from '../domain/audit.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { checkEvents, checkUrl, type WebhookDelivery, type WebhookSubscription } from '../domain/webhook.ts';
@@ -33,7 +34,7 @@ export class WebhookService {
 
   private async tenantOf(p: Principal, tenantId: number): Promise<void> {
     authorize(p, tenantId, 'webhooks:manage');
-    if (!(await this.store.tenants.byId(tenantId))) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+    if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
   }
 
   private async subscription(tenantId: number, id: number, s: Store = this.store): Promise<WebhookSubscription> {

@@ -107,6 +107,11 @@ export class ConsoleSessionStore {
     await this.db.insertInto('consoleLoginFailures').values({ subject, at }).execute();
   }
 
+  /** Forgets every subject's failures at or before `before` (they no longer count). */
+  async purgeFailures(before: number): Promise<void> {
+    await this.db.deleteFrom('consoleLoginFailures').where('at', '<=', before).execute();
+  }
+
   async clearFailures(subject: string): Promise<void> {
     await this.db.deleteFrom('consoleLoginFailures').where('subject', '=', subject).execute();
   }

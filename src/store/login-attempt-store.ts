@@ -2,48 +2,47 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 /**
- * Password-login attempts and lockouts per account, shared by every Roster process. An attempt is
- * reserved (failed = 0) before the password is checked, then dropped on success or marked failed.
+ * Password-login attempts and lockouts per login name (`key`: a digest of tenant and name, see
+ * LoginGuardService), shared by every Roster process. An attempt is reserved (failed = 0) before
+ * the password is checked, then dropped on success or marked failed.
  */
 export class LoginAttemptStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Epoch ms until which the account is locked, or null. */
-  async lockedUntil(tenantId: number, userId: number): Promise<number | null> {
+  /** Epoch ms until which the name is locked, or null. */
+  async lockedUntil(key: string): Promise<number | null> {
     const r = await this.db
       .selectFrom('loginLocks')
       .select('lockedUntil')
-      .where('tenantId', '=', tenantId)
-      .where('userId', '=', userId)
+      .where('loginKey', '=', key)
       .executeTakeFirst();
     return r ? Number(r.lockedUntil) : null;
   }
 
-  async lock(tenantId: number, userId: number, until: number): Promise<void> {
+  async lock(key: string, until: number): Promise<void> {
     await this.db
       .insertInto('loginLocks')
-      .values({ tenantId, userId, lockedUntil: until })
-      .onConflict((oc) => oc.column('userId').doUpdateSet({ lockedUntil: until }))
+      .values({ loginKey: key, lockedUntil: until })
+      .onConflict((oc) => oc.column('loginKey').doUpdateSet({ lockedUntil: until }))
       .execute();
   }
 
   /** Reserves an attempt; answers its id. */
-  async reserve(tenantId: number, userId: number, now: number): Promise<number> {
+  async reserve(key: string, now: number): Promise<number> {
     const r = await this.db
       .insertInto('loginAttempts')
-      .values({ tenantId, userId, at: now, failed: 0 })
+      .values({ loginKey: key, at: now, failed: 0 })
       .returning('id')
       .executeTakeFirstOrThrow();
     return Number(r.id);
   }
 
   /** Attempts since `since` (epoch ms): all of them, or only the failed ones. */
-  async countSince(tenantId: number, userId: number, since: number, failedOnly: boolean): Promise<number> {
+  async countSince(key: string, since: number, failedOnly: boolean): Promise<number> {
     let q = this.db
       .selectFrom('loginAttempts')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('tenantId', '=', tenantId)
-      .where('userId', '=', userId)
+      .where('loginKey', '=', key)
       .where('at', '>', since);
     if (failedOnly) q = q.where('failed', '=', 1);
     const r = await q.executeTakeFirstOrThrow();
@@ -58,13 +57,14 @@ export class LoginAttemptStore {
     await this.db.updateTable('loginAttempts').set({ failed: 1 }).where('id', '=', id).execute();
   }
 
-  /** Forgets the account's attempts older than `before` (they no longer count). */
-  async prune(tenantId: number, userId: number, before: number): Promise<void> {
-    await this.db
-      .deleteFrom('loginAttempts')
-      .where('tenantId', '=', tenantId)
-      .where('userId', '=', userId)
-      .where('at', '<=', before)
-      .execute();
+  /** Forgets the name's attempts older than `before` (they no longer count). */
+  async prune(key: string, before: number): Promise<void> {
+    await this.db.deleteFrom('loginAttempts').where('loginKey', '=', key).where('at', '<=', before).execute();
+  }
+
+  /** Forgets every name's attempts older than `before` and the locks that ended by `now`. */
+  async purge(before: number, now: number): Promise<void> {
+    await this.db.deleteFrom('loginAttempts').where('at', '<=', before).execute();
+    await this.db.deleteFrom('loginLocks').where('lockedUntil', '<=', now).execute();
   }
 }

@@ -100,18 +100,19 @@ export interface AppKeysTable {
   revokedAt: number | null;
 }
 
-/** A password login in progress (failed = 0) or failed (1), per account (brute-force lockout). */
+/**
+ * A password login in progress (failed = 0) or failed (1), per login name (brute-force lockout):
+ * `loginKey` is a digest of the tenant and the name, whether or not an account has that name.
+ */
 export interface LoginAttemptsTable {
   id: Generated<number>;
-  tenantId: number;
-  userId: number;
+  loginKey: string;
   at: number;
   failed: number;
 }
 
 export interface LoginLocksTable {
-  userId: number;
-  tenantId: number;
+  loginKey: string;
   lockedUntil: number;
 }
 

@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
  * another tenant they must move with it: left behind, they would point a tenant at a user it no
  * longer holds (or hide the user's own keys and events from it).
  */
-const OWNED_BY_USER = ['events', 'appKeys', 'loginAttempts', 'loginLocks'] as const;
+const OWNED_BY_USER = ['events', 'appKeys'] as const;
 
 /** Moving a user between tenants (/usr's defaultAccountId). Run inside the move's transaction. */
 export class UserMoveStore {

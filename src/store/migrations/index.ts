@@ -13,6 +13,7 @@ import { webhooks } from './20261207_0150_webhooks.ts';
 import { consoleSessions } from './20261207_0120_console.ts';
 import { outboxPerStatement } from './20261208_0500_outbox_per_statement.ts';
 import { metaAccessChanges } from './20261207_0160_meta_access_changes.ts';
+import { loginKeys } from './20261208_0100_login_keys.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261207_0120_console': consoleSessions,
   '20261207_0150_webhooks': webhooks,
   '20261207_0160_meta_access_changes': metaAccessChanges,
+  '20261208_0100_login_keys': loginKeys,
   '20261208_0500_outbox_per_statement': outboxPerStatement,
 };
 
@@ -46,7 +48,14 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     db.kind === 'postgres'
       ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s
       : undefined;
-  const migrator = new Migrator({ db: db.kysely, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: migrations written in parallel land in any order, so a database may already hold a
+  // later-named one when an earlier-named one arrives; each still runs once.
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider,
+    allowUnorderedMigrations: true,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

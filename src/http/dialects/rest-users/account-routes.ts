@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
 import { Account, AccountUpdate, SignUp, UsernameParams, failures, ok } from './schemas.ts';
 import { accountWire, success } from './mapping.ts';
-import { actorOf, optionalPrincipal, tenantOf } from './context.ts';
+import { actorOf, optionalPrincipal, tenantIdOf, tenantOf } from './context.ts';
 
 const tags = ['rest/users: accounts'];
 
@@ -43,7 +43,7 @@ export const accountRoutes =
       },
       async (req) => {
         const actor = await actorOf(s, req);
-        return success(accountWire(await s.portal.get(actor, tenantOf(req).id, req.params.username)));
+        return success(accountWire(await s.portal.get(actor, tenantIdOf(req), req.params.username)));
       },
     );
 
@@ -61,7 +61,7 @@ export const accountRoutes =
       },
       async (req) => {
         const actor = await actorOf(s, req);
-        return success(accountWire(await s.portal.update(actor, tenantOf(req).id, req.params.username, req.body)));
+        return success(accountWire(await s.portal.update(actor, tenantIdOf(req), req.params.username, req.body)));
       },
     );
 
@@ -78,7 +78,7 @@ export const accountRoutes =
       },
       async (req) => {
         const actor = await actorOf(s, req);
-        return success(accountWire(await s.portal.verify(actor, tenantOf(req).id, req.params.username)));
+        return success(accountWire(await s.portal.verify(actor, tenantIdOf(req), req.params.username)));
       },
     );
   };

@@ -2,16 +2,17 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import type { Tenant } from '../../../domain/tenant.ts';
 import type { Principal } from '../../../domain/privileges.ts';
-import type { PortalActor } from '../../../services/portal-account-service.ts';
+import type { PortalActor, PortalTenant } from '../../../services/portal-account-service.ts';
 import { unauthorized } from '../../../domain/errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
 import { requestContext } from '../../dialect.ts';
 
 export const TENANT_HEADER = 'x-roster-tenant';
 
-/** The tenant of the request, resolved by the dialect's onRequest hook. */
-export const tenant = requestContext<Tenant>();
-export const tenantOf = tenant.of;
+/** The tenant the request names, resolved by the dialect's onRequest hook (null tenant: no tenant has the code). */
+export const tenant = requestContext<PortalTenant>();
+export const tenantOf = (req: FastifyRequest): Tenant | null => tenant.of(req).tenant;
+export const tenantIdOf = (req: FastifyRequest): number | null => tenant.of(req).tenant?.id ?? null;
 
 /** `Authorization: Basic base64(username:password)` → the pair; null when the scheme is not Basic. */
 export function basicCredentials(req: FastifyRequest): { username: string; password: string } | null {
@@ -32,7 +33,11 @@ export async function optionalPrincipal(s: Services, req: FastifyRequest): Promi
 /** Who calls: the account holder by HTTP Basic (lockout applies), or a manager by API key. */
 export async function actorOf(s: Services, req: FastifyRequest): Promise<PortalActor> {
   const basic = basicCredentials(req);
-  if (basic) return { kind: 'user', user: await s.loginGuard.login(tenantOf(req).id, basic.username, basic.password) };
+  if (basic) {
+    const { tenant: t, licenseCode } = tenant.of(req);
+    const user = await s.loginGuard.login({ tenantId: t?.id ?? null, licenseCode }, basic.username, basic.password);
+    return { kind: 'user', user };
+  }
   const principal = await optionalPrincipal(s, req);
   if (!principal) throw unauthorized('sign in with HTTP Basic (username and password) or an API key');
   return { kind: 'manager', principal };

@@ -15,7 +15,7 @@ import {
 } from './schemas.ts';
 import { keyWire, success } from './mapping.ts';
 import { noStore } from '../../headers.ts';
-import { actorOf, tenantOf } from './context.ts';
+import { actorOf, tenantIdOf } from './context.ts';
 
 const tags = ['rest/users: application keys'];
 
@@ -36,7 +36,7 @@ export const keyRoutes =
       },
       async (req, reply) => {
         const actor = await actorOf(s, req);
-        const { key, secret } = await s.portal.createKey(actor, tenantOf(req).id, req.params.username, req.body.name);
+        const { key, secret } = await s.portal.createKey(actor, tenantIdOf(req), req.params.username, req.body.name);
         const { lastUsed: _never, ...wire } = keyWire(key);
         return noStore(reply)
           .status(201)
@@ -57,7 +57,7 @@ export const keyRoutes =
       },
       async (req) => {
         const actor = await actorOf(s, req);
-        return success((await s.portal.listKeys(actor, tenantOf(req).id, req.params.username)).map(keyWire));
+        return success((await s.portal.listKeys(actor, tenantIdOf(req), req.params.username)).map(keyWire));
       },
     );
 
@@ -74,7 +74,7 @@ export const keyRoutes =
       },
       async (req) => {
         const actor = await actorOf(s, req);
-        await s.portal.revokeKey(actor, tenantOf(req).id, req.params.username, req.params.id);
+        await s.portal.revokeKey(actor, tenantIdOf(req), req.params.username, req.params.id);
         return success({ id: req.params.id, revoked: true as const });
       },
     );
@@ -92,7 +92,7 @@ export const keyRoutes =
       },
       async (req) => {
         const cost = req.body.cost === undefined ? 1 : Number(req.body.cost);
-        const use = await s.appKeys.use(tenantOf(req).id, req.body.key, cost);
+        const use = await s.appKeys.use(tenantIdOf(req), req.body.key, cost);
         return success({ valid: true as const, username: use.username, keyId: use.keyId, usage: use.usage });
       },
     );
