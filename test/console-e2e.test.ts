@@ -9,6 +9,7 @@ import {
   launch,
   screenshotDir,
   serve,
+  signIn,
   watchedPage,
   type Served,
 } from './console/browser.ts';
@@ -37,24 +38,6 @@ describe.skipIf(!haveChromium).each(backends())('admin console in Chromium ($nam
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   };
   const url = (path: string) => `${s.base}/console${path}`;
-
-  async function signIn(p: Page, email: string, password: string) {
-    await p.getByRole('textbox', { name: 'Email', exact: true }).fill(email);
-    await p.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
-    const code = p.getByRole('textbox', { name: 'License code', exact: true });
-    if (await code.isVisible()) await code.fill('acme');
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    // Several tenants here: the form asks for the license code after the first try.
-    await p
-      .getByRole('alert')
-      .or(p.getByRole('button', { name: 'Sign out' }))
-      .first()
-      .waitFor();
-    if (await p.getByRole('alert').filter({ hasText: 'license code' }).isVisible()) {
-      await code.fill('acme');
-      await p.getByRole('button', { name: 'Sign in' }).click();
-    }
-  }
 
   beforeAll(async () => {
     s = await serve(backend);

@@ -10,8 +10,11 @@ import { Shell } from './Shell.tsx';
 const Dashboard = lazy(() => import('./pages/Dashboard.tsx'));
 const Users = lazy(() => import('./pages/Users.tsx'));
 const UserEdit = lazy(() => import('./pages/UserEdit.tsx'));
+const Groups = lazy(() => import('./pages/Groups.tsx'));
+const GroupDetail = lazy(() => import('./pages/GroupDetail.tsx'));
 const Managers = lazy(() => import('./pages/Managers.tsx'));
 const Audit = lazy(() => import('./pages/Audit.tsx'));
+const ImportExport = lazy(() => import('./pages/ImportExport.tsx'));
 const Settings = lazy(() => import('./pages/Settings.tsx'));
 
 const TENANT_KEY = 'roster.console.tenant';
@@ -87,8 +90,11 @@ export function App() {
             <Route path="/users" element={<Users />} />
             <Route path="/users/new" element={<UserEdit />} />
             <Route path="/users/:userId" element={<UserEdit />} />
+            <Route path="/groups" element={<Groups />} />
+            <Route path="/groups/:groupId" element={<GroupDetail />} />
             <Route path="/managers" element={<Managers />} />
             <Route path="/audit" element={<Audit />} />
+            <Route path="/import" element={<ImportExport />} />
             <Route path="/settings" element={<Settings />} />
             <Route path="*" element={<Navigate to="/" replace />} />
           </Routes>

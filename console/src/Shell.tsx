@@ -9,8 +9,10 @@ import type { Page, Tenant } from './types.ts';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/users', label: 'Users' },
+  { to: '/groups', label: 'Groups' },
   { to: '/managers', label: 'Managers' },
   { to: '/audit', label: 'Audit log' },
+  { to: '/import', label: 'Import & export' },
   { to: '/settings', label: 'Settings' },
 ];
 

@@ -53,14 +53,27 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export async function call<T>(
   method: Method,
   path: string,
-  opts: { body?: unknown; query?: Record<string, string | number | boolean | undefined>; ifMatch?: string } = {},
+  opts: {
+    body?: unknown;
+    query?: Record<string, string | number | boolean | undefined>;
+    ifMatch?: string;
+    /** Sends the body as it is (a file) with this type instead of as JSON. */
+    contentType?: string;
+    /** Reads the answer as a Blob (a download) instead of as JSON. */
+    blob?: boolean;
+  } = {},
 ): Promise<Sent<T>> {
   const query: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') query[k] = String(v);
   const init = {
     params: { query },
     ...(opts.body !== undefined ? { body: opts.body } : {}),
-    headers: opts.ifMatch ? { 'if-match': opts.ifMatch } : {},
+    headers: {
+      ...(opts.ifMatch ? { 'if-match': opts.ifMatch } : {}),
+      ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+    },
+    ...(opts.contentType ? { bodySerializer: (b: unknown) => b } : {}),
+    ...(opts.blob ? { parseAs: 'blob' } : {}),
   };
   let answer: { data?: unknown; error?: unknown; response: Response };
   try {

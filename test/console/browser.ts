@@ -92,3 +92,48 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
   expect(bad, `accessibility of ${name}`).toEqual([]);
 }
+
+/**
+ * Signs in through the form as a manager. With several tenants the form asks for the license code
+ * after the first try; it is filled in then (or at once when the field shows).
+ */
+export async function signIn(p: Page, email: string, password: string, licenseCode = 'acme'): Promise<void> {
+  await p.getByRole('textbox', { name: 'Email', exact: true }).fill(email);
+  await p.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+  const code = p.getByRole('textbox', { name: 'License code', exact: true });
+  if (await code.isVisible()) await code.fill(licenseCode);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p
+    .getByRole('alert')
+    .or(p.getByRole('button', { name: 'Sign out' }))
+    .first()
+    .waitFor();
+  if (await p.getByRole('alert').filter({ hasText: 'license code' }).isVisible()) {
+    await code.fill(licenseCode);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  }
+}
+
+export const OWNER_PASSWORD = 'console passphrase 1';
+
+/** A tenant "Acme Corp" (license code acme) with an owner who has a console password. */
+export async function ownedTenant(s: Served): Promise<{ tenantId: number; ownerKey: string; ownerEmail: string }> {
+  const t = await s.api('POST', '/admin/v1/tenants', { name: 'Acme Corp', licenseCode: 'acme' });
+  expect(t.status).toBe(201);
+  const ownerEmail = 'olivia@acme.test';
+  const m = await s.api('POST', `/admin/v1/tenants/${t.json.id}/managers`, {
+    name: 'Olivia Owner',
+    email: ownerEmail,
+    role: 'owner',
+  });
+  expect(m.status).toBe(201);
+  const pw = await s.api('PUT', `/admin/v1/managers/${m.json.id}/password`, { password: OWNER_PASSWORD });
+  expect(pw.status).toBe(200);
+  return { tenantId: t.json.id, ownerKey: m.json.apiKey, ownerEmail };
+}
+
+/** A screenshot of the whole page from its top, into `dir` as `<name>.png`. */
+export async function screenshot(page: Page, dir: string, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
