@@ -289,6 +289,34 @@ describe.each(backends())('audit trail ($name)', (backend) => {
     expect((await audit(other.tenantId, '?limit=1000')).items.every((e) => e.tenantId === other.tenantId)).toBe(true);
   });
 
+  it('filters by a time range: from inclusive, to exclusive; refuses a bad or reversed range', async () => {
+    const dated = await makeTenant(t, 'Dated', 'dated');
+    for (const username of ['d0', 'd1', 'd2']) {
+      await t.req({ method: 'POST', url: users(dated.tenantId), payload: { username } });
+      await new Promise((r) => setTimeout(r, 15)); // distinct instants
+    }
+    const all = (await audit(dated.tenantId, '?action=user.create')).items;
+    expect(all).toHaveLength(3);
+    const [last, middle, first] = all;
+    const q = (from?: string, to?: string) =>
+      `?action=user.create${from ? `&from=${encodeURIComponent(from)}` : ''}${to ? `&to=${encodeURIComponent(to)}` : ''}`;
+    const targets = async (from?: string, to?: string) =>
+      (await audit(dated.tenantId, q(from, to))).items.map((e) => e.target);
+    expect(await targets(middle.at)).toEqual([last.target, middle.target]);
+    expect(await targets(undefined, middle.at)).toEqual([first.target]);
+    expect(await targets(middle.at, last.at)).toEqual([middle.target]);
+    expect(await targets(first.at, first.at)).toEqual([]);
+    // Any offset names the same instant.
+    const shifted = new Date(Date.parse(middle.at)).toISOString().replace('Z', '+00:00');
+    expect(await targets(shifted)).toEqual([last.target, middle.target]);
+    const url = `/admin/v1/tenants/${dated.tenantId}/audit`;
+    for (const bad of ['?from=yesterday', '?to=2026-13-45T00:00:00Z', `?from=${last.at}&to=${first.at}`]) {
+      const r = await t.req({ method: 'GET', url: url + bad });
+      expect(r.statusCode, bad).toBe(400);
+      expect(r.json().error.message, bad).toMatch(/from|to/);
+    }
+  });
+
   it('lets admins and owners read, not editors or other tenants; rejects bad queries', async () => {
     const url = `/admin/v1/tenants/${acme.tenantId}/audit`;
     expect((await t.req({ method: 'GET', url, key: acme.keys.admin })).statusCode).toBe(200);

@@ -28,6 +28,10 @@ export interface AuditQuery {
   actor?: string;
   target?: string;
   action?: string;
+  /** Events at or after this instant. */
+  from?: Date;
+  /** Events before this instant. */
+  to?: Date;
 }
 
 /** Shown instead of a secret's value: the trail says a secret changed, never what it is. */

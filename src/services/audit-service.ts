@@ -42,6 +42,14 @@ export function redactChanges(changes: AuditChanges): AuditChanges {
   return out;
 }
 
+/** An ISO 8601 date-time of a query, or a 400 naming the parameter. */
+function instant(v: string | undefined, field: string): Date | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw invalid('query.invalid_value', `${field} must be an ISO 8601 date-time`, field);
+  return new Date(t);
+}
+
 export class AuditService {
   constructor(private readonly store: Store) {}
 
@@ -53,13 +61,17 @@ export class AuditService {
   async list(
     p: Principal,
     tenantId: number,
-    q: { limit: number; cursor?: string; actor?: string; target?: string; action?: string },
+    q: { limit: number; cursor?: string; actor?: string; target?: string; action?: string; from?: string; to?: string },
   ): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
     authorize(p, tenantId, 'audit:read');
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > AUDIT_MAX_PAGE) {
       throw invalid('query.invalid_limit', `limit must be an integer from 1 to ${AUDIT_MAX_PAGE}`, 'limit');
     }
     checkTextFields({ actor: q.actor, target: q.target, action: q.action }, 'query.invalid_value');
+    const from = instant(q.from, 'from');
+    const to = instant(q.to, 'to');
+    if (from && to && from.getTime() > to.getTime())
+      throw invalid('query.invalid_range', 'from must not be later than to', 'from');
     let beforeId: number | undefined;
     if (q.cursor !== undefined) {
       if (!/^[1-9]\d{0,15}$/.test(q.cursor))
@@ -74,6 +86,8 @@ export class AuditService {
       actor: q.actor,
       target: q.target,
       action: q.action,
+      from,
+      to,
     });
     const more = items.length > q.limit;
     const page = more ? items.slice(0, q.limit) : items;

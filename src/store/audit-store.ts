@@ -45,6 +45,8 @@ export class AuditStore {
     if (q.actor !== undefined) s = s.where('actor', '=', q.actor);
     if (q.target !== undefined) s = s.where('target', '=', q.target);
     if (q.action !== undefined) s = s.where('action', '=', q.action);
+    if (q.from !== undefined) s = s.where('at', '>=', q.from.getTime());
+    if (q.to !== undefined) s = s.where('at', '<', q.to.getTime());
     const rows = await s.orderBy('id', 'desc').limit(q.limit).execute();
     return rows.map(toEvent);
   }

@@ -307,7 +307,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's audit trail, newest first; filter by actor, target, action (admin) */
+        /** A tenant's audit trail, newest first; filter by actor, target, action, time range (admin) */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -3796,6 +3796,10 @@ export interface operations {
                 actor?: string;
                 target?: string;
                 action?: string;
+                /** @description events at or after this instant */
+                from?: string;
+                /** @description events before this instant */
+                to?: string;
             };
             header?: never;
             path: {

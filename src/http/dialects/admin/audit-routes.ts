@@ -40,6 +40,8 @@ const AuditQuery = Type.Object(
     actor: Type.Optional(Type.String({ maxLength: 200 })),
     target: Type.Optional(Type.String({ maxLength: 200 })),
     action: Type.Optional(Type.String({ maxLength: 200 })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'events at or after this instant' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'events before this instant' })),
   },
   { additionalProperties: false },
 );
@@ -55,7 +57,7 @@ export const auditRoutes =
         schema: {
           tags,
           operationId: 'listAuditEvents',
-          summary: "A tenant's audit trail, newest first; filter by actor, target, action (admin)",
+          summary: "A tenant's audit trail, newest first; filter by actor, target, action, time range (admin)",
           params: IdParams,
           querystring: AuditQuery,
           response: { 200: AuditList, ...errors },
