@@ -1,3 +1,8 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Store } from '../store/store.ts';
 import { uniqueViolation } from '../store/database.ts';
 import { conflict, forbidden, invalid } from '../domain/errors.ts';
@@ -91,10 +96,22 @@ export class RestoreService {
     private readonly secrets: SecretBox,
   ) {}
 
-  /** Root only: a restore creates a tenant, with managers and keys. */
-  async restore(p: Principal, source: AsyncIterable<Buffer | string>, o: RestoreOptions): Promise<RestoreResult> {
+  /**
+   * Root only: a restore creates a tenant, with managers and keys. The body is spooled to a private
+   * temporary file first: a request must be received within the server's request timeout, and the
+   * restore itself may take longer than that.
+   */
+  async restore(p: Principal, body: AsyncIterable<Buffer | string>, o: RestoreOptions): Promise<RestoreResult> {
     if (p.kind !== 'root') throw forbidden('only the root key restores tenants (a restore creates a tenant)');
-    return this.restoreUnchecked(source, o, p);
+    if (o.as !== undefined) validateLicenseCode(o.as);
+    const dir = await mkdtemp(join(tmpdir(), 'roster-restore-'));
+    try {
+      const file = join(dir, 'backup');
+      await pipeline(body, createWriteStream(file, { mode: 0o600 }));
+      return await this.restoreUnchecked(createReadStream(file, { highWaterMark: 256 * 1024 }), o, p);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The CLI (the operator). */
