@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Store } from '../store/store.ts';
 import type { BackupStore } from '../store/backup-store.ts';
-import { notFound } from '../domain/errors.ts';
+import { tenantNotFound } from '../domain/tenant.ts';
 import { requirePrivilege, type Principal } from '../domain/privileges.ts';
 import type { BackupTenant } from '../domain/backup.ts';
 import { authorize } from './access.ts';
@@ -55,7 +55,7 @@ export class BackupService {
     let tenant: BackupTenant | null;
     try {
       tenant = await snapshot.tenant(tenantId);
-      if (!tenant) throw notFound('tenant.not_found', `tenant ${tenantId} not found`);
+      if (!tenant) throw tenantNotFound();
     } catch (e) {
       await snapshot.end();
       throw e;
