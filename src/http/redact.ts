@@ -13,8 +13,12 @@ export const REDACT = [
 /** Query parameters that may carry a secret (some legacy clients put keys in the URL). */
 const SECRET_PARAM = /(key|token|secret|pass|pwd|auth|signature|sig)/i;
 
-/** Values shaped like the keys Roster issues (rk_…, rak_…, rk_root_…), wherever they appear. */
-const KEY_SHAPED = /\b(?:rk|rak)_[A-Za-z0-9_-]{16,}/g;
+/**
+ * Values shaped like the keys Roster issues (rk_…, rak_…, rk_root_…), wherever they appear (glued
+ * to what precedes them too, as in `%22rk_…`), also when a client percent-escaped some of their
+ * characters (`rk%5F…`, `%2D`). Redacting a look-alike in a log line costs nothing.
+ */
+const KEY_SHAPED = /(?:rk|rak)(?:_|%5F)(?:[A-Za-z0-9_-]|%[0-9A-F]{2}){16,}/gi;
 
 /** The URL as logged: key-shaped values (in the path or any parameter) and secret-looking parameter values replaced. */
 export function redactUrl(url: string): string {
