@@ -153,6 +153,7 @@ describe.each(backends())('audit trail ($name)', (backend) => {
       'plan',
       'billingType',
       'attributes',
+      'directory',
     ];
     const read = (
       await t.req({ method: 'GET', url: `${users(acme.tenantId)}/${user.id}`, key: acme.keys.editor })

@@ -51,9 +51,18 @@ describe.each(backends())('SCIM discovery, search and Bulk ($name)', (backend) =
       'type',
       'primary',
     ]);
-    // not stored, so not claimed
-    expect(attr('addresses')).toBeUndefined();
-    expect(attr('x509Certificates')).toBeUndefined();
+    expect(attr('addresses').subAttributes.map((a: { name: string }) => a.name)).toEqual([
+      'formatted',
+      'streetAddress',
+      'locality',
+      'region',
+      'postalCode',
+      'country',
+      'display',
+      'type',
+      'primary',
+    ]);
+    expect(attr('x509Certificates')).toMatchObject({ type: 'complex', multiValued: true });
     expect(user.meta).toMatchObject({
       resourceType: 'Schema',
       location: expect.stringContaining(`${SCIM}/Schemas/${USER_URN}`),

@@ -16,7 +16,7 @@ describe('the user model declared once (domain/user-fields.ts)', () => {
     expect(USER_DEFAULTS).toEqual({ active: true, verified: false, plan: 'free', billingType: 'invoice' });
     expect(SORTABLE_FIELDS).toEqual([
       'id',
-      ...USER_FIELD_NAMES.filter((f) => f !== 'attributes'),
+      ...USER_FIELD_NAMES.filter((f) => f !== 'attributes' && f !== 'directory'),
       'createdAt',
       'updatedAt',
       'lastLoginAt',

@@ -6,7 +6,8 @@
  *
  * Kinds: `text` a nullable string (max 1024 characters); `gender` one of GENDERS or null; `flag` a
  * boolean with a default; `label` a non-null string with a default (null written = the default);
- * `attributes` the custom attributes object.
+ * `attributes` the custom attributes object; `directory` the directory data identity providers send
+ * (declared below as DIRECTORY: contact collections, name parts, extension schemas' values).
  */
 export const USER_FIELDS = {
   externalId: { kind: 'text' },
@@ -33,14 +34,60 @@ export const USER_FIELDS = {
   plan: { kind: 'label', default: 'free' },
   billingType: { kind: 'label', default: 'invoice' },
   attributes: { kind: 'attributes' },
+  directory: { kind: 'directory' },
 } as const satisfies Record<string, FieldSpec>;
+
+/**
+ * The directory data of a user, declared once: multi-valued collections (each entry's sub-attributes
+ * with their kind) and single texts. Stored together in one JSON column (absent ≡ empty), so reads
+ * that do not need it pay one nullable column. The core `email` and phone fields are kept in step
+ * with `emails` and `phoneNumbers` (see domain/user-directory.ts).
+ */
+const ENTRY = { value: 'text', display: 'text', type: 'text', primary: 'flag' } as const;
+export const DIRECTORY = {
+  collections: {
+    emails: ENTRY,
+    phoneNumbers: ENTRY,
+    addresses: {
+      formatted: 'text',
+      streetAddress: 'text',
+      locality: 'text',
+      region: 'text',
+      postalCode: 'text',
+      country: 'text',
+      display: 'text',
+      type: 'text',
+      primary: 'flag',
+    },
+    ims: ENTRY,
+    photos: ENTRY,
+    entitlements: ENTRY,
+    roles: ENTRY,
+    x509Certificates: ENTRY,
+  },
+  texts: ['nameFormatted', 'honorificPrefix', 'honorificSuffix', 'managerDisplayName'],
+} as const;
+type Collections = typeof DIRECTORY.collections;
+export type CollectionName = keyof Collections;
+export type DirectoryText = (typeof DIRECTORY.texts)[number];
+export type DirectoryEntry<C extends CollectionName> = {
+  [K in keyof Collections[C]]?: Collections[C][K] extends 'flag' ? boolean : string;
+};
+/** Values of the tenant's own extension schemas, by schema URN, then attribute name. */
+export type ExtensionValues = Record<string, Record<string, unknown>>;
+export type Directory = { [C in CollectionName]?: DirectoryEntry<C>[] } & { [T in DirectoryText]?: string } & {
+  extensions?: ExtensionValues;
+};
+export const COLLECTION_NAMES = Object.keys(DIRECTORY.collections) as CollectionName[];
 
 export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
 export type Gender = (typeof GENDERS)[number];
 export type Attributes = Record<string, unknown>;
 
 type FieldSpec =
-  { kind: 'text' | 'gender' | 'attributes' } | { kind: 'flag'; default: boolean } | { kind: 'label'; default: string };
+  | { kind: 'text' | 'gender' | 'attributes' | 'directory' }
+  | { kind: 'flag'; default: boolean }
+  | { kind: 'label'; default: string };
 export type FieldKind = FieldSpec['kind'];
 
 /** The value each kind holds in the domain. */
@@ -50,6 +97,7 @@ interface KindValue {
   flag: boolean;
   label: string;
   attributes: Attributes;
+  directory: Directory;
 }
 
 type Fields = typeof USER_FIELDS;
@@ -113,7 +161,12 @@ export const newUserValues = compileLiteral<(input: UserFieldsInput, passwordHas
   [
     ...USER_FIELD_NAMES.map((f): [string, string] => {
       const k = kindOf(f);
-      const empty = k === 'flag' || k === 'label' ? `D[${JSON.stringify(f)}]` : k === 'attributes' ? '{}' : 'null';
+      const empty =
+        k === 'flag' || k === 'label'
+          ? `D[${JSON.stringify(f)}]`
+          : k === 'attributes' || k === 'directory'
+            ? '{}'
+            : 'null';
       return [f, `${read('s', f)} ?? ${empty}`];
     }),
     ['passwordHash', 'h'],
@@ -130,7 +183,11 @@ export function sentUserValues(input: UserFieldsInput): Partial<UserFields> {
     const k = kindOf(f);
     out[f] =
       v ??
-      (k === 'flag' || k === 'label' ? USER_DEFAULTS[f as keyof typeof USER_DEFAULTS] : k === 'attributes' ? {} : null);
+      (k === 'flag' || k === 'label'
+        ? USER_DEFAULTS[f as keyof typeof USER_DEFAULTS]
+        : k === 'attributes' || k === 'directory'
+          ? {}
+          : null);
   }
   return out as Partial<UserFields>;
 }

@@ -1,9 +1,14 @@
 import { invalid } from './errors.ts';
 import { checkText } from './text.ts';
+import type { CollectionName } from './user-fields.ts';
 import { ATTRIBUTE_KEY, isSortableField, type SortableField } from './user.ts';
 
-/** A core field or a custom attribute (`attr.<name>`). */
-export type FieldRef = SortableField | `attr.${string}`;
+/**
+ * A core field, a custom attribute (`attr.<name>`), a value of the directory (`dir.<path>`: a text,
+ * `addresses.0.locality`, an extension's `extensions.<urn>.<name>`), or inside a `some` condition
+ * a sub-attribute of the collection's entry (`item.<name>`).
+ */
+export type FieldRef = SortableField | `attr.${string}` | `dir.${string}` | `item.${string}`;
 
 export type Comparison = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 export type FilterValue = string | number | boolean | null;
@@ -16,7 +21,11 @@ export type UserCondition =
   | { op: 'and' | 'or'; items: UserCondition[] }
   | { op: 'not'; item: UserCondition }
   | { op: Comparison; field: FieldRef; value: FilterValue; ci?: boolean }
-  | { op: 'pr'; field: FieldRef };
+  | { op: 'pr'; field: FieldRef }
+  /** Some entry of a directory collection matches `where` (whose fields are `item.<sub-attribute>`). */
+  | { op: 'some'; collection: CollectionName; where: UserCondition }
+  /** The user has the collection stored (else it is derived from core fields, see user-directory.ts). */
+  | { op: 'has'; collection: CollectionName };
 
 export interface SortKey {
   field: FieldRef;
@@ -71,6 +80,9 @@ export function parseSort(spec: string | undefined, resolve: (name: string) => F
 }
 
 export const isAttrRef = (f: FieldRef): f is `attr.${string}` => f.startsWith('attr.');
+/** A value read from JSON (a custom attribute, the directory, a collection's entry): text, nullable. */
+export const isJsonRef = (f: FieldRef): f is `attr.${string}` | `dir.${string}` | `item.${string}` =>
+  f.startsWith('attr.') || f.startsWith('dir.') || f.startsWith('item.');
 
 /** Refuses filter text no stored value can hold (NUL, unpaired surrogates), naming the field: a 400, never a database error. */
 export function validateUserQuery(query: UserQuery): void {
@@ -78,6 +90,7 @@ export function validateUserQuery(query: UserQuery): void {
   const walk = (c: UserCondition): void => {
     if ('items' in c) c.items.forEach(walk);
     else if ('item' in c) walk(c.item);
+    else if ('where' in c) walk(c.where);
     else if ('value' in c) checkText(c.value, c.field, 'query.invalid_value');
   };
   if (query.where) walk(query.where);

@@ -37,7 +37,9 @@ export type UserInput = UserFieldsInput & { password?: string | null };
 /** Every core field a list may filter or sort on (custom attributes go as `attr.<name>`). */
 export const SORTABLE_FIELDS = [
   'id',
-  ...USER_FIELD_NAMES.filter((f): f is Exclude<typeof f, 'attributes'> => f !== 'attributes'),
+  ...USER_FIELD_NAMES.filter(
+    (f): f is Exclude<typeof f, 'attributes' | 'directory'> => f !== 'attributes' && f !== 'directory',
+  ),
   'createdAt',
   'updatedAt',
   'lastLoginAt',

@@ -32,7 +32,7 @@ export function exportRecord(u: StoredUser, withHash: boolean): Record<string, u
 /** CSV columns besides attr.<name>: every declared field but the attributes object, in declaration order. */
 const CSV_FIXED = [
   'id',
-  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes'),
+  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes' && f !== 'directory'),
   'hasPassword',
   'createdAt',
   'updatedAt',

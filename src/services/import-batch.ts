@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import type { StoredUser, NewUserRow } from '../store/import-store.ts';
 import { AUDITED_USER_FIELDS as AUDITED_FIELDS, newUserValues, type UserValues } from '../domain/user-fields.ts';
+import { compactDirectory, syncContacts } from '../domain/user-directory.ts';
 import { PROFILE_FIELDS, USER_DEFAULTS, type Attributes, type UserInput } from '../domain/user.ts';
 import { diffFields, REDACTED, redactSecrets, type AuditChanges, type NewAuditEvent } from '../domain/audit.ts';
 import type { ImportMode, RowError } from '../domain/import.ts';
@@ -94,7 +95,9 @@ function holderOf(index: KeyIndex, field: string, value: string): StoredUser | u
 
 /** Every stored value of a new user (create: absent fields take their defaults). */
 function fullValues(row: HashedRow): UserValues {
-  return newUserValues(row.input, row.newHash ?? row.passwordHash ?? null);
+  const v = newUserValues(row.input, row.newHash ?? row.passwordHash ?? null);
+  syncContacts(row.input, v, true);
+  return v;
 }
 
 /** What an update would change on `u`: only fields the row carries and that differ. */
@@ -110,6 +113,12 @@ function changesOf(row: HashedRow, u: StoredUser): Partial<UserValues> {
     c.billingType = i.billingType ?? USER_DEFAULTS.billingType;
   if (i.attributes !== undefined && canonical(i.attributes ?? {}) !== canonical(u.attributes))
     c.attributes = (i.attributes ?? {}) as Attributes;
+  if (i.directory !== undefined && canonical(compactDirectory(i.directory ?? {})) !== canonical(u.directory))
+    c.directory = i.directory ?? {};
+  // The changed contact fields and the stored collections kept in step (as every other write does).
+  const changed = Object.fromEntries(Object.keys(c).map((k) => [k, i[k as keyof UserInput]])) as UserInput;
+  syncContacts(changed, c, false, u);
+  if (c.directory !== undefined && canonical(c.directory) === canonical(u.directory)) delete c.directory;
   if (row.passwordHash !== undefined && row.passwordHash !== u.passwordHash) c.passwordHash = row.passwordHash;
   if (row.password !== undefined && !(row.keepsHash !== undefined && row.keepsHash === u.passwordHash))
     c.passwordHash = row.newHash ?? null;

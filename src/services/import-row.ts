@@ -1,4 +1,5 @@
 import { DomainError, invalid } from '../domain/errors.ts';
+import { validateDirectory } from '../domain/user-directory.ts';
 import { normalizeIdentity, validateUserInput, type Attributes, type UserInput } from '../domain/user.ts';
 import type { ImportMode } from '../domain/import.ts';
 import { ofKind, USER_FIELD_NAMES } from '../domain/user-fields.ts';
@@ -30,13 +31,13 @@ const PLAN_MAX = 64;
 
 /** Every column a CSV header may name (besides attr.<name>). */
 export const CSV_COLUMNS = new Set<string>([
-  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes'),
+  ...USER_FIELD_NAMES.filter((f) => f !== 'attributes' && f !== 'directory'),
   'password',
   'passwordHash',
   ...TIME_FIELDS,
   ...IGNORED,
 ]);
-const NDJSON_FIELDS = new Set<string>([...CSV_COLUMNS, 'attributes']);
+const NDJSON_FIELDS = new Set<string>([...CSV_COLUMNS, 'attributes', 'directory']);
 /** Fields taken as they are (checked by validateUserInput); a Set, looked up for every field of a million rows. */
 const BOOLEAN_INPUTS = new Set<string>(BOOLEAN_FIELDS);
 const DEFAULTED_INPUTS = new Set<string>(DEFAULTED_FIELDS);
@@ -156,6 +157,9 @@ export function prepareRow(
       inp[k] = v;
     } else if (k === 'attributes') {
       if (v !== null && (typeof v !== 'object' || Array.isArray(v))) throw rowError('attributes must be an object', k);
+      inp[k] = v;
+    } else if (k === 'directory') {
+      if (v !== null) validateDirectory(v);
       inp[k] = v;
     } else if (k === 'password') {
       if (v !== null) {

@@ -1,6 +1,7 @@
 import { isDomainError, preconditionFailed } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import type { User, UserInput } from '../domain/user.ts';
+import { compactDirectory, type Directory } from '../domain/user-directory.ts';
 import type { UserService, WriteOptions } from './user-service.ts';
 import { authorize } from './access.ts';
 
@@ -22,6 +23,8 @@ export function changesUser(current: User, input: UserInput): boolean {
     if (v === undefined) continue;
     if (k === 'attributes') {
       if (stable(cur.attributes ?? {}) !== stable(v ?? {})) return true;
+    } else if (k === 'directory') {
+      if (stable(current.directory) !== stable(compactDirectory((v ?? {}) as Directory))) return true;
     } else if ((cur[k] ?? null) !== (v ?? null)) return true;
   }
   return false;

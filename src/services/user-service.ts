@@ -12,6 +12,7 @@ import { conflict, DomainError, notFound, preconditionFailed } from '../domain/e
 import type { Principal } from '../domain/privileges.ts';
 import type { UserGroupRef } from '../domain/group.ts';
 import { normalizeIdentity, normalizeUserInput, validateUserInput, type User, type UserInput } from '../domain/user.ts';
+import { syncContacts, validateDirectory } from '../domain/user-directory.ts';
 import { MAX_PAGE, validateUserQuery, type UserPage, type UserQuery } from '../domain/user-query.ts';
 import { hasUnstorableText } from '../domain/text.ts';
 import { invalid } from '../domain/errors.ts';
@@ -83,6 +84,7 @@ export class UserService {
   private async validate(tenantId: number, input: UserInput): Promise<void> {
     const min = input.password != null ? await this.passwordMinLength(tenantId) : undefined;
     validateUserInput(input, { passwordMinLength: min });
+    if (input.directory != null) validateDirectory(input.directory);
   }
 
   /** Input → stored values; `full` fills every field not sent with its empty/default value (create, replace). */
@@ -114,6 +116,7 @@ export class UserService {
     if (!(await this.store.tenants.byId(tenantId))) throw tenantNotFound();
     // Hashing happens before the transaction: it must stay short (SQLite has one writer).
     const values = (await this.values(input, true)) as UserValues;
+    syncContacts(input, values, true);
     // The event is made from the values before the row exists, so it can be written with the row
     // in one statement (PostgreSQL): a created user reads back exactly these values.
     const changes = redactChanges(userChanges(null, createdView(values), input));
@@ -184,13 +187,17 @@ export class UserService {
     const input = normalizeUserInput(sent);
     await this.validate(tenantId, input);
     const values = await this.values(input, full);
+    // A replace that sends no directory keeps it (as the password): other dialects' PUTs do not know it.
+    if (full && input.directory === undefined) delete values.directory;
     try {
       return await this.store.transaction(async (tx) => {
         for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
           const before = await tx.users.byId(tenantId, id);
           if (!before) throw notFound('user.not_found', `user ${id} not found`);
           if (opts.expectedVersion !== undefined && before.version !== opts.expectedVersion) throw preconditionFailed();
-          const updated = await tx.users.update(tenantId, id, values, { expectedVersion: before.version });
+          const changes = { ...values };
+          syncContacts(input, changes, full, before);
+          const updated = await tx.users.update(tenantId, id, changes, { expectedVersion: before.version });
           if (!updated) continue; // changed or deleted meanwhile: look again
           await recordAudit(tx, {
             tenantId,

@@ -377,11 +377,44 @@ function rowsAsObjects(result: pg.QueryResult<unknown[]>, names: RowCamelCase): 
  * booleans as true/false, absent as NULL.
  */
 export function attributeText(kind: DbKind, key: string): RawBuilder<string | null> {
-  if (kind === 'postgres') return sql<string | null>`(${sql.ref('attributes')} ->> ${sql.lit(key)})`;
-  const path = sql.lit('$.' + key);
+  return jsonText(kind, sql.ref('attributes'), [key]);
+}
+
+/**
+ * The text at a path of a JSON value (keys, or array positions as digits), as both databases render
+ * it alike: booleans as 'true'/'false', numbers as text, objects as JSON. Path parts come from code
+ * or are checked names, and go in as literals.
+ */
+export function jsonText(kind: DbKind, json: RawBuilder<unknown>, path: string[]): RawBuilder<string | null> {
+  if (kind === 'postgres') {
+    if (path.length === 1) return sql<string | null>`(${json} ->> ${sql.lit(path[0])})`;
+    return sql<string | null>`(${json} #>> ${sql.lit(`{${path.map((p) => JSON.stringify(p)).join(',')}}`)})`;
+  }
+  const p = sql.lit('$' + path.map((x) => (/^\d+$/.test(x) ? `[${x}]` : `.${JSON.stringify(x)}`)).join(''));
   return sql<
     string | null
-  >`(case json_type(${sql.ref('attributes')}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref('attributes')}, ${path}) as text) end)`;
+  >`(case json_type(${json}, ${p}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${json}, ${p}) as text) end)`;
+}
+
+/**
+ * `exists (an element of the JSON array at key of column, bound to the name el, where cond)`: the
+ * element is read with jsonText(kind, el, …).
+ */
+export function someElement(
+  kind: DbKind,
+  column: string,
+  key: string,
+  cond: (el: RawBuilder<unknown>) => RawBuilder<boolean>,
+): RawBuilder<boolean> {
+  if (kind === 'postgres')
+    return sql<boolean>`exists (select 1 from jsonb_array_elements(${sql.ref(column)} -> ${sql.lit(key)}) as el(v) where ${cond(sql`el.v`)})`;
+  return sql<boolean>`exists (select 1 from json_each(${sql.ref(column)}, ${sql.lit('$.' + JSON.stringify(key))}) as el where ${cond(sql`el.value`)})`;
+}
+
+/** Whether a JSON column holds a key (false for a NULL column). */
+export function hasJsonKey(kind: DbKind, column: string, key: string): RawBuilder<boolean> {
+  if (kind === 'postgres') return sql<boolean>`((${sql.ref(column)} -> ${sql.lit(key)}) is not null)`;
+  return sql<boolean>`(json_type(${sql.ref(column)}, ${sql.lit('$.' + JSON.stringify(key))}) is not null)`;
 }
 
 /** Recognises a unique-constraint violation and says which column set it hit. */

@@ -52,6 +52,8 @@ interface KindColumn {
   label: string;
   /** JSON text on SQLite, jsonb on PostgreSQL (read back as an object). */
   attributes: string | Record<string, unknown>;
+  /** The same, nullable: NULL when the user has no directory data. */
+  directory: string | Record<string, unknown> | null;
 }
 
 /** A column for every declared user field, typed by its kind. */

@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
-import { attributeText, nullsOrder, textMatch, type DbKind } from './database.ts';
+import { hasJsonKey, jsonText, nullsOrder, someElement, textMatch, type DbKind } from './database.ts';
 import { invalid } from '../domain/errors.ts';
 import { hasUnstorableText } from '../domain/text.ts';
 import { ofKind } from '../domain/user-fields.ts';
-import { isAttrRef, type FieldRef, type FilterValue, type SortKey, type UserCondition } from '../domain/user-query.ts';
+import { isJsonRef, type FieldRef, type FilterValue, type SortKey, type UserCondition } from '../domain/user-query.ts';
 
 const TIME_FIELDS = new Set(['createdAt', 'updatedAt', 'lastLoginAt']);
 const BOOL_FIELDS = new Set<string>(ofKind('flag'));
@@ -11,15 +11,23 @@ const NUMBER_FIELDS = new Set(['id']);
 /** Fields kept folded in their own column: case-insensitive equality uses the unique index. */
 const FOLDED: Record<string, string> = { username: 'usernameLower', email: 'emailLower' };
 
+/** The JSON element a `some` condition's `item.<sub>` fields read (set while compiling its body). */
+let element: RawBuilder<unknown> | null = null;
+
 export function columnOf(kind: DbKind, field: FieldRef): RawBuilder<unknown> {
-  if (isAttrRef(field)) return attributeText(kind, field.slice(5));
+  if (field.startsWith('attr.')) return jsonText(kind, sql.ref('attributes'), [field.slice(5)]);
+  if (field.startsWith('dir.')) return jsonText(kind, sql.ref('directory'), field.slice(4).split('.'));
+  if (field.startsWith('item.')) {
+    if (!element) throw new Error(`${field} outside a collection condition`);
+    return jsonText(kind, element, [field.slice(5)]);
+  }
   return sql.ref(field);
 }
 
 /** Converts a wire value to the stored representation of a field (times → epoch ms, booleans → 0/1). */
 export function storedValue(field: FieldRef, value: FilterValue): string | number | null {
   if (value === null) return null;
-  if (isAttrRef(field)) return typeof value === 'string' ? value : String(value);
+  if (isJsonRef(field)) return typeof value === 'string' ? value : String(value);
   if (BOOL_FIELDS.has(field)) {
     if (value === true || value === 'true' || value === 1 || value === '1') return 1;
     if (value === false || value === 'false' || value === 0 || value === '0') return 0;
@@ -59,13 +67,25 @@ export function conditionSql(kind: DbKind, c: UserCondition, bind: Bind = asIs):
     }
     case 'not':
       return sql<boolean>`(not coalesce(${conditionSql(kind, c.item, bind)}, false))`;
+    case 'has':
+      return hasJsonKey(kind, 'directory', c.collection);
+    case 'some':
+      return someElement(kind, 'directory', c.collection, (el) => {
+        const outer = element;
+        element = el;
+        try {
+          return conditionSql(kind, c.where, bind);
+        } finally {
+          element = outer;
+        }
+      });
     case 'pr': {
       const col = columnOf(kind, c.field);
-      return sql<boolean>`(${col} is not null${isAttrRef(c.field) || TIME_FIELDS.has(c.field) || BOOL_FIELDS.has(c.field) || NUMBER_FIELDS.has(c.field) ? sql`` : sql` and ${col} <> ''`})`;
+      return sql<boolean>`(${col} is not null${isJsonRef(c.field) || TIME_FIELDS.has(c.field) || BOOL_FIELDS.has(c.field) || NUMBER_FIELDS.has(c.field) ? sql`` : sql` and ${col} <> ''`})`;
     }
     default: {
       const v = storedValue(c.field, c.value);
-      const folded = !isAttrRef(c.field) ? FOLDED[c.field] : undefined;
+      const folded = !isJsonRef(c.field) ? FOLDED[c.field] : undefined;
       const ci = typeof v === 'string' && (c.ci || folded !== undefined);
       let col: RawBuilder<unknown> = folded ? sql.ref(folded) : columnOf(kind, c.field);
       let val: unknown = v;
@@ -109,7 +129,7 @@ const isStoredInteger = (x: unknown) => typeof x === 'number' && Number.isSafeIn
 /** Whether a cursor value has the type the sort key's column holds (NULL only where the column allows it). */
 function fitsKey(key: SortKey, x: unknown): boolean {
   if (x === null) return nullable(key.field);
-  if (isAttrRef(key.field)) return typeof x === 'string' && !hasUnstorableText(x);
+  if (isJsonRef(key.field)) return typeof x === 'string' && !hasUnstorableText(x);
   if (NUMBER_FIELDS.has(key.field) || TIME_FIELDS.has(key.field)) return isStoredInteger(x);
   if (BOOL_FIELDS.has(key.field)) return x === 0 || x === 1;
   return typeof x === 'string' && !hasUnstorableText(x);
@@ -140,13 +160,13 @@ const NOT_NULL = new Set<string>(['id', ...ofKind('flag'), ...ofKind('label'), '
 
 export function orderSql(kind: DbKind, keys: SortKey[]): RawBuilder<unknown>[] {
   return keys.map((k) =>
-    !isAttrRef(k.field) && NOT_NULL.has(k.field)
+    !isJsonRef(k.field) && NOT_NULL.has(k.field)
       ? sql`${columnOf(kind, k.field)} ${sql.raw(k.desc ? 'desc' : 'asc')}`
       : sql`${columnOf(kind, k.field)} ${nullsOrder(k.desc)}`,
   );
 }
 
-const nullable = (field: FieldRef) => isAttrRef(field) || !NOT_NULL.has(field);
+const nullable = (field: FieldRef) => isJsonRef(field) || !NOT_NULL.has(field);
 
 /**
  * The rows after a cursor, as conditions an index can serve as a range (keyset pages that do not

@@ -6,6 +6,7 @@ import {
   compileLiteral,
   kindOf,
   read,
+  type Directory,
   type UserFields,
   type UserValues,
 } from '../domain/user-fields.ts';
@@ -33,6 +34,7 @@ function fromColumn(f: string, kind: string): string {
   const v = read('r', f);
   if (kind === 'flag') return `Boolean(${v})`;
   if (kind === 'attributes') return `typeof ${v} === 'string' ? JSON.parse(${v}) : ${v}`;
+  if (kind === 'directory') return `${v} == null ? {} : typeof ${v} === 'string' ? JSON.parse(${v}) : ${v}`;
   return v;
 }
 
@@ -56,8 +58,13 @@ function toColumn(f: string, kind: string): string {
   const v = read('v', f);
   if (kind === 'flag') return `${v} ? 1 : 0`;
   if (kind === 'attributes') return `JSON.stringify(${v} ?? {})`;
+  if (kind === 'directory') return `directoryColumn(${v})`;
   return kind === 'label' ? v : `${v} ?? null`;
 }
+
+/** An empty directory is stored as NULL: most users have none, and their rows stay as they were. */
+export const directoryColumn = (d: Directory | null | undefined): string | null =>
+  d == null || Object.keys(d).length === 0 ? null : JSON.stringify(d);
 
 /** The folded copy the unique index of a field is built on. */
 const FOLDED: Partial<Record<keyof UserFields, keyof UsersTable>> = { username: 'usernameLower', email: 'emailLower' };
@@ -90,6 +97,7 @@ export const newUserColumns = compileLiteral<
     ['lastLoginAt', 'lastLoginAt'],
     ['version', '1'],
   ],
+  { directoryColumn },
 );
 
 /** Changed values → columns, with the folded copies of username and email. */
@@ -99,7 +107,16 @@ export function toColumns(v: UserChanges): Record<string, unknown> {
     const x = v[k as keyof UserChanges];
     if (x === undefined) continue;
     const kind = k === 'passwordHash' ? 'text' : kindOf(k as keyof UserFields);
-    out[k] = kind === 'flag' ? (x ? 1 : 0) : kind === 'attributes' ? JSON.stringify(x ?? {}) : x;
+    out[k] =
+      kind === 'flag'
+        ? x
+          ? 1
+          : 0
+        : kind === 'attributes'
+          ? JSON.stringify(x ?? {})
+          : kind === 'directory'
+            ? directoryColumn(x as Directory)
+            : x;
     const folded = FOLDED[k as keyof UserFields];
     if (folded) out[folded] = x == null ? null : (x as string).toLowerCase();
   }

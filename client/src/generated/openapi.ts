@@ -1168,6 +1168,72 @@ export interface components {
             email?: string;
             role?: "viewer" | "editor" | "admin" | "owner";
         };
+        /** @description directory data (SCIM collections and name parts); email and the phone fields are kept in step with emails and phoneNumbers */
+        UserDirectory: {
+            emails?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            phoneNumbers?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            addresses?: {
+                formatted?: string;
+                streetAddress?: string;
+                locality?: string;
+                region?: string;
+                postalCode?: string;
+                country?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            ims?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            photos?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            entitlements?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            roles?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            x509Certificates?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            nameFormatted?: string;
+            honorificPrefix?: string;
+            honorificSuffix?: string;
+            managerDisplayName?: string;
+            /** @description values of the tenant's SCIM extension schemas, by schema URN */
+            extensions?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         User: {
             id: number;
             tenantId: number;
@@ -1199,6 +1265,7 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
+            directory: components["schemas"]["UserDirectory"];
             hasPassword: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -1240,6 +1307,7 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             } | null;
+            directory?: components["schemas"]["UserDirectory"] | null;
             /** @description write-only; at least 8 characters */
             password?: string | null;
         };

@@ -14,6 +14,7 @@ import { consoleSessions } from './20261207_0120_console.ts';
 import { outboxPerStatement } from './20261208_0500_outbox_per_statement.ts';
 import { metaAccessChanges } from './20261207_0160_meta_access_changes.ts';
 import { loginKeys } from './20261208_0100_login_keys.ts';
+import { directory } from './20261208_0400_directory.ts';
 
 /** Every migration, by frozen timestamp name. Add new ones at the end; never edit a released one. */
 const migrations: Record<string, RosterMigration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, RosterMigration> = {
   '20261207_0160_meta_access_changes': metaAccessChanges,
   '20261208_0100_login_keys': loginKeys,
   '20261208_0500_outbox_per_statement': outboxPerStatement,
+  '20261208_0400_directory': directory,
 };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

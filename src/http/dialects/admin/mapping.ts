@@ -56,6 +56,7 @@ export const userWire = (u: User): Static<typeof UserWireSchema> => ({
   plan: u.plan,
   billingType: u.billingType,
   attributes: u.attributes,
+  directory: u.directory,
   hasPassword: u.hasPassword,
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
+  DIRECTORY,
   GENDERS,
   USER_FIELD_NAMES,
   kindOf,
@@ -15,6 +16,42 @@ const DateTime = Type.String({ format: 'date-time' });
 const Attributes = Type.Object(
   {},
   { additionalProperties: true, description: 'custom attributes (keys ^[A-Za-z][A-Za-z0-9_]{0,63}$, at most 64 KiB)' },
+);
+
+/** The directory's schema, from its declaration: each collection's entries, the texts, extension values. */
+const DirectoryEntry = (subs: Record<string, 'text' | 'flag'>) =>
+  Type.Object(
+    Object.fromEntries(
+      Object.entries(subs).map(([k, kind]) => [
+        k,
+        Type.Optional(kind === 'flag' ? Type.Boolean() : Type.String({ maxLength: 1024 })),
+      ]),
+    ),
+    { additionalProperties: false },
+  );
+const Directory = named(
+  'UserDirectory',
+  Type.Object(
+    {
+      ...Object.fromEntries(
+        Object.entries(DIRECTORY.collections).map(([c, subs]) => [
+          c,
+          Type.Optional(Type.Array(DirectoryEntry(subs), { maxItems: 100 })),
+        ]),
+      ),
+      ...Object.fromEntries(DIRECTORY.texts.map((t) => [t, Type.Optional(Type.String({ maxLength: 1024 }))])),
+      extensions: Type.Optional(
+        Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }), {
+          description: "values of the tenant's SCIM extension schemas, by schema URN",
+        }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'directory data (SCIM collections and name parts); email and the phone fields are kept in step with emails and phoneNumbers',
+    },
+  ),
 );
 
 export const ErrorBody = named(
@@ -132,6 +169,7 @@ const writeOfKind = {
   flag: Type.Optional(Type.Boolean()),
   label: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
   attributes: Type.Optional(Nullable(Attributes)),
+  directory: Type.Optional(Nullable(Directory)),
 } satisfies Record<FieldKind, TSchema>;
 const readOfKind = {
   text: NullableOut(Type.String()),
@@ -139,6 +177,7 @@ const readOfKind = {
   flag: Type.Boolean(),
   label: Type.String(),
   attributes: Attributes,
+  directory: Directory,
 } satisfies Record<FieldKind, TSchema>;
 type KindOf<F extends UserFieldName> = (typeof USER_FIELDS)[F]['kind'];
 const byKind = <S extends Record<FieldKind, TSchema>>(schemas: S) =>

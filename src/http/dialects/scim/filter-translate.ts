@@ -3,14 +3,18 @@ import type { FieldRef, UserCondition } from '../../../domain/user-query.ts';
 import { URN } from './constants.ts';
 import { scimInvalid } from './errors.ts';
 import { compareValue, type AttrPath, type CompareOp, type Filter, type Literal } from './filter.ts';
-import { PHONE_FIELDS, SCIM_CUSTOM, ENTERPRISE_CUSTOM, MANAGER_ATTRIBUTE } from './user-mapping.ts';
+import { SCIM_CUSTOM, ENTERPRISE_CUSTOM, MANAGER_ATTRIBUTE } from './user-mapping.ts';
+import { PHONE_TYPES } from '../../../domain/user-directory.ts';
+import { DIRECTORY, type CollectionName } from '../../../domain/user-fields.ts';
 
 /** The shape UserCondition and GroupCondition share, over any field name. */
 export type Cond =
   | { op: 'and' | 'or'; items: Cond[] }
   | { op: 'not'; item: Cond }
   | { op: CompareOp; field: string; value: Literal; ci?: boolean }
-  | { op: 'pr'; field: string };
+  | { op: 'pr'; field: string }
+  | { op: 'some'; collection: CollectionName; where: Cond }
+  | { op: 'has'; collection: CollectionName };
 
 type FieldKind = 'string' | 'boolean' | 'dateTime' | 'id' | 'member';
 interface FieldTarget {
@@ -33,7 +37,17 @@ interface FirstOfTarget {
   kind: 'firstOf';
   fields: FieldTarget[];
 }
-type Target = FieldTarget | ConstTarget | MultiTarget | FirstOfTarget;
+/**
+ * A stored collection of the directory: its entries' sub-attributes are read as `item.<name>`.
+ * `derived` are the virtual entries a user without the collection stored shows (emails, phones).
+ */
+interface CollectionTarget {
+  kind: 'collection';
+  collection: CollectionName;
+  types: Record<string, FieldKind>;
+  derived?: MultiTarget;
+}
+type Target = FieldTarget | ConstTarget | MultiTarget | FirstOfTarget | CollectionTarget;
 type Resolver = (p: AttrPath) => Target | undefined;
 
 const bad = (detail: string) => scimInvalid('invalidFilter', detail);
@@ -152,6 +166,28 @@ function firstOfCompare(t: FirstOfTarget, op: CompareOp | 'pr', value: Literal, 
   return anyOf(branches);
 }
 
+/** An entry of a stored collection as fields: each sub-attribute is `item.<name>`. */
+const itemEntry = (t: CollectionTarget): Record<string, FieldTarget> =>
+  Object.fromEntries(Object.entries(t.types).map(([k, type]) => [k, field(`item.${k}`, type)]));
+
+/**
+ * Some stored entry matches (`some`); for a collection a user may hold only as core fields, the
+ * derived entries match when none is stored.
+ */
+function collectionCompare(
+  t: CollectionTarget,
+  onEntry: (e: Record<string, FieldTarget | ConstTarget>) => Part,
+  onDerived: (m: MultiTarget) => Part,
+): Part {
+  const e = itemEntry(t);
+  const matched = onEntry(e);
+  const stored: Part =
+    matched === false ? false : { op: 'some', collection: t.collection, where: finish(and(exists(e), matched)) };
+  if (!t.derived) return stored;
+  const has: Cond = { op: 'has', collection: t.collection };
+  return or(and(has, stored), and(not(has), onDerived(t.derived)));
+}
+
 function translate(f: Filter, resolve: Resolver): Part {
   switch (f.op) {
     case 'and':
@@ -163,6 +199,12 @@ function translate(f: Filter, resolve: Resolver): Part {
     case 'valuePath': {
       const t = resolve(f.path);
       if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
+      if (t.kind === 'collection')
+        return collectionCompare(
+          t,
+          (e) => inEntry(f.filter, e, f.path.attr),
+          (m) => anyOf(m.entries.map((e) => and(exists(e), inEntry(f.filter, e, f.path.attr)))),
+        );
       if (t.kind !== 'multi') throw bad(`"${show(f.path)}" is not multi-valued: a value filter […] does not apply`);
       return anyOf(t.entries.map((e) => and(exists(e), inEntry(f.filter, e, f.path.attr))));
     }
@@ -171,11 +213,26 @@ function translate(f: Filter, resolve: Resolver): Part {
       if (!t) throw bad(`"${show(f.path)}" is not an attribute that can be filtered`);
       const value = f.op === 'pr' ? null : f.value;
       if (t.kind === 'firstOf') return firstOfCompare(t, f.op, value, show(f.path));
-      if (t.kind !== 'multi') return targetCompare(t, f.op, value, show(f.path));
+      if (t.kind === 'collection' && f.op === 'pr' && !f.path.sub)
+        // `addresses pr`: some entry exists (an attribute without `value`, too).
+        return collectionCompare(
+          t,
+          () => true,
+          (m) => anyOf(m.entries.map(exists)),
+        );
       const sub = f.path.sub ?? 'value';
-      return anyOf(
-        t.entries.map((e) => and(exists(e), targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)))),
-      );
+      const inMulti = (m: MultiTarget) =>
+        anyOf(
+          m.entries.map((e) => and(exists(e), targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)))),
+        );
+      if (t.kind === 'collection')
+        return collectionCompare(
+          t,
+          (e) => targetCompare(subOf(e, sub, show(f.path)), f.op, value, show(f.path)),
+          inMulti,
+        );
+      if (t.kind !== 'multi') return targetCompare(t, f.op, value, show(f.path));
+      return inMulti(t);
     }
   }
 }
@@ -207,6 +264,11 @@ function metaTarget(sub: string | undefined, resourceType: string): Target | und
   }
 }
 
+/** The directory's collections by their lower-cased SCIM names. */
+const COLLECTIONS: Record<string, CollectionName> = Object.fromEntries(
+  Object.keys(DIRECTORY.collections).map((c) => [c.toLowerCase(), c as CollectionName]),
+);
+
 const isSchema = (p: AttrPath, urn: string) => p.schema === undefined || p.schema.toLowerCase() === urn.toLowerCase();
 
 /** SCIM User attribute paths → core user fields (see user-mapping.ts for the same mapping on writes). */
@@ -222,7 +284,10 @@ export const userTarget: Resolver = (p) => {
       organization: field('company'),
       department: field('department'),
     };
-    if (a === 'manager') return !s || s === 'value' ? field(`attr.${MANAGER_ATTRIBUTE}`, 'string', true) : undefined;
+    if (a === 'manager') {
+      if (!s || s === 'value') return field(`attr.${MANAGER_ATTRIBUTE}`, 'string', true);
+      return s === 'displayname' ? field('dir.managerDisplayName') : undefined;
+    }
     return ent[a];
   }
   if (!isSchema(p, URN.user)) return undefined;
@@ -232,16 +297,27 @@ export const userTarget: Resolver = (p) => {
       givenname: field('firstName'),
       familyname: field('lastName'),
       middlename: field('middleName'),
+      formatted: field('dir.nameFormatted'),
+      honorificprefix: field('dir.honorificPrefix'),
+      honorificsuffix: field('dir.honorificSuffix'),
     };
     return s ? byName[s] : undefined;
   }
-  if (a === 'emails')
-    return { kind: 'multi', entries: [{ value: field('email'), type: konst('work'), primary: konst(true) }] };
-  if (a === 'phonenumbers') {
-    return {
-      kind: 'multi',
-      entries: Object.entries(PHONE_FIELDS).map(([type, f]) => ({ value: field(f), type: konst(type) })),
-    };
+  const coll = COLLECTIONS[a];
+  if (coll) {
+    const derived: MultiTarget | undefined =
+      coll === 'emails'
+        ? { kind: 'multi', entries: [{ value: field('email'), type: konst('work'), primary: konst(true) }] }
+        : coll === 'phoneNumbers'
+          ? {
+              kind: 'multi',
+              entries: Object.entries(PHONE_TYPES).map(([type, f]) => ({ value: field(f), type: konst(type) })),
+            }
+          : undefined;
+    const types = Object.fromEntries(
+      Object.entries(DIRECTORY.collections[coll]).map(([k, kind]) => [k, kind === 'flag' ? 'boolean' : 'string']),
+    ) as Record<string, FieldKind>;
+    return { kind: 'collection', collection: coll, types, ...(derived ? { derived } : {}) };
   }
   if (s) return undefined;
   const simple: Record<string, Target> = {
@@ -280,6 +356,13 @@ export const groupCondition = (f: Filter): GroupCondition => finish(translate(f,
 /** `sortBy` → the field to sort on (a multi-valued attribute sorts by its primary value). */
 export function sortField(p: AttrPath, resolve: Resolver): string {
   const t = resolve(p);
+  if (t?.kind === 'collection') {
+    // The primary value of a collection: the core field a derived one shows; else the first entry's.
+    if (t.derived) return sortField(p, () => t.derived);
+    const sub = Object.keys(t.types).find((k) => k.toLowerCase() === (p.sub ?? 'value').toLowerCase());
+    if (!sub) throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);
+    return `dir.${t.collection}.0.${sub}`;
+  }
   const f = t?.kind === 'multi' ? t.entries[0].value : t?.kind === 'firstOf' ? t.fields[0] : t;
   if (!f || f.kind !== 'field' || f.type === 'member')
     throw scimInvalid('invalidValue', `sortBy "${show(p)}" is not an attribute that can be sorted on`);

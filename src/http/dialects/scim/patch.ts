@@ -43,17 +43,6 @@ function targetOf(rs: ResourceSchema, pp: PatchPath, raw: string): Target {
   return t;
 }
 
-/** An RFC attribute Roster does not store (`roles`, `addresses`, `name.honorificPrefix`…): the operation is a no-op. */
-function isIgnored(rs: ResourceSchema, pp: PatchPath): boolean {
-  const core = pp.path.schema === undefined || pp.path.schema.toLowerCase() === rs.core.urn.toLowerCase();
-  const names = rs.ignored.map((n) => n.toLowerCase());
-  if (!core) return false;
-  if (names.includes(pp.path.attr.toLowerCase())) return true;
-  return (
-    pp.path.attr.toLowerCase() === 'name' && pp.path.sub !== undefined && names.includes(pp.path.sub.toLowerCase())
-  );
-}
-
 const readOnly = (t: Target) => t.def.mutability === 'readOnly' || t.sub?.mutability === 'readOnly';
 
 function containerOf(doc: ScimDoc, ext: string | null): Record<string, unknown> {
@@ -262,7 +251,6 @@ export function applyPatch(rs: ResourceSchema, doc: ScimDoc, body: unknown): Sci
       applyPathless(rs, opName, { [pp.path.schema]: value }, out);
       continue;
     }
-    if (isIgnored(rs, pp)) continue;
     const t = targetOf(rs, pp, path);
     if (readOnly(t)) throw scimInvalid('mutability', `${path} is read-only`);
     apply(opName, t, value, out);

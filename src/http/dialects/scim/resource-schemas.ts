@@ -31,8 +31,19 @@ const attr = (name: string, type: AttrDef['type'], description: string, o: Opts 
   ...o,
 });
 const str = (name: string, description: string, o: Opts = {}) => attr(name, 'string', description, o);
+/** A multi-valued attribute with RFC 7643's value, display, type and primary (domain/user-fields.ts ENTRY). */
+const multi = (name: string, description: string, types?: string[]) =>
+  attr(name, 'complex', description, {
+    multiValued: true,
+    subAttributes: [
+      str('value', 'The value.'),
+      str('display', 'A human-readable name.'),
+      str('type', 'A label for the function of the value.', types ? { canonicalValues: types } : {}),
+      attr('primary', 'boolean', 'The primary value (at most one).'),
+    ],
+  });
 
-/** The User schema as Roster supports it: only attributes that are stored (see mapping in user-mapping.ts). */
+/** The User schema: every attribute is stored (see the mapping in user-mapping.ts and docs/dialects/scim.md). */
 export const USER_ATTRS: AttrDef[] = [
   str('userName', 'Unique identifier for the User (core username), unique per tenant, compared case-insensitively.', {
     required: true,
@@ -42,11 +53,13 @@ export const USER_ATTRS: AttrDef[] = [
     subAttributes: [
       str(
         'formatted',
-        'The full name. Returned as given + middle + family name; a value sent (Entra maps one by default) is accepted and not stored.',
+        'The full name, kept as sent; a user without one shows given + middle + family name (filters match a stored one only).',
       ),
       str('familyName', 'Family name (core lastName).'),
       str('givenName', 'Given name (core firstName).'),
       str('middleName', 'Middle name (core middleName).'),
+      str('honorificPrefix', 'Honorific prefix, e.g. Ms.'),
+      str('honorificSuffix', 'Honorific suffix, e.g. III.'),
     ],
   }),
   str('displayName', 'The name of the User, suitable for display (core displayName).'),
@@ -62,36 +75,44 @@ export const USER_ATTRS: AttrDef[] = [
     mutability: 'writeOnly',
     returned: 'never',
   }),
-  attr(
+  multi(
     'emails',
-    'complex',
-    'Email addresses. Roster stores ONE email per user (core email): the primary one, else the "work" one, else the first.',
-    {
-      multiValued: true,
-      subAttributes: [
-        str('value', 'The email address.'),
-        str('display', 'Ignored on write.'),
-        str('type', 'work, home or other.', { canonicalValues: ['work', 'home', 'other'] }),
-        attr('primary', 'boolean', 'The stored email is always returned as primary.'),
-      ],
-    },
+    'Email addresses, kept as sent. The core email is the primary one holding a valid address, else the "work" one, else the first; entries that are no address are kept too.',
+    ['work', 'home', 'other'],
   ),
-  attr(
+  multi(
     'phoneNumbers',
-    'complex',
-    'Phone numbers, one per type: work, home, mobile, fax, pager, other (core phoneOffice, phoneHome, phoneMobile, fax, pager, phoneOther).',
-    {
-      multiValued: true,
-      subAttributes: [
-        str('value', 'The phone number.'),
-        str('display', 'Ignored on write.'),
-        str('type', 'The slot it is stored in; any other type is stored as "other".', {
-          canonicalValues: ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
-        }),
-        attr('primary', 'boolean', 'Ignored on write.'),
-      ],
-    },
+    'Phone numbers, kept as sent. The first of each type is a core field: work, home, mobile, fax, pager, other (phoneOffice, phoneHome, phoneMobile, fax, pager, phoneOther; phoneOther also takes the first of a type without a field).',
+    ['work', 'home', 'mobile', 'fax', 'pager', 'other'],
   ),
+  attr('addresses', 'complex', 'Physical mailing addresses, kept as sent.', {
+    multiValued: true,
+    subAttributes: [
+      str('formatted', 'The full mailing address.'),
+      str('streetAddress', 'The street address.'),
+      str('locality', 'The city or locality.'),
+      str('region', 'The state or region.'),
+      str('postalCode', 'The zip or postal code.'),
+      str('country', 'The country, ISO 3166-1 alpha-2 (e.g. US).'),
+      str('display', 'A human-readable name.'),
+      str('type', 'work, home or other.', { canonicalValues: ['work', 'home', 'other'] }),
+      attr('primary', 'boolean', 'The primary address.'),
+    ],
+  }),
+  multi('ims', 'Instant messaging addresses, kept as sent.', [
+    'aim',
+    'gtalk',
+    'icq',
+    'xmpp',
+    'msn',
+    'skype',
+    'qq',
+    'yahoo',
+  ]),
+  multi('photos', 'URLs of photos of the user, kept as sent.', ['photo', 'thumbnail']),
+  multi('entitlements', 'Entitlements, kept as sent.'),
+  multi('roles', 'Roles, kept as sent.'),
+  multi('x509Certificates', 'X.509 certificates (base64 DER), kept as sent.'),
   attr('groups', 'complex', 'The groups the user is a direct member of (change them through /Groups).', {
     multiValued: true,
     mutability: 'readOnly',
@@ -118,7 +139,7 @@ export const ENTERPRISE_ATTRS: AttrDef[] = [
     subAttributes: [
       str('value', 'The id of the manager (a user of the same tenant).', { caseExact: true }),
       attr('$ref', 'reference', 'The URI of the manager.', { referenceTypes: ['User'], caseExact: true }),
-      str('displayName', "The manager's displayName (read-only).", { mutability: 'readOnly' }),
+      str('displayName', "The manager's displayName, kept as sent."),
     ],
   }),
 ];
@@ -164,29 +185,12 @@ export const COMMON_ATTRS: AttrDef[] = [
   }),
 ];
 
-/**
- * RFC 7643 User attributes Roster does not store. Writes to them (IdPs send `roles: []`, addresses…)
- * are accepted and ignored rather than failing a whole provisioning call; they are not published.
- */
-export const IGNORED_USER_ATTRS = [
-  'addresses',
-  'ims',
-  'photos',
-  'entitlements',
-  'roles',
-  'x509Certificates',
-  'honorificPrefix',
-  'honorificSuffix',
-];
-
 /** A resource type: its core schema and the extensions it accepts. */
 export interface ResourceSchema {
   name: 'User' | 'Group';
   endpoint: '/Users' | '/Groups';
   core: { urn: string; attrs: AttrDef[] };
   extensions: { urn: string; attrs: AttrDef[] }[];
-  /** Attribute (or name.<sub>) names that are accepted on write and dropped. */
-  ignored: string[];
 }
 
 export const USER_RESOURCE: ResourceSchema = {
@@ -194,7 +198,6 @@ export const USER_RESOURCE: ResourceSchema = {
   endpoint: '/Users',
   core: { urn: URN.user, attrs: USER_ATTRS },
   extensions: [{ urn: URN.enterprise, attrs: ENTERPRISE_ATTRS }],
-  ignored: IGNORED_USER_ATTRS,
 };
 
 export const GROUP_RESOURCE: ResourceSchema = {
@@ -202,7 +205,6 @@ export const GROUP_RESOURCE: ResourceSchema = {
   endpoint: '/Groups',
   core: { urn: URN.group, attrs: GROUP_ATTRS },
   extensions: [],
-  ignored: [],
 };
 
 export const findDef = (defs: AttrDef[] | undefined, name: string): AttrDef | undefined =>

@@ -1,5 +1,7 @@
 import type { UserGroupRef } from '../../../domain/group.ts';
-import { isEmailAddress, normalizeIdentity, type Attributes, type User, type UserInput } from '../../../domain/user.ts';
+import type { Attributes, User, UserInput } from '../../../domain/user.ts';
+import { emailsOf, phoneNumbersOf } from '../../../domain/user-directory.ts';
+import { COLLECTION_NAMES, DIRECTORY, type CollectionName, type Directory } from '../../../domain/user-fields.ts';
 import { etagOf } from '../../credentials.ts';
 import { URN } from './constants.ts';
 import { isObject, optBoolean, optString, type ScimDoc } from './document.ts';
@@ -25,17 +27,6 @@ export const ENTERPRISE_CUSTOM = {
 export const MANAGER_ATTRIBUTE = 'managerId';
 const OWNED_ATTRIBUTES = [...Object.values(SCIM_CUSTOM), ...Object.values(ENTERPRISE_CUSTOM), MANAGER_ATTRIBUTE];
 
-/** phoneNumbers.type ↔ core field; any other type is stored as phoneOther. */
-export const PHONE_FIELDS = {
-  work: 'phoneOffice',
-  home: 'phoneHome',
-  mobile: 'phoneMobile',
-  fax: 'fax',
-  pager: 'pager',
-  other: 'phoneOther',
-} as const;
-type PhoneType = keyof typeof PHONE_FIELDS;
-
 /** Drops null, undefined, empty strings and empty objects (RFC 7643 §2.5: unassigned ≡ absent). */
 function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
   const out: Record<string, unknown> = {};
@@ -60,23 +51,37 @@ const attrText = (a: Attributes, k: string): string | null => {
 export const scimUserName = (u: Pick<User, 'id' | 'username' | 'email'>): string =>
   u.username ?? u.email ?? String(u.id);
 
+/** A user's collections as SCIM shows them: emails and phoneNumbers fall back on the core fields. */
+function collections(u: User): Partial<Record<CollectionName, Record<string, unknown>[]>> {
+  const out: Partial<Record<CollectionName, Record<string, unknown>[]>> = {};
+  for (const c of COLLECTION_NAMES) {
+    const list = c === 'emails' ? emailsOf(u) : c === 'phoneNumbers' ? phoneNumbersOf(u) : u.directory[c];
+    if (list?.length) out[c] = list as Record<string, unknown>[];
+  }
+  return out;
+}
+
 /** The core user as a SCIM User resource. `groups` is omitted when not loaded. */
 export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): ScimDoc {
   const a = u.attributes;
-  const formatted = [u.firstName, u.middleName, u.lastName].filter((x) => x).join(' ');
+  const d = u.directory;
+  const formatted = d.nameFormatted ?? [u.firstName, u.middleName, u.lastName].filter((x) => x).join(' ');
+  const managerId = attrText(a, MANAGER_ATTRIBUTE);
   const enterprise = compact({
     employeeNumber: attrText(a, ENTERPRISE_CUSTOM.employeeNumber),
     costCenter: attrText(a, ENTERPRISE_CUSTOM.costCenter),
     organization: u.company,
     division: attrText(a, ENTERPRISE_CUSTOM.division),
     department: u.department,
-    manager: attrText(a, MANAGER_ATTRIBUTE)
-      ? { value: attrText(a, MANAGER_ATTRIBUTE), $ref: `${base}/Users/${attrText(a, MANAGER_ATTRIBUTE)}` }
-      : null,
+    manager:
+      managerId || d.managerDisplayName
+        ? compact({
+            value: managerId,
+            $ref: managerId ? `${base}/Users/${managerId}` : null,
+            displayName: d.managerDisplayName,
+          })
+        : null,
   });
-  const phones = (Object.entries(PHONE_FIELDS) as [PhoneType, keyof User][])
-    .filter(([, f]) => u[f])
-    .map(([type, f]) => ({ value: u[f], type }));
   const location = `${base}/Users/${u.id}`;
   return {
     schemas: Object.keys(enterprise).length ? [URN.user, URN.enterprise] : [URN.user],
@@ -84,7 +89,14 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
     ...compact({
       externalId: u.externalId,
       userName: scimUserName(u),
-      name: compact({ formatted, familyName: u.lastName, givenName: u.firstName, middleName: u.middleName }),
+      name: compact({
+        formatted,
+        familyName: u.lastName,
+        givenName: u.firstName,
+        middleName: u.middleName,
+        honorificPrefix: d.honorificPrefix,
+        honorificSuffix: d.honorificSuffix,
+      }),
       displayName: u.displayName,
       nickName: attrText(a, SCIM_CUSTOM.nickName),
       profileUrl: u.website,
@@ -95,8 +107,7 @@ export function toScimUser(u: User, base: string, groups?: UserGroupRef[]): Scim
       timezone: attrText(a, SCIM_CUSTOM.timezone),
     }),
     active: u.active,
-    ...(u.email ? { emails: [{ value: u.email, type: 'work', primary: true }] } : {}),
-    ...(phones.length ? { phoneNumbers: phones } : {}),
+    ...collections(u),
     ...(groups
       ? {
           groups: groups.map((g) => ({
@@ -122,29 +133,52 @@ const list = (v: unknown): Record<string, unknown>[] =>
   (Array.isArray(v) ? v.filter(isObject) : []) as Record<string, unknown>[];
 
 /**
- * The one email Roster stores: among the entries holding a valid address, the primary, else the
- * "work" one, else the first. Entries that are no address (some directories hold such values) are
- * not an error; when none is valid the core email is empty.
+ * A multi-valued attribute as sent → the collection's entries: the declared sub-attributes, primary
+ * as a boolean ("True" accepted), values as sent (an email that is no address is kept too).
  */
-function pickEmail(v: unknown): string | null {
-  const emails = list(v).filter((e) => typeof e.value === 'string' && isEmailAddress(normalizeIdentity(e.value)));
-  const primary = emails.find((e) => optBoolean(e.primary, 'emails.primary') === true);
-  const work = emails.find((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work');
-  const chosen = primary ?? work ?? emails[0];
-  return chosen ? (chosen.value as string) : null;
+function entriesOf(c: CollectionName, v: unknown): Record<string, unknown>[] {
+  const subs = DIRECTORY.collections[c] as Record<string, 'text' | 'flag'>;
+  return list(v).map((e) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, kind] of Object.entries(subs)) {
+      const x = kind === 'flag' ? optBoolean(e[k], `${c}.${k}`) : optString(e[k], `${c}.${k}`);
+      if (x !== null && x !== '') out[k] = x;
+    }
+    return out;
+  });
 }
 
-function phoneInput(v: unknown): Partial<Record<(typeof PHONE_FIELDS)[PhoneType], string | null>> {
-  const out: Partial<Record<(typeof PHONE_FIELDS)[PhoneType], string | null>> = {};
-  for (const f of Object.values(PHONE_FIELDS)) out[f] = null;
-  for (const p of list(v)) {
-    const value = optString(p.value, 'phoneNumbers.value');
-    if (!value) continue;
-    const type = (typeof p.type === 'string' ? p.type.toLowerCase() : 'other') as PhoneType;
-    const f = PHONE_FIELDS[type] ?? PHONE_FIELDS.other;
-    if (out[f] === null) out[f] = value;
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The directory a SCIM User describes. A collection equal to what a user without a stored one
+ * already shows (its core email or phones) is left out: resending a resource changes nothing.
+ */
+function directoryOf(doc: ScimDoc, name: Record<string, unknown>, ent: Record<string, unknown>, current?: User) {
+  const d: Record<string, unknown> = {};
+  for (const c of COLLECTION_NAMES) {
+    const entries = entriesOf(c, doc[c]);
+    const derived =
+      current && current.directory[c] === undefined
+        ? c === 'emails'
+          ? emailsOf(current)
+          : c === 'phoneNumbers'
+            ? phoneNumbersOf(current)
+            : []
+        : undefined;
+    if (derived && sameJson(derived, entries)) continue;
+    d[c] = entries;
   }
-  return out;
+  d.nameFormatted = optString(name.formatted, 'name.formatted');
+  d.honorificPrefix = optString(name.honorificPrefix, 'name.honorificPrefix');
+  d.honorificSuffix = optString(name.honorificSuffix, 'name.honorificSuffix');
+  // The formatted name a user without one shows is derived from the parts: sent back unchanged, it
+  // stays derived (and follows the parts when another dialect changes them).
+  const parts = [name.givenName, name.middleName, name.familyName].filter((x) => x).join(' ');
+  if (d.nameFormatted === parts && current?.directory.nameFormatted === undefined) d.nameFormatted = null;
+  d.managerDisplayName = isObject(ent.manager) ? optString(ent.manager.displayName, 'manager.displayName') : null;
+  if (current?.directory.extensions) d.extensions = current.directory.extensions;
+  return d as Directory;
 }
 
 function managerId(v: unknown): string | null {
@@ -156,7 +190,8 @@ function managerId(v: unknown): string | null {
 /**
  * A canonical SCIM User → the complete set of core fields SCIM owns (absent → cleared), so POST,
  * PUT and the result of a PATCH all write the same way. Fields SCIM does not show (gender, plan,
- * phoneTollFree…) and custom attributes it does not own are left as `current` has them.
+ * phoneTollFree…) and custom attributes it does not own are left as `current` has them. The
+ * core email and phone fields follow the emails and phoneNumbers sent (UserService keeps them in step).
  */
 export function fromScimUser(doc: ScimDoc, current?: User): UserInput {
   const userName = optString(doc.userName, 'userName');
@@ -190,8 +225,7 @@ export function fromScimUser(doc: ScimDoc, current?: User): UserInput {
     displayName: optString(doc.displayName, 'displayName'),
     title: optString(doc.title, 'title'),
     website: optString(doc.profileUrl, 'profileUrl'),
-    email: pickEmail(doc.emails),
-    ...phoneInput(doc.phoneNumbers),
+    directory: directoryOf(doc, name, ent, current),
     company: optString(ent.organization, 'organization'),
     department: optString(ent.department, 'department'),
     active: active ?? true,
