@@ -38,6 +38,7 @@ const KIND_SCHEMA: Record<FieldKind, () => TSchema> = {
   flag: () => Type.Boolean(),
   label: () => Text(),
   attributes: () => Type.Record(Type.String(), Type.Unknown()),
+  directory: () => Type.Record(Type.String(), Type.Unknown()),
 };
 
 const CountsSchema = Type.Object(
