@@ -1,11 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends } from './support/backends.ts';
 import { makeTenant, ROOT_KEY, startTestApp, type Fixture, type TestApp } from './support/harness.ts';
 import { PASSWORD, basic, expectSuccess, signUp } from './support/rest-users.ts';
-import { runCli } from './support/process.ts';
+import { ROOT_DIR, runCli } from './support/process.ts';
+
+/** The CLI with stdin and stdout on files, as `roster … < in > out` in a shell. */
+async function shell(args: string[], env: Record<string, string>, io: { stdin?: string; stdout?: string }) {
+  const input = io.stdin ? openSync(io.stdin, 'r') : 'ignore';
+  const output = io.stdout ? openSync(io.stdout, 'w') : 'pipe';
+  try {
+    const child = spawn(process.execPath, ['bin/roster.js', ...args], {
+      cwd: ROOT_DIR,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: [input, output, 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stdout, stderr };
+  } finally {
+    if (typeof input === 'number') closeSync(input);
+    if (typeof output === 'number') closeSync(output);
+  }
+}
 
 /** `roster backup` on one database, `roster restore` into a fresh one of each kind. */
 describe.each(backends())('roster backup and restore ($name)', (backend) => {
@@ -58,6 +81,20 @@ describe.each(backends())('roster backup and restore ($name)', (backend) => {
       expect(again.code).toBe(1);
       expect(again.stderr.trim()).toMatch(/^roster: a tenant with license code "acme" already exists in this database/);
       expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      await dst.close();
+    }
+  });
+
+  it('writes to stdout and restores from stdin (> file, < file)', async () => {
+    const piped = join(dir, 'piped.gz');
+    const out = await shell(['backup', '--tenant', String(acme.tenantId)], env(src.url), { stdout: piped });
+    expect(out.code, out.stderr).toBe(0);
+    const dst = await startTestApp(backend);
+    try {
+      const r = await shell(['restore'], env(dst.url), { stdin: piped });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ tenant: { licenseCode: 'acme' }, counts: { user: 1 } });
     } finally {
       await dst.close();
     }
