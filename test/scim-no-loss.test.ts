@@ -401,3 +401,72 @@ describe.each(backends())('the core fields and the SCIM collections stay in step
     expect(await admin('GET', id)).toMatchObject({ email: 'else2@example.com', fax: '+1 3', phoneOffice: '+1 1' });
   });
 });
+
+describe.each(backends())('Accounts and Usermost changes show in SCIM and back ($name)', (backend) => {
+  let t: TestApp;
+  let acme: Fixture;
+  let scim: ScimClient;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    acme = await makeTenant(t, 'Acme', 'acme');
+    scim = scimClient(t, acme.keys.admin);
+  });
+  afterAll(() => t.close());
+
+  const accounts = (method: 'GET' | 'PATCH', id: string, body?: unknown) =>
+    t.req({
+      method,
+      url: `/api/v1/account/accounts/${id}`,
+      key: null,
+      headers: {
+        accept: 'application/json',
+        admin_api_key: acme.keys.admin,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+  const usermost = (method: 'GET' | 'POST', path: string, payload?: object) =>
+    t.req({ method, url: `/v1/accounts/acme/users${path}`, key: acme.keys.admin, ...(payload ? { payload } : {}) });
+
+  it('each dialect writes the entries the core fields show; SCIM writes show in both', async () => {
+    const id = await scim.user('cross', {
+      externalId: 'cross-1',
+      emails: [
+        { value: 'cross@home.example.org', type: 'home' },
+        { value: 'cross@example.com', type: 'work', primary: true },
+      ],
+      phoneNumbers: [{ value: '+1 1', type: 'mobile', display: 'Cell' }],
+      addresses: [{ type: 'work', locality: 'Lyon' }],
+    });
+
+    const um = await usermost('POST', '', { userId: 'cross-1', email: 'um@example.com', phoneMobile: '+1 2' });
+    expect(um.statusCode, um.body).toBe(200);
+    let u = (await scim.get(`/Users/${id}`)).json();
+    expect(u.emails).toEqual([
+      { value: 'cross@home.example.org', type: 'home' },
+      { value: 'um@example.com', type: 'work', primary: true },
+    ]);
+    expect(u.phoneNumbers).toEqual([{ value: '+1 2', type: 'mobile', display: 'Cell' }]);
+
+    const acc = await accounts('PATCH', id, { email: 'acc@example.com', phoneOffice: '+1 3' });
+    expect(acc.statusCode, acc.body).toBe(200);
+    u = (await scim.get(`/Users/${id}`)).json();
+    expect(u.emails[1]).toEqual({ value: 'acc@example.com', type: 'work', primary: true });
+    expect(u.phoneNumbers).toEqual([
+      { value: '+1 2', type: 'mobile', display: 'Cell' },
+      { value: '+1 3', type: 'work' },
+    ]);
+    // what those dialects do not know is untouched
+    expect(u.addresses).toEqual([{ type: 'work', locality: 'Lyon' }]);
+
+    const p = await scim.patch(`/Users/${id}`, [
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'scim@example.com' },
+      { op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 4' },
+    ]);
+    expect(p.statusCode, p.body).toBe(200);
+    expect((await accounts('GET', id)).json()).toMatchObject({ email: 'scim@example.com', phoneMobile: '+1 4' });
+    const seen = await usermost('GET', '/cross-1');
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(seen.json().response.data).toMatchObject({ email: 'scim@example.com', phoneMobile: '+1 4' });
+  });
+});
