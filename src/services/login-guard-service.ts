@@ -36,6 +36,17 @@ export class LoginGuardService {
     private readonly hasher: PasswordHasher,
   ) {}
 
+  /** Until when logins with this username of the tenant are refused (epoch ms), or null. */
+  async lockedUntil(tenantId: number, username: string): Promise<number | null> {
+    const until = await this.store.loginAttempts.lockedUntil(loginKey({ tenantId, licenseCode: '' }, username));
+    return until !== null && until > this.now() ? until : null;
+  }
+
+  /** Lifts the lock of this username of the tenant and restarts its failure count (on `tx` when in one). */
+  async unlock(tenantId: number, username: string, tx: Store = this.store): Promise<void> {
+    await tx.loginAttempts.unlock(loginKey({ tenantId, licenseCode: '' }, username));
+  }
+
   async login(scope: LoginScope, username: string, password: string): Promise<User> {
     const key = loginKey(scope, username);
     const attempts = this.store.loginAttempts;

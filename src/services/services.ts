@@ -11,6 +11,7 @@ import { ScimUserService } from './scim-user-service.ts';
 import { UsermostService } from './usermost-service.ts';
 import { AppKeyService } from './app-key-service.ts';
 import { LoginGuardService } from './login-guard-service.ts';
+import { UserAccessService } from './user-access-service.ts';
 import { PortalAccountService } from './portal-account-service.ts';
 import { AuditService } from './audit-service.ts';
 import { ImportService } from './import-service.ts';
@@ -51,6 +52,8 @@ export interface Services {
   appKeys: AppKeyService;
   /** Password logins with the per-account brute-force lockout (HTTP Basic on /rest). */
   loginGuard: LoginGuardService;
+  /** A user's lockout, application keys and events, as a manager sees and undoes them. */
+  userAccess: UserAccessService;
   /** Self-service accounts of the /rest/users dialect. */
   portal: PortalAccountService;
   /** Users by userId and their events, with idempotent writes. */
@@ -92,6 +95,7 @@ export function buildServices(
   const webhookSettings = config.webhooks ?? webhookConfig();
   const secretBox = new SecretBox(webhookSettings.secretKey);
   watchWebhooks(metrics, store);
+  const loginGuard = new LoginGuardService(store, users, hasher);
   return {
     auth,
     console: new ConsoleService(store, auth, hasher),
@@ -105,7 +109,8 @@ export function buildServices(
     hasher,
     audit: new AuditService(store),
     appKeys,
-    loginGuard: new LoginGuardService(store, users, hasher),
+    loginGuard,
+    userAccess: new UserAccessService(store, users, appKeys, loginGuard),
     portal: new PortalAccountService(users, tenants, appKeys),
     usermost: new UsermostService(store, hasher),
     usr: new UsrService(store, users, hasher),

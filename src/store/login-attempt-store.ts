@@ -67,4 +67,10 @@ export class LoginAttemptStore {
     await this.db.deleteFrom('loginAttempts').where('at', '<=', before).execute();
     await this.db.deleteFrom('loginLocks').where('lockedUntil', '<=', now).execute();
   }
+
+  /** Lifts the name's lock and forgets its attempts (a manager unlocking an account): the count starts over. */
+  async unlock(key: string): Promise<void> {
+    await this.db.deleteFrom('loginLocks').where('loginKey', '=', key).execute();
+    await this.db.deleteFrom('loginAttempts').where('loginKey', '=', key).execute();
+  }
 }

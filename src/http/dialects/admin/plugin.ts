@@ -7,6 +7,7 @@ import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { groupRoutes } from './group-routes.ts';
+import { userAccessRoutes } from './user-access-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { importRoutes } from './import-routes.ts';
@@ -73,6 +74,7 @@ export const adminDialect: Dialect = {
       await app.register(managerRoutes(services));
       await app.register(userRoutes(services));
       await app.register(groupRoutes(services));
+      await app.register(userAccessRoutes(services));
       await app.register(auditRoutes(services));
       await app.register(importRoutes(services));
       await app.register(exportRoutes(services));
