@@ -1,10 +1,11 @@
 /**
- * The ceilings the GET-by-id and creation targets are measured against: bare Fastify reading one
- * user row by primary key from the same database the bench seeded for Roster and answering it as
- * JSON, and inserting one user row per request (its own transaction, Roster's durability setting)
- * and answering it. No authentication, rate limit, validation, audit trail, mapping or response
- * schema: what "bare Fastify + SQLite" (or + pg) can do on this machine. Started by
- * bench/bare-process.ts as its own process, like Roster.
+ * The lean bare stack the GET-by-id and creation targets are measured against: bare Fastify 5 +
+ * better-sqlite3 (WAL, synchronous=NORMAL) or + pg, on the database the bench seeded for Roster (its
+ * users table with the unique and list indexes a directory needs). It reads one user row with a
+ * prepared `select * from users where id = ?` (by externalId for Usermost, whose users are named by
+ * it), inserts one user row per request in its own transaction, and answers with Fastify's default
+ * JSON. No authentication, tenancy, rate limit, validation, audit trail, mapping or response schema:
+ * what the machine allows. Started by bench/bare-process.ts as its own process, like Roster.
  *
  * env: BARE_DATABASE_URL (`sqlite:<file>` or `postgres://…`), PORT, HOST.
  */
@@ -24,7 +25,9 @@ interface NewUser {
   company?: string;
   attributes?: Record<string, unknown>;
 }
-let byId: (tenantId: number, id: number) => Row | undefined | Promise<Row | undefined>;
+type Found = Row | undefined | Promise<Row | undefined>;
+let byId: (id: number) => Found;
+let byExternalId: (tenantId: number, externalId: string) => Found;
 let insert: (tenantId: number, u: NewUser) => Row | Promise<Row>;
 
 const COLUMNS =
@@ -52,19 +55,24 @@ if (url.startsWith('sqlite:')) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  const select = db.prepare('select * from users where tenant_id = ? and id = ?');
+  const select = db.prepare('select * from users where id = ?');
+  const selectExternal = db.prepare('select * from users where tenant_id = ? and external_id = ?');
   const add = db.prepare(`insert into users (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`);
-  byId = (tenantId, id) => select.get(tenantId, id) as Row | undefined;
+  byId = (id) => select.get(id) as Row | undefined;
+  byExternalId = (tenantId, externalId) => selectExternal.get(tenantId, externalId) as Row | undefined;
   insert = (tenantId, u) => add.get(...valuesOf(tenantId, u)) as Row;
 } else {
   // The bench puts its schema in the URL's `options` (search_path); pg reads it from there.
+  // As many connections as Roster's pool has by default.
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  byId = async (tenantId, id) =>
+  byId = async (id) =>
+    (await pool.query<Row>({ name: 'bare_by_id', text: 'select * from users where id = $1', values: [id] })).rows[0];
+  byExternalId = async (tenantId, externalId) =>
     (
       await pool.query<Row>({
-        name: 'bare_by_id',
-        text: 'select * from users where tenant_id = $1 and id = $2',
-        values: [tenantId, id],
+        name: 'bare_by_external_id',
+        text: 'select * from users where tenant_id = $1 and external_id = $2',
+        values: [tenantId, externalId],
       })
     ).rows[0];
   const text = `insert into users (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning *`;
@@ -79,11 +87,19 @@ const answer = (row: Row) => {
 
 const app = Fastify({ logger: false });
 app.get('/health', async () => ({ status: 'ok' }));
-app.get<{ Params: { tenant: string; id: string } }>('/tenants/:tenant/users/:id', async (req, reply) => {
-  const row = await byId(Number(req.params.tenant), Number(req.params.id));
+app.get<{ Params: { id: string } }>('/users/:id', async (req, reply) => {
+  const row = await byId(Number(req.params.id));
   if (!row) return reply.code(404).send({ error: 'not found' });
   return answer(row);
 });
+app.get<{ Params: { tenant: string; externalId: string } }>(
+  '/tenants/:tenant/external/:externalId',
+  async (req, reply) => {
+    const row = await byExternalId(Number(req.params.tenant), req.params.externalId);
+    if (!row) return reply.code(404).send({ error: 'not found' });
+    return answer(row);
+  },
+);
 app.post<{ Params: { tenant: string }; Body: NewUser }>('/tenants/:tenant/users', async (req, reply) => {
   reply.code(201);
   return answer(await insert(Number(req.params.tenant), req.body));

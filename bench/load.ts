@@ -68,8 +68,9 @@ export async function load(o: LoadOptions): Promise<Measured> {
   const ok = r['2xx'];
   const total = Object.values(statusCodes).reduce((a, b) => a + b, 0);
   return {
-    // Completed requests over the wall time: also right for runs ended by `amount`.
-    rps: r.duration > 0 ? total / r.duration : 0,
+    // Completed requests over the measured window. autocannon's own duration also counts the time it
+    // spends encoding each connection's requests before the first is sent (the server idles then).
+    rps: o.amount ? (r.duration > 0 ? total / r.duration : 0) : total / o.duration,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,

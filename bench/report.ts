@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { ScenarioResult } from './scenarios.ts';
+import type { ScenarioResult, Versus } from './scenarios.ts';
 
 export interface RunReport {
   date: string;
@@ -48,34 +48,50 @@ function verdict(met: boolean | null | undefined, informational?: boolean): stri
   return informational ? `${met ? 'met' : 'missed'} (informational at this N)` : word;
 }
 
+/** The reference's two runs and how far apart they were. */
+function referenceCell(v: Versus | undefined): string {
+  if (!v) return '';
+  const cpu = v.runs.every((x) => x.cpuUs !== undefined && Number.isFinite(x.cpuUs))
+    ? `, ${fmt(v.runs[0].cpuUs)} / ${fmt(v.runs[1].cpuUs)} µs/req`
+    : '';
+  return `${v.reference.replace(/\|/g, '\\|')}: ${fmt(v.runs[0].rps)} / ${fmt(v.runs[1].rps)} req/s${cpu}, spread ${fmt(v.spread * 100, 1)} %`;
+}
+
+/** Ratio to the mean of the reference runs, with the ratio against each of them. */
+function ratioCell(v: Versus | undefined): string {
+  if (!v) return '';
+  const cpu = v.cpuRatio === undefined ? '' : `; CPU ${fmt(v.cpuRatio, 2)}`;
+  return `**${fmt(v.ratio, 2)}** (${fmt(v.range[0], 2)}–${fmt(v.range[1], 2)}${cpu})`;
+}
+
 export function markdownTable(r: RunReport): string {
   const lines = [
     `**${r.db}**, ${r.users.toLocaleString('en-US')} users, ${r.durationS} s per scenario, ${r.connections} connections — ${r.date}`,
     `machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; load average at start ${r.machine.loadAvgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.machine.loadAvgEnd.map((x) => x.toFixed(2)).join(' ')}`,
     `command: \`${r.command}\``,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | errors | × /health | server CPU µs/req (× /health) | RSS max MiB | target | |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    '| scenario | req/s | p50 ms | p99 ms | errors | reference (run before / after) | ratio to reference (range) | × /health | server CPU µs/req (× /health) | RSS max MiB | target | |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|',
   ];
   const healthCpu = r.scenarios.find((s) => s.name === 'health')?.cpuUs;
   for (const s of r.scenarios) {
     if (s.skipped) {
-      lines.push(`| ${s.title} | | | | | | | | | skipped: ${s.skipped.replace(/\|/g, '\\|')} |`);
+      lines.push(`| ${s.title} | | | | | | | | | | | skipped: ${s.skipped.replace(/\|/g, '\\|')} |`);
       continue;
     }
     lines.push(
-      `| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${fmt(s.rssMaxMiB)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`,
+      `| ${s.title.replace(/\|/g, '\\|')} | ${fmt(s.rps)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.errors)} | ${referenceCell(s.versus)} | ${ratioCell(s.versus)} | ${s.ratio === undefined ? '' : fmt(s.ratio, 2)} | ${cpuCell(s.cpuUs, healthCpu)} | ${fmt(s.rssMaxMiB)} | ${s.target?.text ?? ''} | ${verdict(s.target?.met, s.target?.informational)} |`,
     );
   }
   const m = r.memory;
   lines.push(
-    `| RSS of the server (start → end, peak) | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`,
+    `| RSS of the server (start → end, peak) | | | | | | | | | | ${m.target} | ${fmt(m.startMiB)} → ${fmt(m.endMiB)} MiB, peak ${fmt(m.peakMiB)} MiB: ${verdict(m.met, m.informational)} |`,
   );
   const start = r.scenarios.find((s) => s.name === 'health')?.rps;
   if (r.healthEndRps !== undefined) {
     lines.push(
       '',
-      `/health: ${fmt(start)} req/s at the start, ${fmt(r.healthEndRps)} at the end; ratios are against the faster (${fmt(r.healthBaselineRps)}).`,
+      `/health: ${fmt(start)} req/s at the start, ${fmt(r.healthEndRps)} at the end; × /health is against the faster (${fmt(r.healthBaselineRps)}). A ratio to a reference is req/s ÷ the mean of the reference's runs before and after the scenario; the range is the ratio against each; the spread is how far the two reference runs differ.`,
     );
   }
   return lines.join('\n');

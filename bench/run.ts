@@ -2,9 +2,10 @@
  * `npm run bench [-- --users N --duration S --connections C --only a,b --db sqlite|postgres|all]`
  *
  * Starts Roster as a child process on a temporary database, creates a tenant and manager keys
- * through the management API, seeds N users straight into the database, then drives every scenario
- * over HTTP with autocannon. Results go to bench/results/*.json (or --out) and, with --update-md,
- * into BENCHMARKS.md. Never part of `npm test`; the CI smoke runs it with a tiny N.
+ * through the management API, seeds N users straight into the database, starts the lean bare stack
+ * (bare-server.ts) beside it on the same database, then drives every scenario over HTTP with
+ * autocannon. Results go to bench/results/*.json (or --out) and, with --update-md, into
+ * BENCHMARKS.md. Never part of `npm test`; the CI smoke runs it with a tiny N.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -13,8 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ROOT_DIR, startServer, type Server } from './roster-process.ts';
-import { seedUsers } from './seed.ts';
-import { bearer, http, type BenchContext } from './context.ts';
+import { startBareServer } from './bare-process.ts';
+import { seedUsers, usernameOf } from './seed.ts';
+import { bearer, http, idOf, type BenchContext } from './context.ts';
 import { SCENARIOS, type Done, type ScenarioResult } from './scenarios.ts';
 import { markdownTable, updateMarkdown, type RunReport } from './report.ts';
 
@@ -22,7 +24,7 @@ const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '100000' },
     duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
     only: { type: 'string', multiple: true },
     db: { type: 'string' },
     out: { type: 'string', default: join(ROOT_DIR, 'bench', 'results') },
@@ -33,9 +35,29 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
+  const width = Math.max(...SCENARIOS.map((s) => s.name.length));
   console.log(`npm run bench -- [--users N] [--duration S] [--connections C] [--only name[,name]] [--db sqlite|postgres|all] [--out DIR] [--update-md] [--cpu-prof]
-scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
-PostgreSQL runs when BENCH_DATABASE_URL is set (a schema is created for the run and dropped after).`);
+
+  --users N        users seeded (default 100000; the targets are stated for 1000000)
+  --duration S     seconds per measured run, after a warm-up of min(2, S/5) s (default 10)
+  --connections C  connections for reads by id, SCIM filters and keys-verify (default 50); lists
+                   always use 10, create and sign-up 20
+  --only a,b       only these scenarios (health always runs)
+  --db             sqlite, postgres or all (default: sqlite, plus postgres when BENCH_DATABASE_URL is set)
+  --out DIR        where the results JSON goes (default bench/results)
+  --update-md      rewrite the <!-- bench:<db> --> block of BENCHMARKS.md with the run's table
+  --cpu-prof       V8 CPU profile of the Roster process into <out>/profiles
+
+A scenario with a reference runs alternately with it (reference, scenario, reference) and reports
+req/s ÷ the mean of the two reference runs, with the ratio against each and their spread.
+
+scenarios (target):
+${SCENARIOS.map((s) => `  ${s.name.padEnd(width)}  ${s.title}${s.goal ? `\n  ${' '.repeat(width)}    target: ${s.goal}` : ''}`).join('\n')}
+  ${'memory'.padEnd(width)}  Roster's RSS sampled through the run, peak (VmHWM) at the end
+  ${' '.repeat(width)}    target: peak RSS ≤ 250 MB (238.4 MiB)
+
+PostgreSQL runs when BENCH_DATABASE_URL is set (a schema is created for the run and dropped after);
+the lean bare stack then reads through pg. Ratio targets are judged on SQLite, reported on PostgreSQL.`);
   process.exit(0);
 }
 
@@ -112,14 +134,18 @@ const n0 = (x: number | undefined, d = 0) => (x === undefined ? '–' : x.toFixe
 
 function printLine(r: ScenarioResult): void {
   if (r.skipped) {
-    console.log(`  ${r.name.padEnd(18)} skipped: ${r.skipped}`);
+    console.log(`  ${r.name.padEnd(22)} skipped: ${r.skipped}`);
     return;
   }
   const t = r.target
     ? `  [${r.target.text}: ${r.target.met ? 'met' : 'MISSED'}${r.target.informational ? ', informational' : ''}]`
     : '';
+  const v = r.versus;
+  const vs = v
+    ? `  ratio ${v.ratio.toFixed(2)} (${v.range[0].toFixed(2)}–${v.range[1].toFixed(2)}; reference ${n0(v.runs[0].rps)} / ${n0(v.runs[1].rps)} req/s, spread ${(v.spread * 100).toFixed(1)} %)`
+    : '';
   console.log(
-    `  ${r.name.padEnd(18)} ${n0(r.rps).padStart(7)} req/s  p50 ${n0(r.p50).padStart(4)} ms  p99 ${n0(r.p99).padStart(4)} ms  errors ${r.errors}  cpu/req ${n0(r.cpuUs).padStart(5)} µs  ×health ${r.ratio === undefined ? '–' : r.ratio.toFixed(2)}${t}`,
+    `  ${r.name.padEnd(22)} ${n0(r.rps).padStart(7)} req/s  p50 ${n0(r.p50).padStart(4)} ms  p99 ${n0(r.p99).padStart(4)} ms  errors ${r.errors}  cpu/req ${n0(r.cpuUs).padStart(5)} µs  ×health ${r.ratio === undefined ? '–' : r.ratio.toFixed(2)}${vs}${t}`,
   );
 }
 
@@ -131,6 +157,7 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
   const rootKey = `bench-root-${randomBytes(16).toString('hex')}`;
   const database = await freshDatabase(db);
   let server: Server | null = null;
+  let bare: Server | null = null;
   try {
     console.log(
       `\n== ${db}: ${users.toLocaleString('en-US')} users, ${duration} s per scenario, ${connections} connections`,
@@ -158,8 +185,11 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
       rootKey,
       cpuProfDir: args['cpu-prof'] ? profDir : undefined,
     });
+    // The lean bare stack beside Roster on the same database: idle except while its runs are measured.
+    bare = await startBareServer(database.url);
     const memStart = server.memory();
     const ctx: BenchContext = {
+      bare: { base: bare.base, cpuSeconds: () => bare!.cpuSeconds() },
       db,
       databaseUrl: database.url,
       base: server.base,
@@ -173,6 +203,12 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
       runTag: randomBytes(3).toString('hex'),
       serverCpu: () => server!.cpuSeconds(),
     };
+    // Every scenario names users by number (seed.ts) and reads them by id: the seed must have kept the order.
+    const check = await http(ctx.base, 'GET', `/admin/v1/tenants/${ctx.tenantId}/users/${idOf(ctx, users)}`, {
+      headers: bearer(rootKey),
+    });
+    if (check.status !== 200 || (check.json() as { username?: string }).username !== usernameOf(users))
+      throw new Error(`user ${users} is not id ${idOf(ctx, users)}: ${check.status} ${check.body.slice(0, 160)}`);
     const done: Done = new Map();
     for (const s of SCENARIOS) {
       if (only && s.name !== 'health' && !only.includes(s.name)) continue;
@@ -245,6 +281,7 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     );
     return report;
   } finally {
+    await bare?.stop();
     await server?.stop();
     await database.drop();
   }

@@ -79,8 +79,13 @@ function companyOf(k: number): string {
 }
 
 export const usernameOf = (i: number) => `user${i}`;
+/** The externalId (SCIM externalId, Usermost userId) of user number i. */
+export const externalIdOf = (i: number) => `ext-${i}`;
+/** The email of user number i (SCIM emails.value). */
+export const emailOf = (i: number) => `user${i}@example.com`;
 
 export interface SeedUser {
+  externalId: string;
   username: string;
   email: string;
   firstName: string;
@@ -100,8 +105,9 @@ export function seedUser(i: number): SeedUser {
   // One user in 97 has no last name: exercises the NULL ordering rule of sorted pages.
   const lastName = i % 97 === 0 ? null : LAST[(h >>> 4) % LAST.length] + SUFFIX[(h >>> 9) % SUFFIX.length];
   return {
+    externalId: externalIdOf(i),
     username: usernameOf(i),
-    email: `user${i}@example.com`,
+    email: emailOf(i),
     firstName,
     lastName,
     displayName: `${firstName} ${lastName ?? ''}`.trim(),
@@ -138,9 +144,9 @@ async function seedSqlite(path: string, tenantId: number, n: number, progress?: 
     db.pragma('synchronous = OFF'); // seeding only; Roster itself keeps FULL
     db.pragma('cache_size = -262144');
     const insert =
-      db.prepare(`insert into users (tenant_id, username, username_lower, email, email_lower, first_name, last_name,
+      db.prepare(`insert into users (tenant_id, external_id, username, username_lower, email, email_lower, first_name, last_name,
       display_name, company, title, department, active, verified, plan, billing_type, attributes, created_at, updated_at, version)
-      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'free', 'invoice', ?, ?, ?, 1)`);
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'free', 'invoice', ?, ?, ?, 1)`);
     const batch = db.transaction((from: number, to: number) => {
       let id = 0;
       for (let i = from; i < to; i++) {
@@ -148,6 +154,7 @@ async function seedSqlite(path: string, tenantId: number, n: number, progress?: 
         id = Number(
           insert.run(
             tenantId,
+            u.externalId,
             u.username,
             u.username,
             u.email,
@@ -193,10 +200,11 @@ async function seedPostgres(url: string, tenantId: number, n: number, progress?:
     let lastId = 0;
     for (let from = 1; from <= n; from += BATCH) {
       const to = Math.min(n + 1, from + BATCH);
-      const cols: unknown[][] = Array.from({ length: 11 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 12 }, () => []);
       for (let i = from; i < to; i++) {
         const u = seedUser(i);
         [
+          u.externalId,
           u.username,
           u.email,
           u.firstName,
@@ -211,11 +219,11 @@ async function seedPostgres(url: string, tenantId: number, n: number, progress?:
         ].forEach((v, k) => cols[k].push(v));
       }
       const r = await client.query(
-        `insert into users (tenant_id, username, username_lower, email, email_lower, first_name, last_name, display_name,
+        `insert into users (tenant_id, external_id, username, username_lower, email, email_lower, first_name, last_name, display_name,
            company, title, department, active, verified, plan, billing_type, attributes, created_at, updated_at, version)
-         select $1, u, u, e, e, f, l, d, c, t, dp, a, 0, 'free', 'invoice', at::jsonb, ca, ca, 1
-         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::smallint[], $11::text[], $12::bigint[])
-           as x(u, e, f, l, d, c, t, dp, a, at, ca)
+         select $1, xi, u, u, e, e, f, l, d, c, t, dp, a, 0, 'free', 'invoice', at::jsonb, ca, ca, 1
+         from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::smallint[], $12::text[], $13::bigint[])
+           as x(xi, u, e, f, l, d, c, t, dp, a, at, ca)
          returning id`,
         [tenantId, ...cols],
       );
