@@ -149,6 +149,22 @@ function printLine(r: ScenarioResult): void {
   );
 }
 
+/** Servers of the run in progress, killed if the bench itself is interrupted (they would outlive it). */
+const running = new Set<Server>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const s of running) s.child.kill('SIGKILL');
+    process.exit(130);
+  });
+const started = (s: Server): Server => (running.add(s), s);
+async function stopped(s: Server | null): Promise<null> {
+  if (s) {
+    await s.stop();
+    running.delete(s);
+  }
+  return null;
+}
+
 /** The issue's memory budget is 250 MB; RSS is read in MiB (/proc), so the budget is judged in MiB. */
 const RSS_TARGET_MIB = 250e6 / 2 ** 20;
 
@@ -162,11 +178,10 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     console.log(
       `\n== ${db}: ${users.toLocaleString('en-US')} users, ${duration} s per scenario, ${connections} connections`,
     );
-    server = await startServer({ databaseUrl: database.url, rootKey });
+    server = started(await startServer({ databaseUrl: database.url, rootKey }));
     const fixture = await setUpTenant(server.base, rootKey);
     // Seeded with the server stopped, so it starts on a database as it would be in production.
-    await server.stop();
-    server = null;
+    server = await stopped(server);
     const t0 = Date.now();
     let shown = 0;
     const { firstId, lastId } = await seedUsers(database.url, fixture.tenantId, users, (done) => {
@@ -180,13 +195,15 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     const seedSeconds = (Date.now() - t0) / 1000;
     const profDir = join(args.out!, 'profiles');
     if (args['cpu-prof']) mkdirSync(profDir, { recursive: true });
-    server = await startServer({
-      databaseUrl: database.url,
-      rootKey,
-      cpuProfDir: args['cpu-prof'] ? profDir : undefined,
-    });
+    server = started(
+      await startServer({
+        databaseUrl: database.url,
+        rootKey,
+        cpuProfDir: args['cpu-prof'] ? profDir : undefined,
+      }),
+    );
     // The lean bare stack beside Roster on the same database: idle except while its runs are measured.
-    bare = await startBareServer(database.url);
+    bare = started(await startBareServer(database.url));
     const memStart = server.memory();
     const ctx: BenchContext = {
       bare: { base: bare.base, cpuSeconds: () => bare!.cpuSeconds() },
@@ -281,8 +298,8 @@ async function benchOne(db: 'sqlite' | 'postgres'): Promise<RunReport> {
     );
     return report;
   } finally {
-    await bare?.stop();
-    await server?.stop();
+    await stopped(bare);
+    await stopped(server);
     await database.drop();
   }
 }
