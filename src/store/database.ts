@@ -28,6 +28,8 @@ export interface Db {
   kysely: Kysely<Database>;
   /** Hot reads outside Kysely (see ReadNow); not for in-memory SQLite. */
   readNow?: ReadNow;
+  /** SQLite files: changes whenever any connection or process commits (PRAGMA data_version, read on the reader). */
+  dataVersion?: () => number;
   /** When cached manager keys and tenants may be stale (access-change-watch.ts). */
   accessChanges: AccessChangeWatch;
   /** A consistent read-only view for reads spanning many queries (snapshot.ts). */
@@ -123,11 +125,14 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     cacheStatements(writer);
     // An in-memory database is private to its connection: it gets no reader.
     let reader: SQLite.Database | undefined;
+    let dataVersion: (() => number) | undefined;
     if (path !== ':memory:') {
       reader = new SQLite(path);
       reader.pragma('busy_timeout = 5000');
       reader.pragma('cache_size = -16384');
       reader.pragma('query_only = ON');
+      const version = reader.prepare('pragma data_version').pluck();
+      dataVersion = () => version.get() as number;
       cacheStatements(reader);
     }
     const kysely = new Kysely<Database>({
@@ -141,6 +146,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
       kind: 'sqlite',
       kysely,
       readNow: reader ? readNow(writer, reader, plugins[0]) : undefined,
+      dataVersion,
       accessChanges,
       openSnapshot: async () =>
         path === ':memory:' ? transactionSnapshot(kysely, 'sqlite') : sqliteSnapshot(path, [new RowCamelCase()]),

@@ -26,6 +26,7 @@ import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
 import { RestoreStore } from './restore-store.ts';
 import { BackupStore } from './backup-store.ts';
 import type { Snapshot } from './snapshot.ts';
+import { PageMarks } from './page-marks.ts';
 
 /** One group committer per SQLite database (PostgreSQL commits concurrently by itself). */
 const groupCommits = new WeakMap<Kysely<Database>, GroupCommit>();
@@ -66,12 +67,14 @@ export class Store {
     readNow?: ReadNow,
     /** When cached manager keys and tenants may be stale; a transaction's store never caches. */
     readonly accessChanges: AccessChangeWatch = neverCache,
+    /** The database's version, where it can be read (SQLite files); only for the root store. */
+    dataVersion?: () => number,
   ) {
     // Caches only where changes can be heard (not in a transaction's store).
     const watch = accessChanges === neverCache ? undefined : accessChanges;
     this.tenants = new TenantStore(db, readNow, watch);
     this.managers = new ManagerStore(db, readNow, watch);
-    this.users = new UserStore(db, kind, readNow);
+    this.users = new UserStore(db, kind, readNow, dataVersion && new PageMarks(dataVersion));
     this.meta = new MetaStore(db, watch);
     this.groups = new GroupStore(db, kind, readNow);
     this.events = new EventStore(db);
@@ -90,7 +93,7 @@ export class Store {
   }
 
   static of(db: Db): Store {
-    const store = new Store(db.kysely, db.kind, db.readNow, db.accessChanges);
+    const store = new Store(db.kysely, db.kind, db.readNow, db.accessChanges, db.dataVersion);
     store.snapshots = () => db.openSnapshot();
     return store;
   }

@@ -16,6 +16,7 @@ import {
 } from './user-query-sql.ts';
 import { compiledForShape, precompiled, rowsOf } from './precompiled.ts';
 import { ListValues, runShaped, shapeOf } from './list-shapes.ts';
+import { MARK_STRIDE, pageFromMarks, type PageMarks } from './page-marks.ts';
 import type { User } from '../domain/user.ts';
 import type { UserGroupRef } from '../domain/group.ts';
 import type { UserPage, UserQuery } from '../domain/user-query.ts';
@@ -32,6 +33,8 @@ export class UserStore {
     private readonly db: Kysely<Database>,
     private readonly kind: DbKind,
     private readonly readNow?: ReadNow,
+    /** Offset pages' marks (SQLite outside transactions: where the database's version can be read). */
+    private readonly marks?: PageMarks,
   ) {}
 
   private select() {
@@ -248,6 +251,8 @@ export class UserStore {
     let base = this.db.selectFrom('users').where('tenantId', '=', bind(tenantId) as number);
     if (condition) base = base.where(condition);
     if (query.q) base = base.where(searchSql(query.q, bind));
+    /** The values of the list itself (tenant, filters, search): the first ones of every statement's values. */
+    const listValues = [...vals.values];
 
     const cursor = query.cursor ? decodeCursor(query.cursor, keys) : null;
     // An offset counts from the cursor: it needs the after-cursor rows as one query.
@@ -262,19 +267,23 @@ export class UserStore {
       query.q ? 'q' : '',
       shapeOf(this.db, condition),
     ].join('\u0002');
+    /** This list (whatever page): its marks' and total's key. */
+    const list = this.marks ? `${shape}\u0003${JSON.stringify(listValues)}` : '';
     // The total rides on the page query as a scalar subquery (uncorrelated: both databases compute it
     // once): one statement to build, send and read instead of two.
     const count = () => base.select((eb) => eb.fn.countAll<number>().as('n'));
-    const pageOf = (where: RawBuilder<boolean> | null, limit: number, withTotal = false) => {
-      const key = [
-        shape,
-        shapeOf(this.db, where),
-        withTotal ? 't' : '',
-        query.offset ? 'o' : '',
-        vals.values.length,
-      ].join('\u0002');
-      const limitAt = bind(limit);
-      const offsetAt = query.offset ? bind(query.offset) : undefined;
+    const pageOf = (
+      where: RawBuilder<boolean> | null,
+      limit: number,
+      withTotal = false,
+      offset = query.offset,
+      v = vals,
+    ) => {
+      const key = [shape, shapeOf(this.db, where), withTotal ? 't' : '', offset ? 'o' : '', v.values.length].join(
+        '\u0002',
+      );
+      const limitAt = v.bind(limit);
+      const offsetAt = offset ? v.bind(offset) : undefined;
       return runShaped(
         this.db,
         key,
@@ -289,13 +298,44 @@ export class UserStore {
           if (offsetAt !== undefined) page = page.offset(offsetAt as number);
           return page;
         },
-        vals,
+        v,
       );
     };
+    const result = (rows: Record<string, unknown>[], total: number | undefined): UserPage<User> => {
+      const more = rows.length > query.limit;
+      const items = (more ? rows.slice(0, query.limit) : rows) as unknown as (UserRow &
+        Record<string, string | number | null>)[];
+      const last = items[items.length - 1];
+      const nextCursor = more && last ? encodeCursor(keys.map((_, i) => last[`s${i}`] ?? null)) : null;
+      return { items: items.map(toUser), nextCursor, ...(total !== undefined ? { total } : {}) };
+    };
 
-    const head = await pageOf(keyset?.head ?? null, query.limit + 1, query.withTotal);
-    let total: number | undefined;
-    if (query.withTotal) {
+    if (this.marks && !cursor && query.offset !== undefined && query.offset >= MARK_STRIDE) {
+      const deep = await pageFromMarks(
+        this.marks,
+        this.kind,
+        list,
+        { keys, listValues, limit: query.limit + 1, offset: query.offset },
+        {
+          pageOf,
+          count: (v, where) =>
+            runShaped(
+              this.db,
+              `${shape}\u0002count\u0002${shapeOf(this.db, where)}\u0002${v.values.length}`,
+              () => (where ? count().where(where) : count()),
+              v,
+            ).then((r) => Number(r[0].n)),
+        },
+      );
+      if (deep) return result(deep.rows, query.withTotal ? deep.total : undefined);
+    }
+
+    // A total counted before at the same version of the database is the total now (page-marks.ts).
+    const version = this.marks?.version();
+    const known = query.withTotal && this.marks ? this.marks.total(list) : undefined;
+    const head = await pageOf(keyset?.head ?? null, query.limit + 1, query.withTotal && known === undefined);
+    let total: number | undefined = known;
+    if (query.withTotal && total === undefined) {
       const first = head[0] as { total?: number | string } | undefined;
       // No row to carry it: nothing matches at all, unless the page started past the first row.
       total = first
@@ -303,17 +343,13 @@ export class UserStore {
         : query.offset || cursor
           ? Number((await runShaped(this.db, `${shape}\u0002count`, count, vals))[0].n)
           : 0;
+      if (version !== undefined) this.marks!.remember(list, version, total);
     }
     // The cursor's range ran out before the page was full: go on past it (see keysetSql).
     const rows =
       keyset?.tail && head.length <= query.limit
         ? [...head, ...(await pageOf(keyset.tail, query.limit + 1 - head.length))]
         : head;
-    const more = rows.length > query.limit;
-    const items = (more ? rows.slice(0, query.limit) : rows) as unknown as (UserRow &
-      Record<string, string | number | null>)[];
-    const last = items[items.length - 1];
-    const nextCursor = more && last ? encodeCursor(keys.map((_, i) => last[`s${i}`] ?? null)) : null;
-    return { items: items.map(toUser), nextCursor, ...(total !== undefined ? { total } : {}) };
+    return result(rows, total);
   }
 }
