@@ -33,12 +33,13 @@ export interface NewUserRow {
  * - Page cache (KiB). A batch dirties pages all over a dozen indexes (names and companies take rows
  *   everywhere in theirs): ~16,000 pages per 20,000 rows at 1,000,000 users. With the everyday 8 MiB
  *   SQLite spilled them to the WAL mid-transaction and read them back, again and again: at 1M users
- *   ~3x the system time, and as much again waiting for I/O.
+ *   ~3x the system time, and as much again waiting for I/O. 64 MiB holds those ~16,000 4 KiB pages;
+ *   more would not fit the server's memory budget while importing (250 MB).
  * - WAL pages before an automatic checkpoint. Each batch rewrites most of those index pages; with
  *   the default 1,000 every commit copied all of them into the database file, and fsynced it. With
  *   50,000 (a WAL of up to ~200 MB) a checkpoint comes every few batches and copies each page once.
  */
-const IMPORT_PRAGMAS = { cache_size: -256 * 1024, wal_autocheckpoint: 50_000 };
+const IMPORT_PRAGMAS = { cache_size: -64 * 1024, wal_autocheckpoint: 50_000 };
 type ImportPragma = keyof typeof IMPORT_PRAGMAS;
 /** Imports running per database (by Kysely adapter) and the settings to restore after the last. */
 const importSessions = new WeakMap<object, { running: number; restore: Partial<Record<ImportPragma, number>> }>();
