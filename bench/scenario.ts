@@ -121,15 +121,17 @@ export async function alternate(
   const after = await reference.run();
   const [fast, slow] = before.rps >= after.rps ? [before, after] : [after, before];
   const mean = (before.rps + after.rps) / 2;
+  // A reference run that completed nothing (a starved machine) leaves the ratio unknown, not infinite.
+  const div = (a: number, b: number) => (b > 0 ? a / b : NaN);
   const cpu = [before.cpuUs, after.cpuUs].filter((x): x is number => x !== undefined && Number.isFinite(x));
   return {
     m,
     versus: {
       reference: reference.title,
       runs: [runOf(before), runOf(after)],
-      ratio: m.rps / mean,
-      range: [m.rps / fast.rps, m.rps / slow.rps],
-      spread: (fast.rps - slow.rps) / mean,
+      ratio: div(m.rps, mean),
+      range: [div(m.rps, fast.rps), div(m.rps, slow.rps)],
+      spread: div(fast.rps - slow.rps, mean),
       cpuRatio: cpu.length === 2 && m.cpuUs ? (cpu[0] + cpu[1]) / 2 / m.cpuUs : undefined,
     },
   };
