@@ -35,7 +35,7 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
       const env = { DATABASE_URL: db.url, ROSTER_ROOT_KEY: 'cli-root-key-0123456789' };
       const mig = await runCli(['migrate'], env);
       expect(mig.code, mig.stderr).toBe(0);
-      const t = await runCli(['tenant', 'create', '--name', 'Acme', '--license', 'acme'], env);
+      const t = await runCli(['tenant', 'create', '--name', 'Acme', '--license', 'acme', '--json'], env);
       expect(t.code, t.stderr).toBe(0);
       const tenant = JSON.parse(t.stdout);
       expect(tenant).toMatchObject({ name: 'Acme', licenseCode: 'acme' });
@@ -54,6 +54,7 @@ describe.each(backends())('processes and CLI ($name)', (backend) => {
           'ann@acme.test',
           '--role',
           'owner',
+          '--json',
         ],
         env,
       );

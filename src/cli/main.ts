@@ -1,54 +1,49 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { deliverGeneratedRootKey, describeDelivery } from '../root-key-output.ts';
-import { startRuntime, type Runtime } from '../runtime.ts';
-import { isDomainError } from '../domain/errors.ts';
+import { Command } from 'commander';
 import { registerImportExport } from './import-export.ts';
 import { registerBackup } from './backup.ts';
-
-function positiveInt(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer');
-  return Number(v);
-}
-
-/** Runs fn against the configured database, printing domain errors as one line and exiting 1. */
-async function withRuntime(fn: (rt: Runtime, config: Config) => Promise<void>): Promise<void> {
-  let rt: Runtime | undefined;
-  try {
-    const config = loadConfig();
-    rt = await startRuntime(config);
-    await fn(rt, config);
-  } catch (e) {
-    if (e instanceof ConfigError || isDomainError(e)) {
-      console.error(`roster: ${e.message}`);
-      process.exitCode = 1;
-    } else throw e;
-  } finally {
-    await rt?.close();
-  }
-}
-
-const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+import { registerManagerCommands } from './manager-commands.ts';
+import { registerTenantCommands } from './tenant-commands.ts';
+import { registerUserCommands } from './user-commands.ts';
+import { userErrorMessage, withRuntime } from './run.ts';
 
 // src/cli/ and dist/cli/ are both two levels below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
+/** The settings the CLI reads, for `roster --help` (the README's Configuration table has them all). */
+export const CLI_ENVIRONMENT: [name: string, meaning: string][] = [
+  [
+    'DATABASE_URL',
+    "the server's database: the CLI works on it directly (default sqlite:./data/roster.db; postgres://user@host:5432/db)",
+  ],
+  ['ROSTER_ROOT_KEY', 'when set, the root key; `root-key rotate` then has nothing to rotate'],
+  ['ROSTER_GENERATED_ROOT_KEY_FILE', 'where the root key of a new database goes when stderr is not a terminal'],
+  ['ROSTER_ARGON2_MEMORY_KIB, ROSTER_ARGON2_TIME', 'the password hash cost (user create/update, import)'],
+  ['ROSTER_SECRET_KEY', 'the key webhook secrets are encrypted with'],
+];
+
+const ENV_HELP = [
+  '',
+  'Environment (each secret also as NAME_FILE=<path>, read from that file):',
+  ...CLI_ENVIRONMENT.map(([name, meaning]) => `  ${name}\n      ${meaning}`),
+  '',
+  'Tenants are named by id or license code (--tenant 3, --tenant acme). Errors print one line and exit 1.',
+].join('\n');
+
 export const program = new Command('roster')
   .description('Roster: a self-hosted user & account directory')
-  .version(version);
+  .version(version)
+  .showSuggestionAfterError()
+  .configureOutput({ outputError: (s, write) => write(`roster: ${s.replace(/^error: /, '')}`) })
+  .addHelpText('after', ENV_HELP);
 
 program
   .command('migrate')
   .description('apply database migrations (also done at every start)')
   .action(() =>
-    withRuntime(async (rt, config) => {
-      if (rt.generatedRootKey) {
-        const note = describeDelivery(deliverGeneratedRootKey(rt.generatedRootKey, config.generatedRootKeyFile));
-        if (note) console.error(`roster: ${note}`);
-      }
+    withRuntime(async () => {
       console.log('migrations applied');
     }),
   );
@@ -64,45 +59,28 @@ program
     }),
   );
 
-const tenant = program.command('tenant').description('tenants (customer accounts)');
-tenant
-  .command('create')
-  .requiredOption('--name <name>', 'tenant name')
-  .option('--license <code>', 'license code (generated when absent)')
-  .action((o: { name: string; license?: string }) =>
-    withRuntime(async (rt) => {
-      const t = await rt.services.tenants.createUnchecked({ name: o.name, licenseCode: o.license });
-      json({ id: t.id, name: t.name, licenseCode: t.licenseCode, createdAt: t.createdAt, updatedAt: t.updatedAt });
-    }),
-  );
-
-const manager = program.command('manager').description('managers and their API keys');
-manager
-  .command('create')
-  .requiredOption('--tenant <id>', 'tenant id', positiveInt)
-  .requiredOption('--name <name>', 'manager name')
-  .requiredOption('--email <email>', 'manager email')
-  .requiredOption('--role <role>', 'owner | admin | editor | viewer')
-  .action((o: { tenant: number; name: string; email: string; role: string }) =>
-    withRuntime(async (rt) => {
-      const { manager: m, apiKey } = await rt.services.managers.createUnchecked(o.tenant, {
-        name: o.name,
-        email: o.email,
-        role: o.role,
-      });
-      json({
-        id: m.id,
-        tenantId: m.tenantId,
-        name: m.name,
-        email: m.email,
-        role: m.role,
-        apiKey,
-        createdAt: m.createdAt,
-      });
-    }),
-  );
-
-registerImportExport(program, withRuntime);
+registerTenantCommands(program);
+registerManagerCommands(program);
+registerUserCommands(program);
+registerImportExport(program);
 registerBackup(program, withRuntime);
 
-await program.parseAsync(process.argv);
+/** A reader that stopped reading (`roster export … | head`) is not an error: stop quietly. */
+export const isClosedPipe = (e: unknown) =>
+  (e as { code?: string } | null)?.code === 'EPIPE' ||
+  (e as { code?: string } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+
+process.stdout.on('error', (e) => {
+  if (isClosedPipe(e)) process.exit(0);
+  throw e;
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (isClosedPipe(e)) process.exit(0);
+  const line = userErrorMessage(e);
+  if (line === null) throw e; // a bug: its stack trace helps
+  process.stderr.write(`roster: ${line}\n`);
+  process.exitCode = 1;
+}

@@ -36,6 +36,8 @@ const BATCH_ROWS = 20_000;
 const BATCH_PASSWORDS = 200;
 /** Plain passwords hashed at once (each on libuv's pool, never on the event loop). */
 const HASH_CONCURRENCY = Math.max(2, availableParallelism());
+/** Rows read between progress reports while a batch fills (a CLI's bar moves with them). */
+const PROGRESS_ROWS = 1_000;
 /** How often a batch-mode import writes its progress to the job row. */
 const PROGRESS_EVERY_MS = 1000;
 /** A running job writes its heartbeat this often… */
@@ -261,6 +263,7 @@ export class ImportService {
           continue;
         }
         counts.rows++;
+        if (counts.rows % PROGRESS_ROWS === 0) o.onProgress?.({ counts: { ...counts }, bytes });
         if (rec.error) {
           fail(rec.line, `line ${rec.line} ${rec.error}`);
           continue;

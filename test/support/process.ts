@@ -126,23 +126,27 @@ export async function runToExit(
   args: string[],
   env: Record<string, string>,
   cwd = ROOT_DIR,
+  /** Written to its stdin (which is otherwise closed). */
+  input?: string | Buffer,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = command === 'server' ? ['--import', 'tsx', 'src/main.ts', ...args] : ['bin/roster.js', ...args];
   const child = spawn(process.execPath, argv, {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...(command === 'server' ? { PORT: '0' } : {}), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { code, stdout, stderr };
 }
 
 /** The `roster` CLI with arguments, to its end. */
-export const runCli = (args: string[], env: Record<string, string>) => runToExit('cli', args, env);
+export const runCli = (args: string[], env: Record<string, string>, input?: string | Buffer) =>
+  runToExit('cli', args, env, ROOT_DIR, input);
 
 export interface HttpResult {
   status: number;
