@@ -105,8 +105,18 @@ describe('compose.yaml (static)', () => {
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
     ajv.addFormat('ports', /^((\d{1,3}(\.\d{1,3}){3}|\[[^\]]+\]):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp))?$/);
     ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp))?$/);
-    const check = ajv.compile(composeSchema);
+    // Written for draft 2019-09 with draft-04 habits: `$schema` by an old URI and `id` for ids, which
+    // Ajv refuses; without them it is the same schema.
+    const { $schema: _draft, ...published } = composeSchema as Record<string, unknown>;
+    const schema = JSON.parse(JSON.stringify(published), (k, v) =>
+      k === 'id' && typeof v === 'string' ? undefined : v,
+    );
+    const check = ajv.compile(schema);
     expect(check(compose), JSON.stringify(check.errors, null, 2)).toBe(true);
+    // The check has teeth: a misspelt key is refused.
+    expect(
+      check({ ...compose, services: { ...compose.services, redis: { ...compose.services.redis, helthcheck: {} } } }),
+    ).toBe(false);
   });
 
   it('is the scale-out shape: two Roster processes behind the proxy, PostgreSQL, Redis', () => {
