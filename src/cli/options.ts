@@ -37,7 +37,7 @@ export async function resolveTenant(services: Services, ref: string): Promise<Te
     if (byId) return services.tenants.get(ROOT, byId.id);
   }
   const t = await services.tenants.byLicenseCode(ref);
-  if (!t) throw new UsageError(`tenant "${ref}" not found (give its id or license code; \`roster tenant list\`)`);
+  if (!t) throw new UsageError(`tenant not found: no tenant has the id or license code "${ref}" (roster tenant list)`);
   return t;
 }
 
