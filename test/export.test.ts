@@ -205,5 +205,5 @@ describe.each(backends())('export of users ($name)', (backend) => {
     const missing = await runCli(['import', '--tenant', '999', bad], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/tenant not found/);
-  });
+  }, 180_000); // seven CLI processes, each loading the code: over a minute on a loaded machine
 });
