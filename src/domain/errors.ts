@@ -62,3 +62,36 @@ export const preconditionFailed = (message = 'the resource has changed (If-Match
   new DomainError('precondition_failed', 'precondition_failed', message);
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/**
+ * The database cannot do it now: unreachable, or (`contention`) busy, deadlocked or out of
+ * connections, which a retry may get past. The store throws it in place of the driver's error.
+ */
+export class StoreUnavailable extends DomainError {
+  constructor(
+    readonly contention: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super('unavailable', 'unavailable', 'the database is unavailable; try again shortly', { retryAfter: 1 });
+    this.name = 'StoreUnavailable';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * A write hit a unique index. `constraint` names it (the index, or the database's own words, which
+ * name its columns); services turn it into their own conflict (`user.email_taken`, …).
+ */
+export class UniqueViolation extends DomainError {
+  constructor(
+    readonly constraint: string,
+    options?: { cause?: unknown },
+  ) {
+    super('conflict', 'conflict', 'a value that must be unique is already taken');
+    this.name = 'UniqueViolation';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** The unique index a write hit (see UniqueViolation), or null for any other error. */
+export const uniqueViolation = (e: unknown): string | null => (e instanceof UniqueViolation ? e.constraint : null);

@@ -1,5 +1,4 @@
 import { isDomainError, statusOfKind, type ErrorKind } from '../domain/errors.ts';
-import { isUnavailable } from '../store/database.ts';
 
 /** Any error, reduced to what every dialect needs to render it in its own envelope. */
 export interface HttpProblem {
@@ -52,15 +51,6 @@ export function toProblem(err: unknown): HttpProblem {
       kind: err.kind,
       field: err.field,
       retryAfter: err.retryAfter,
-    };
-  }
-  if (isUnavailable(err)) {
-    return {
-      status: 503,
-      code: 'unavailable',
-      message: 'the database is unavailable; try again shortly',
-      kind: 'unavailable',
-      retryAfter: 1,
     };
   }
   const e = (err ?? {}) as FastifyLikeError;

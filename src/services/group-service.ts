@@ -1,6 +1,12 @@
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
-import { conflict, invalid, notFound, preconditionFailed, type DomainError } from '../domain/errors.ts';
+import {
+  conflict,
+  invalid,
+  notFound,
+  preconditionFailed,
+  type DomainError,
+  uniqueViolation,
+} from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { MAX_PAGE } from '../domain/user-query.ts';
 import {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
-import { invalid } from '../domain/errors.ts';
+import { invalid, StoreUnavailable, uniqueViolation } from '../domain/errors.ts';
 
 /** A write that may be retried: its x-request-id, and what it asks (a retry must ask the same). */
 export interface IdempotentRequest {
@@ -23,7 +22,8 @@ const PURGE_EVERY_MS = 60_000;
 const ATTEMPTS = 5;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const busy = (e: unknown) => /^SQLITE_BUSY/.test((e as { code?: string })?.code ?? '');
+/** A busy or locked database, which the next attempt may find free. */
+const busy = (e: unknown) => e instanceof StoreUnavailable && e.contention;
 
 /**
  * Runs a write in one transaction, at most once per (tenant, request id): the answer is stored in

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
-import { DomainError, invalid, notFound } from '../domain/errors.ts';
+import { DomainError, invalid, notFound, uniqueViolation } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { DEFAULT_TENANT_SETTINGS, tenantNotFound } from '../domain/tenant.ts';
 import {

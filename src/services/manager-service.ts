@@ -1,6 +1,5 @@
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { conflict, invalid, notFound, uniqueViolation } from '../domain/errors.ts';
 import { tenantNotFound } from '../domain/tenant.ts';
 import { MANAGER_PASSWORD_MAX, MANAGER_PASSWORD_MIN } from '../domain/console-session.ts';
 import type { PasswordHasher } from './password-hasher.ts';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
-import { conflict, forbidden, invalid } from '../domain/errors.ts';
+import { conflict, forbidden, invalid, uniqueViolation } from '../domain/errors.ts';
 import {
   DEFAULT_TENANT_SETTINGS,
   validateLicenseCode,

@@ -1,5 +1,4 @@
 import type { Store } from '../store/store.ts';
-import { uniqueViolation } from '../store/database.ts';
 import {
   compileLiteral,
   newUserValues,
@@ -8,7 +7,7 @@ import {
   AUDITED_USER_FIELDS as AUDITED_FIELDS,
   type UserValues,
 } from '../domain/user-fields.ts';
-import { conflict, DomainError, notFound, preconditionFailed } from '../domain/errors.ts';
+import { conflict, DomainError, notFound, preconditionFailed, uniqueViolation } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import type { UserGroupRef } from '../domain/group.ts';
 import { normalizeIdentity, normalizeUserInput, validateUserInput, type User, type UserInput } from '../domain/user.ts';

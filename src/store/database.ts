@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
 import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
 import { RosterPostgresDialect } from './postgres-dialect.ts';
+import { StoreErrorDialect, storeErrorReadNow } from './store-errors.ts';
 import { refreshPlansAsTablesGrow } from './plan-refresh.ts';
 import { pgAccessWatch, sqliteAccessWatch, type AccessChangeWatch } from './access-change-watch.ts';
 import { isCopy, runCopy } from './pg-copy.ts';
@@ -136,7 +137,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
       cacheStatements(reader);
     }
     const kysely = new Kysely<Database>({
-      dialect: new ReadWriteSqliteDialect({ writer, reader }),
+      dialect: new StoreErrorDialect(new ReadWriteSqliteDialect({ writer, reader })),
       plugins,
       log: errors.log,
     });
@@ -145,7 +146,7 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
     return {
       kind: 'sqlite',
       kysely,
-      readNow: reader ? readNow(writer, reader, plugins[0]) : undefined,
+      readNow: reader ? storeErrorReadNow(readNow(writer, reader, plugins[0])) : undefined,
       dataVersion,
       accessChanges,
       openSnapshot: async () =>
@@ -173,12 +174,16 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Db 
   // Nor a checked-out one: pg emits 'error' on it besides failing its query, and nothing else
   // listens while it is checked out (an unhandled 'error' event would kill the process).
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new RosterPostgresDialect({ pool }), plugins, log: errors.log });
+  const kysely = new Kysely<Database>({
+    dialect: new StoreErrorDialect(new RosterPostgresDialect({ pool })),
+    plugins,
+    log: errors.log,
+  });
   const accessChanges = pgAccessWatch(url);
   return {
     kind: 'postgres',
     kysely,
-    readNow: pgReadNow(pool, plugins[0], () => errors.count++),
+    readNow: storeErrorReadNow(pgReadNow(pool, plugins[0], () => errors.count++)),
     accessChanges,
     openSnapshot: () => transactionSnapshot(kysely, 'postgres'),
     stats: () => ({
@@ -421,47 +426,6 @@ export function someElement(
 export function hasJsonKey(kind: DbKind, column: string, key: string): RawBuilder<boolean> {
   if (kind === 'postgres') return sql<boolean>`((${sql.ref(column)} -> ${sql.lit(key)}) is not null)`;
   return sql<boolean>`(json_type(${sql.ref(column)}, ${sql.lit('$.' + JSON.stringify(key))}) is not null)`;
-}
-
-/** Recognises a unique-constraint violation and says which column set it hit. */
-export function uniqueViolation(err: unknown): string | null {
-  const e = err as { code?: string; constraint?: string; message?: string };
-  if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
-  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
-    return e.message ?? 'unique';
-  return null;
-}
-
-/** True for errors that mean the database cannot be reached right now (→ 503, not 500). */
-export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  const code = e?.code ?? '';
-  if (
-    [
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'EPIPE',
-      'ENOTFOUND',
-      '57P01',
-      '57P02',
-      '57P03',
-      '08000',
-      '08001',
-      '08003',
-      '08006',
-      'SQLITE_BUSY',
-    ].includes(code)
-  ) {
-    return true;
-  }
-  // Transient contention, worth a retry: too many connections, deadlock or serialization failure on
-  // PostgreSQL; a busy or locked SQLite file (SQLITE_BUSY_SNAPSHOT does not wait for busy_timeout).
-  if (['53300', '40001', '40P01'].includes(code) || /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
-  const msg = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(
-    msg,
-  );
 }
 
 /**

@@ -23,6 +23,11 @@ import { StatsStore } from './stats-store.ts';
 import { WebhookStore } from './webhook-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { neverCache, type AccessChangeWatch } from './access-change-watch.ts';
+import { toStoreError } from './store-errors.ts';
+
+const rethrow = (e: unknown): never => {
+  throw toStoreError(e);
+};
 import { RestoreStore } from './restore-store.ts';
 import { BackupStore } from './backup-store.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -123,7 +128,11 @@ export class Store {
    */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    if (this.kind === 'sqlite') return this.groupCommit().run((trx) => fn(new Store(trx, this.kind)));
+    // Bulk paths inside (imports) run statements on the driver itself: their errors are named here.
+    if (this.kind === 'sqlite')
+      return this.groupCommit()
+        .run((trx) => fn(new Store(trx, this.kind)))
+        .catch(rethrow);
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.kind)));
   }
 
