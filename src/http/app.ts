@@ -21,6 +21,8 @@ export { REDACT, redactUrl } from './redact.ts';
 import { addMetricsRoute, addObservability } from './observability.ts';
 import { swaggerOptions, withServers } from './openapi/document.ts';
 import { addReferenceRoutes } from './openapi/reference-routes.ts';
+import { docs } from './openapi/route-docs.ts';
+import { PUBLIC } from './openapi/security.ts';
 import { Health, OpenApiDocument } from './openapi/service-schemas.ts';
 
 export interface AppOptions {
@@ -143,7 +145,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   acceptEmptyJson(app);
   const routes: RouteEntry[] = [];
   routeLists.set(app, routes);
+  // A dialect's routes take the credentials its onRequest hook reads; the document lists them on each operation.
   app.addHook('onRoute', (r) => {
+    const d = dialectOf(r.url);
+    if (d && r.schema && r.schema.security === undefined) r.schema = { ...r.schema, security: d.security };
     for (const method of [r.method].flat())
       routes.push({ method, url: r.url, ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}) });
   });
@@ -177,8 +182,12 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         tags: serviceTags,
         operationId: 'getHealth',
         summary: 'Liveness: the process answers',
-        description: 'Always 200 while the process runs; it does not touch the database (see getReadiness).',
-        security: [],
+        ...docs({
+          description:
+            'Always 200 while the process runs; it does not touch the database (see getReadiness). Open to anyone, never rate-limited.',
+          responses: { 200: { description: 'The process is up', example: { status: 'ok' } } },
+        }),
+        security: PUBLIC,
         response: { 200: Health },
       },
     },
@@ -191,8 +200,15 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         tags: serviceTags,
         operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
-        description: '200 when the database answers a ping, 503 when it does not (take this process out of rotation).',
-        security: [],
+        ...docs({
+          description:
+            '200 when the database answers a ping, 503 when it does not: take this process out of rotation until it answers again. Open to anyone.',
+          responses: {
+            200: { description: 'The database answers: this process can serve requests', example: { status: 'ok' } },
+            503: { description: 'The database does not answer', example: { status: 'unavailable' } },
+          },
+        }),
+        security: PUBLIC,
         response: { 200: Health, 503: Health },
       },
     },
@@ -213,8 +229,17 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         tags: serviceTags,
         operationId: 'getOpenApiDocument',
         summary: 'This OpenAPI document',
-        description: 'The OpenAPI 3.0 document of every API Roster serves; `servers` names this Roster.',
-        security: [],
+        ...docs({
+          description:
+            'The OpenAPI 3.0 document of every API Roster serves, the one @roster/client is generated from; `servers` names this Roster (ROSTER_PUBLIC_URL, else the origin of a Host it answers for). Open to anyone.',
+          responses: {
+            200: {
+              description: 'This document',
+              example: { openapi: '3.0.3', info: { title: 'Roster API', version: '0.1.0' }, paths: {} },
+            },
+          },
+        }),
+        security: PUBLIC,
         response: { 200: OpenApiDocument },
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Services } from '../services/services.ts';
 import { toProblem, type HttpProblem } from './errors.ts';
 import { parseForm } from './form.ts';
+import type { SecurityRequirement } from './openapi/security.ts';
 
 /**
  * One API surface: its own routes, wire schemas, mapping and error envelope, under one prefix.
@@ -13,6 +14,8 @@ export interface Dialect {
   plugin(services: Services): FastifyPluginAsync;
   /** Renders an error in the dialect's envelope (its routes' error handler; also used for errors found before routing). */
   errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): unknown;
+  /** The credentials its routes accept (a route may say otherwise in its schema), as the OpenAPI document lists them. */
+  security: SecurityRequirement[];
   /** Rewrites a URL under the prefix before routing (SCIM: endpoint names in any case, a trailing slash). */
   rewriteUrl?(url: string): string;
 }

@@ -6,6 +6,7 @@ import type { Principal } from '../domain/privileges.ts';
 import { dialectOf } from './dialects/index.ts';
 import { toProblem } from './errors.ts';
 import { redactUrl } from './redact.ts';
+import { docs } from './openapi/route-docs.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -109,15 +110,32 @@ export function addMetricsRoute(app: FastifyInstance, metrics: Metrics, token: s
       schema: {
         operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
-        description:
-          'Requests, latency, rate-limit refusals, argon2, database pool, imports, webhook deliveries and process ' +
-          'metrics. When ROSTER_METRICS_TOKEN is set, requires `Authorization: Bearer <token>`. Never rate-limited.',
         tags: ['monitoring'],
+        // Without a configured token it is open: the requirement is then optional ({}).
+        security: token === null ? [{ metricsToken: [] }, {}] : [{ metricsToken: [] }],
         produces: ['text/plain'],
         response: {
           200: Type.String({ description: 'Prometheus text format 0.0.4' }),
           401: Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }),
         },
+        ...docs({
+          description:
+            'Requests, latency, rate-limit refusals, argon2, database pool, imports, webhook deliveries and process ' +
+            'metrics. When ROSTER_METRICS_TOKEN is set, requires `Authorization: Bearer <token>` (401 without it); ' +
+            'open otherwise. Never rate-limited.',
+          responses: {
+            200: {
+              description: 'Every metric, in the Prometheus text exposition format',
+              example:
+                '# HELP roster_http_requests_total HTTP requests completed\n# TYPE roster_http_requests_total counter\n' +
+                'roster_http_requests_total{api="admin",route="/admin/v1/tenants/:id/users",method="GET",status_class="2xx"} 42\n',
+            },
+            401: {
+              description: 'A token is configured and the request did not send it',
+              example: { error: { code: 'unauthorized', message: 'GET /metrics needs the metrics bearer token' } },
+            },
+          },
+        }),
       },
     },
     async (req: FastifyRequest, reply: FastifyReply) => {

@@ -11,7 +11,7 @@ export interface paths {
         };
         /**
          * Liveness: the process answers
-         * @description Always 200 while the process runs; it does not touch the database (see getReadiness).
+         * @description Always 200 while the process runs; it does not touch the database (see getReadiness). Open to anyone, never rate-limited.
          */
         get: operations["getHealth"];
         put?: never;
@@ -31,7 +31,7 @@ export interface paths {
         };
         /**
          * Readiness: the database answers
-         * @description 200 when the database answers a ping, 503 when it does not (take this process out of rotation).
+         * @description 200 when the database answers a ping, 503 when it does not: take this process out of rotation until it answers again. Open to anyone.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description Requests, latency, rate-limit refusals, argon2, database pool, imports, webhook deliveries and process metrics. When ROSTER_METRICS_TOKEN is set, requires `Authorization: Bearer <token>`. Never rate-limited.
+         * @description Requests, latency, rate-limit refusals, argon2, database pool, imports, webhook deliveries and process metrics. When ROSTER_METRICS_TOKEN is set, requires `Authorization: Bearer <token>` (401 without it); open otherwise. Never rate-limited.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -71,7 +71,7 @@ export interface paths {
         };
         /**
          * This OpenAPI document
-         * @description The OpenAPI 3.0 document of every API Roster serves; `servers` names this Roster.
+         * @description The OpenAPI 3.0 document of every API Roster serves, the one @roster/client is generated from; `servers` names this Roster (ROSTER_PUBLIC_URL, else the origin of a Host it answers for). Open to anyone.
          */
         get: operations["getOpenApiDocument"];
         put?: never;
@@ -89,10 +89,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tenants (root) */
+        /**
+         * List tenants (root)
+         * @description Every tenant, by id, a page at a time: pass the nextCursor of a page as cursor to read the next one (null on the last page). Only the root key may (403 for a manager key).
+         */
         get: operations["listTenants"];
         put?: never;
-        /** Create a tenant (root) */
+        /**
+         * Create a tenant (root)
+         * @description Creates a tenant: an isolated directory of users, managers, groups and audit trail. Only the root key may (403 for a manager key). The license code names the tenant in the Usermost URLs and the console sign-in; without one, Roster generates a random one. 409 when the license code is taken.
+         */
         post: operations["createTenant"];
         delete?: never;
         options?: never;
@@ -107,15 +113,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a tenant */
+        /**
+         * Read a tenant
+         * @description Reads one tenant with its settings. The root key reads any tenant; a manager reads only its own (404 for another's, as if it did not exist).
+         */
         get: operations["getTenant"];
         put?: never;
         post?: never;
-        /** Delete a tenant and everything in it (root) */
+        /**
+         * Delete a tenant and everything in it (root)
+         * @description Deletes the tenant with everything in it: users, managers (their keys stop working at once), groups, events, webhooks and audit trail. Root key only; 404 when there is no such tenant.
+         */
         delete: operations["deleteTenant"];
         options?: never;
         head?: never;
-        /** Change a tenant (name, settings; licenseCode: root) */
+        /**
+         * Change a tenant (name, settings; licenseCode: root)
+         * @description Changes the fields sent: the name and settings (an owner of the tenant, or root); the license code only with the root key (403 otherwise). 409 when the new license code is taken.
+         */
         patch: operations["updateTenant"];
         trace?: never;
     };
@@ -126,10 +141,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a tenant's managers (admin) */
+        /**
+         * List a tenant's managers (admin)
+         * @description The tenant's managers by id, a page at a time (cursor: the nextCursor of the page before). Never their keys. Admin or owner of the tenant, or root.
+         */
         get: operations["listManagers"];
         put?: never;
-        /** Create a manager with a new API key (owner) */
+        /**
+         * Create a manager with a new API key (owner)
+         * @description Creates a manager of the tenant with a role (viewer, editor, admin, owner) and a new API key. The key is in this answer only: Roster keeps its digest, never the key (the answer is marked no-store). Owner of the tenant, or root. 409 when the email is taken in the tenant.
+         */
         post: operations["createManager"];
         delete?: never;
         options?: never;
@@ -144,15 +165,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a manager (admin) */
+        /**
+         * Read a manager (admin)
+         * @description Reads one manager (never its key). Admin or owner of its tenant, or root; 404 for a manager of another tenant.
+         */
         get: operations["getManager"];
         put?: never;
         post?: never;
-        /** Delete a manager; its key stops working (owner) */
+        /**
+         * Delete a manager; its key stops working (owner)
+         * @description Deletes the manager: its API key and console sessions stop working at once. Owner of the tenant, or root.
+         */
         delete: operations["deleteManager"];
         options?: never;
         head?: never;
-        /** Change a manager (owner) */
+        /**
+         * Change a manager (owner)
+         * @description Changes the name, email or role sent. Owner of the tenant, or root. A change of role ends the manager's console sessions; 409 when the new email is taken in the tenant.
+         */
         patch: operations["updateManager"];
         trace?: never;
     };
@@ -165,7 +195,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new API key; the old one stops working at once (owner) */
+        /**
+         * Issue a new API key; the old one stops working at once (owner)
+         * @description Issues a new API key for the manager; the old one stops working at once, in every Roster process. The new key is in this answer only (no-store). Owner of the tenant, or root.
+         */
         post: operations["rotateManagerKey"];
         delete?: never;
         options?: never;
@@ -180,10 +213,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a tenant's users: filters, sort, q, cursor pages */
+        /**
+         * List a tenant's users: filters, sort, q, cursor pages
+         * @description The tenant's users, a page at a time (viewer and up). Filter by any core field or custom attribute with name=value (email=ada@example.com, active=true, attr.plan=gold: all must match), search username, email and names with q, sort with sort=-lastName,firstName (ties broken by id), and follow nextCursor until it is null. total=exact adds the count of matches. 400 names a filter or sort field that does not exist.
+         */
         get: operations["listUsers"];
         put?: never;
-        /** Create a user (editor) */
+        /**
+         * Create a user (editor)
+         * @description Creates a user in the tenant (editor and up). Every field is optional; username and email are unique per tenant, case-insensitively (409 names the field), and a password is hashed with argon2id, never stored or returned. Answers the ETag of the new version and its URL in Location.
+         */
         post: operations["createUser"];
         delete?: never;
         options?: never;
@@ -198,175 +237,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a user (viewer); answers an ETag */
+        /**
+         * Read a user (viewer); answers an ETag
+         * @description Reads one user (viewer and up). The ETag header carries its version: send it back as If-Match on a write to refuse lost updates. 404 when the tenant has no such user.
+         */
         get: operations["getUser"];
-        /** Replace a user: omitted fields are cleared (editor; If-Match) */
+        /**
+         * Replace a user: omitted fields are cleared (editor; If-Match)
+         * @description Replaces every field of the user: a field not sent is cleared (flags and labels go back to their defaults, the password is kept unless sent). Editor and up. With If-Match, 412 when the user changed since that version; 409 when the new username or email is taken.
+         */
         put: operations["replaceUser"];
         post?: never;
-        /** Delete a user (admin; If-Match) */
+        /**
+         * Delete a user (admin; If-Match)
+         * @description Deletes the user with its events, credentials and group memberships (admin and up). With If-Match, 412 when the user changed since that version.
+         */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        /** Change only the fields sent (editor; If-Match) */
+        /**
+         * Change only the fields sent (editor; If-Match)
+         * @description Changes only the fields sent; null clears a field (a flag or label goes back to its default). attributes, when sent, replaces the whole object. Editor and up. With If-Match, 412 when the user changed since that version; 409 when the new username or email is taken. An update that changes nothing records no audit event.
+         */
         patch: operations["updateUser"];
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/groups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A tenant's groups by id, with member counts; q searches names (viewer) */
-        get: operations["listGroups"];
-        put?: never;
-        /** Create a group (editor) */
-        post: operations["createGroup"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/groups/{groupId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read a group (viewer); answers an ETag */
-        get: operations["getGroup"];
-        put?: never;
-        post?: never;
-        /** Delete a group; its members stay users (admin; If-Match) */
-        delete: operations["deleteGroup"];
-        options?: never;
-        head?: never;
-        /** Rename a group (editor; If-Match) */
-        patch: operations["renameGroup"];
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/groups/{groupId}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A group's members by user id (viewer) */
-        get: operations["listGroupMembers"];
-        put?: never;
-        /** Add users to a group; a user not in the tenant is a 400 and adds no one (editor; If-Match) */
-        post: operations["addGroupMembers"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/groups/{groupId}/members/{userId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a user from a group; removing a non-member changes nothing (editor; If-Match) */
-        delete: operations["removeGroupMember"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/users/{userId}/groups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The groups a user belongs to (viewer) */
-        get: operations["listUserGroups"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/users/{userId}/login-lock": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Whether the user's password logins are locked after failures, and until when (viewer) */
-        get: operations["getUserLoginLock"];
-        put?: never;
-        post?: never;
-        /** Unlock the user's password logins and restart the failure count (editor) */
-        delete: operations["unlockUser"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/users/{userId}/app-keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The user's application keys that are not revoked; never their secrets (viewer) */
-        get: operations["listUserAppKeys"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/users/{userId}/app-keys/{keyId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Revoke one of the user’s application keys; it stops working at once (editor) */
-        delete: operations["revokeUserAppKey"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/users/{userId}/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The events recorded for the user (Usermost track), newest first, with the total (viewer) */
-        get: operations["listUserEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/admin/v1/tenants/{id}/audit": {
@@ -376,7 +269,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's audit trail, newest first; filter by actor, target, action, time range (admin) */
+        /**
+         * A tenant's audit trail, newest first; filter by actor, target, action (admin)
+         * @description Who changed what in the tenant, newest first, a page at a time (cursor: the nextCursor of the page before). Narrow it with actor (root, manager:5, user:12, system), target (user:12) and action (user.update). Admin and up, or root. Secrets never appear: a password change shows as [redacted].
+         */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -397,7 +293,7 @@ export interface paths {
         put?: never;
         /**
          * Import users from NDJSON or CSV (editor); answers 202 with a job to poll
-         * @description Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5).
+         * @description Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5). The body is streamed, with no size limit; the answer comes at once, with the job to poll at Location. Editor and up. 415 for any other Content-Type.
          */
         post: operations["importUsers"];
         delete?: never;
@@ -413,7 +309,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An import job: state (queued, running, done, failed), counts and the first errors (viewer) */
+        /**
+         * An import job: state (queued, running, done, failed), counts and the first errors (viewer)
+         * @description Reads an import job: its state (queued, running, done, failed), the rows read so far by outcome, and the first 100 failed rows by line. Any Roster process answers (the job lives in the database). Viewer and up; 404 for a job of another tenant.
+         */
         get: operations["getImportJob"];
         put?: never;
         post?: never;
@@ -432,51 +331,11 @@ export interface paths {
         };
         /**
          * Export a tenant's users as NDJSON (or CSV), streamed (owner)
-         * @description One core user per line, by id; importing the file into an empty tenant reproduces every user.
+         * @description One core user per line (NDJSON) or row (CSV), by id, streamed from the database in constant memory, as an attachment (users-<tenant>.<format>). Importing the file into an empty tenant reproduces every user; withPasswordHashes=true adds each stored hash as passwordHash, so passwords survive the move. Owner only (the file holds every user's data).
          */
         get: operations["exportUsers"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/{id}/backup": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Back up a whole tenant as gzipped NDJSON, streamed from one snapshot (owner)
-         * @description Settings, managers (key digests, console password hashes), groups and members, users with password hashes, application keys (digests), webhook subscriptions and, with withAudit, the audit trail. Restore with POST /admin/v1/tenants/restore or `roster restore`.
-         */
-        get: operations["backupTenant"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/v1/tenants/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore a tenant from a backup, all or nothing (root)
-         * @description Creates the tenant with every record of the file; on any bad line (damaged, truncated, out of order) nothing is written and the error names the line. A license code that exists here is refused (409) unless `as` gives another.
-         */
-        post: operations["restoreTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -490,12 +349,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who is signed in (session or key) */
+        /**
+         * Who is signed in (session or key)
+         * @description Who the request is signed in as, by session cookie or by API key: the manager and its tenant (null for root), and for a session its CSRF token and when it ends. 401 when the session has ended.
+         */
         get: operations["getSession"];
         put?: never;
-        /** Sign in to the console: sets an httpOnly session cookie; answers the CSRF token */
+        /**
+         * Sign in to the console: sets an httpOnly session cookie; answers the CSRF token
+         * @description Signs in to the admin console with a manager's email and console password (and the tenant's license code when Roster hosts several tenants), or with the root key. Sets the httpOnly, SameSite=Strict session cookie and answers the CSRF token every later request that changes something must send as X-CSRF-Token. Needs no credentials; 401 for a wrong email or password, 429 after too many failed attempts for one email (retry after Retry-After seconds).
+         */
         post: operations["createSession"];
-        /** Sign out: the session ends at once */
+        /**
+         * Sign out: the session ends at once
+         * @description Signs out: the session ends at once, in every Roster process, and the cookie is cleared. Needs no credentials (without a session it only clears the cookie).
+         */
         delete: operations["deleteSession"];
         options?: never;
         head?: never;
@@ -510,7 +378,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set or clear a manager's console password (the manager itself, or owner) */
+        /**
+         * Set or clear a manager's console password (the manager itself, or owner)
+         * @description Sets (or, with null, clears) a manager's console password; it is hashed with argon2id and never returned. The manager itself (with its own key or session) or an owner of its tenant, or root. 400 when it is not 10 to 1024 characters long.
+         */
         put: operations["setManagerPassword"];
         post?: never;
         delete?: never;
@@ -526,7 +397,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** User counts, and sign-ups and logins per day over the last 30 days (viewer) */
+        /**
+         * User counts, and sign-ups and logins per day over the last 30 days (viewer)
+         * @description The console's dashboard in one read: how many users the tenant has (active, verified, created in the last 7 and 30 days) and, for each of the last 30 UTC days, its sign-ups and logins. Viewer and up, or root.
+         */
         get: operations["getDashboard"];
         put?: never;
         post?: never;
@@ -543,10 +417,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's webhook subscriptions (admin) */
+        /**
+         * A tenant's webhook subscriptions (admin)
+         * @description Every webhook subscription of the tenant, never their secrets. Admin and up, or root.
+         */
         get: operations["listWebhooks"];
         put?: never;
-        /** Subscribe a URL to audit events; answers the signing secret once (admin) */
+        /**
+         * Subscribe a URL to audit events; answers the signing secret once (admin)
+         * @description Subscribes a URL to the tenant's audit events: each matching event is POSTed to it as JSON, signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature), and retried with backoff until the receiver answers 2xx. The signing secret is in this answer only. Admin and up, or root. 400 for a URL that is not http(s) or an event name that does not exist.
+         */
         post: operations["createWebhook"];
         delete?: never;
         options?: never;
@@ -561,15 +441,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One webhook subscription (admin) */
+        /**
+         * One webhook subscription (admin)
+         * @description One subscription: where it delivers, which events, and whether Roster switched it off after failing too long (disabledReason, failingSince). Admin and up, or root; 404 for one of another tenant.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
-        /** Delete a subscription and its undelivered deliveries (admin) */
+        /**
+         * Delete a subscription and its undelivered deliveries (admin)
+         * @description Deletes the subscription; its undelivered deliveries are dropped, nothing more is sent. Admin and up, or root.
+         */
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Change a subscription: url, events, description, active (admin) */
+        /**
+         * Change a subscription: url, events, description, active (admin)
+         * @description Changes the fields sent (at least one). active=true resumes a subscription Roster switched off, from where it stopped. Admin and up, or root.
+         */
         patch: operations["updateWebhook"];
         trace?: never;
     };
@@ -582,7 +471,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new signing secret, shown once; the old one keeps signing beside it for 24 h (admin) */
+        /**
+         * A new signing secret, shown once; the old one keeps signing beside it for 24 h (admin)
+         * @description Issues a new signing secret, shown in this answer only. For 24 hours deliveries carry signatures by both secrets, so the receiver can switch without losing any. Admin and up, or root.
+         */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -597,7 +489,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A subscription's deliveries, newest first, each with its attempts (admin) */
+        /**
+         * A subscription's deliveries, newest first, each with its attempts (admin)
+         * @description The subscription's deliveries, newest first, a page at a time (cursor: the nextCursor of the page before), each with the log of its attempts: the receiver's status, latency, error and the start of its answer. Admin and up, or root.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -616,7 +511,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery's event again, after what the subscription has queued (admin) */
+        /**
+         * Send a delivery's event again, after what the subscription has queued (admin)
+         * @description Queues the delivery's event again, as a new delivery after what the subscription already has queued (the old one stays as it was). Admin and up, or root; 404 when the delivery is not the subscription's.
+         */
         post: operations["redeliverWebhookDelivery"];
         delete?: never;
         options?: never;
@@ -631,10 +529,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List accounts: page, limit (1-200), sort, attributes filters */
+        /**
+         * List accounts: page, limit (1-200), sort, attributes filters
+         * @description The accounts (users) of the key's tenant, a page at a time: page and limit (at most 200), sort on any attribute (-lastName,firstName), and filters on any attribute, default or custom: attributes[lastName]=Lovelace, or all at once as attributes={"lastName":"Lovelace"}. pagination.links holds the URLs of the next and previous pages. Any manager key (viewer and up); the root key is refused (403: it has no tenant). 400 names an attribute that cannot be sorted or filtered on.
+         */
         get: operations["accountsListAccounts"];
         put?: never;
-        /** Add an account (no attribute is required) */
+        /**
+         * Add an account (no attribute is required)
+         * @description Adds an account to the key's tenant. No attribute is required; any key that is not a default attribute is stored as a custom attribute. Editor and up. 409 when the username or email is taken; a password is hashed, never returned. Answers Location and an ETag.
+         */
         post: operations["accountsCreateAccount"];
         delete?: never;
         options?: never;
@@ -649,16 +553,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an account */
+        /**
+         * Read an account
+         * @description Reads one account of the key's tenant: every default attribute (null when unset) and the custom ones. Viewer and up; 404 when the tenant has no such account. The ETag header carries its version (If-Match on writes).
+         */
         get: operations["accountsGetAccount"];
-        /** Fully edit an account: attributes not sent (custom ones too) are cleared */
+        /**
+         * Fully edit an account: attributes not sent (custom ones too) are cleared
+         * @description Fully edits an account: every attribute not sent, custom ones included, is cleared (the password is kept unless sent). Editor and up. With If-Match, 412 when the account changed since; 409 when the new username or email is taken.
+         */
         put: operations["accountsReplaceAccount"];
         post?: never;
-        /** Delete an account (204, empty body) */
+        /**
+         * Delete an account (204, empty body)
+         * @description Deletes an account of the key's tenant with its events and credentials. Admin and up; with If-Match, 412 when the account changed since.
+         */
         delete: operations["accountsDeleteAccount"];
         options?: never;
         head?: never;
-        /** Partially edit an account: only attributes sent change */
+        /**
+         * Partially edit an account: only attributes sent change
+         * @description Partially edits an account: only the attributes sent change, and a custom attribute sent as null is removed. Editor and up. With If-Match, 412 when the account changed since; 409 when the new username or email is taken.
+         */
         patch: operations["accountsUpdateAccount"];
         trace?: never;
     };
@@ -671,7 +587,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign up (open when the tenant allows public sign-up; otherwise an API key with users:write) */
+        /**
+         * Sign up (open when the tenant allows public sign-up; otherwise an API key with users:write)
+         * @description Creates a developer-portal account (unverified, role free) with a username, email and password, in the tenant X-Roster-Tenant names. Open to anyone when the tenant allows public sign-up; otherwise it needs an API key with users:write (editor and up), else 401. 409 when the username or email is taken; 400 when the password is shorter than the tenant requires.
+         */
         post: operations["restUsersSignUp"];
         delete?: never;
         options?: never;
@@ -686,9 +605,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account of the authenticated user (HTTP Basic, or an API key with users:read) */
+        /**
+         * The account of the authenticated user (HTTP Basic, or an API key with users:read)
+         * @description Reads an account: its holder signs in with HTTP Basic (username and password; repeated failures lock the account for a while, 429), or a manager with an API key with users:read. Basic credentials of another account are refused (403).
+         */
         get: operations["restUsersGetAccount"];
-        /** Change username and/or email (a new email is unverified again) */
+        /**
+         * Change username and/or email (a new email is unverified again)
+         * @description Changes the username and/or email of an account; a new email makes it unverified again. The holder (HTTP Basic) or an API key with users:write. 409 when the new username or email is taken.
+         */
         put: operations["restUsersUpdateAccount"];
         post?: never;
         delete?: never;
@@ -706,7 +631,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark the account verified (API key with users:write) */
+        /**
+         * Mark the account verified (API key with users:write)
+         * @description Marks the account's email verified. Only an API key with users:write (editor and up): the holder cannot verify itself (403).
+         */
         post: operations["restUsersVerifyAccount"];
         delete?: never;
         options?: never;
@@ -721,10 +649,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's application keys (never their secrets) */
+        /**
+         * The account's application keys (never their secrets)
+         * @description The account's application keys, with their usage and last use, never their secrets. The holder (HTTP Basic) or an API key with users:read.
+         */
         get: operations["restUsersListKeys"];
         put?: never;
-        /** Issue an application key (the secret is shown once) */
+        /**
+         * Issue an application key (the secret is shown once)
+         * @description Issues an application key for the account. The secret is in this answer only (no-store): Roster keeps its digest. The holder (HTTP Basic) or an API key with users:write.
+         */
         post: operations["restUsersCreateKey"];
         delete?: never;
         options?: never;
@@ -742,7 +676,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an application key (its usage stays in allusage) */
+        /**
+         * Revoke an application key (its usage stays in allusage)
+         * @description Revokes an application key: it stops verifying at once; its usage still counts in the account's allusage. The holder (HTTP Basic) or an API key with users:write; 404 when the account has no such key.
+         */
         delete: operations["restUsersRevokeKey"];
         options?: never;
         head?: never;
@@ -758,7 +695,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check an application key and add cost (default 1) to its usage, atomically */
+        /**
+         * Check an application key and add cost (default 1) to its usage, atomically
+         * @description Checks an application key of the tenant X-Roster-Tenant names and adds cost (default 1) to its usage in the same statement, so concurrent checks never lose a count. Needs no credentials: the key is the credential. 401 when the key is not valid or revoked.
+         */
         post: operations["restUsersVerifyKey"];
         delete?: never;
         options?: never;
@@ -773,10 +713,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users, oldest first, by page (viewer) */
+        /**
+         * List users, oldest first, by page (viewer)
+         * @description The users of the tenant that have a userId, oldest first, a page at a time (page is 1-based; limit at most 1000), with the total. Viewer and up.
+         */
         get: operations["usermostListUsers"];
         put?: never;
-        /** Identify a user: a new userId creates them (201), a known one updates the attributes sent (200) (editor) */
+        /**
+         * Identify a user: a new userId creates them (201), a known one updates the attributes sent (200) (editor)
+         * @description Identifies a user of the tenant the license code names, by your userId: a new userId creates the user (201), a known one updates the attributes sent (200); any key that is not a core field is a custom attribute, and null removes it. An x-request-id makes a retry safe: the same id (per license, 24 h) is not applied twice and gets the first answer. Editor and up, with a key of that tenant (else 401/404). Errors come in the container with status error: 400 for a bad body.
+         */
         post: operations["usermostIdentifyUser"];
         delete?: never;
         options?: never;
@@ -791,11 +737,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a user (viewer) */
+        /**
+         * Read a user (viewer)
+         * @description Reads a user by your userId: the core fields that are set, the custom attributes, createdAt and updatedAt. Viewer and up; 404 (in the container) when there is no such userId.
+         */
         get: operations["usermostGetUser"];
         put?: never;
         post?: never;
-        /** Delete a user and their events (admin) */
+        /**
+         * Delete a user and their events (admin)
+         * @description Deletes the user with that userId and their events. Admin and up; 404 when there is no such userId. A retry with the same x-request-id gets the first answer.
+         */
         delete: operations["usermostDeleteUser"];
         options?: never;
         head?: never;
@@ -811,7 +763,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a user's event; an unknown userId creates the user (editor) */
+        /**
+         * Record a user's event; an unknown userId creates the user (editor)
+         * @description Records one event of a user (eventName, an optional eventTime, default now, and params up to 64 KiB); an unknown userId creates the user first. Editor and up. A retry with the same x-request-id is not recorded twice. 400 for a bad eventTime or params that are not an object.
+         */
         post: operations["usermostTrackEvent"];
         delete?: never;
         options?: never;
@@ -828,7 +783,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record up to 500 events at once: all of them or none (editor) */
+        /**
+         * Record up to 500 events at once: all of them or none (editor)
+         * @description Records up to 500 events in one transaction: all of them or none (a 400 names the first bad event by index, events.3.eventName). Unknown userIds create their users. Editor and up; the body may be up to 8 MiB. A retry with the same x-request-id is not recorded twice.
+         */
         post: operations["usermostTrackEvents"];
         delete?: never;
         options?: never;
@@ -843,7 +801,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user's events, newest first, by page (viewer) */
+        /**
+         * A user's events, newest first, by page (viewer)
+         * @description A user's events, newest first, a page at a time (page is 1-based; limit at most 1000), with the total. Viewer and up; 404 when there is no such userId.
+         */
         get: operations["usermostListEvents"];
         put?: never;
         post?: never;
@@ -860,7 +821,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count */
+        /**
+         * List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count
+         * @description The users of an account (tenant), ordered by userId, limit (at most 1000) and offset at a time; the x-total-count header holds the account's count. A manager key lists its own account (viewer and up), the root key any; 404 for an account the key does not reach.
+         */
         get: operations["usrListAccountUsers"];
         put?: never;
         post?: never;
@@ -878,9 +842,15 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1) */
+        /**
+         * Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1)
+         * @description Adds a user to the account (tenant) defaultAccountId names. contactName, emailAddress, defaultAccountId, username and password are required: one 400 names every missing one. A manager key adds only to its own account (editor and up), the root key to any. 409 when the username or email is taken in that account. POST and PUT do the same.
+         */
         put: operations["usrAddUserWithPut"];
-        /** Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1) */
+        /**
+         * Add a user: contactName, emailAddress, defaultAccountId, username, password required; active optional (default 1)
+         * @description Adds a user to the account (tenant) defaultAccountId names. contactName, emailAddress, defaultAccountId, username and password are required: one 400 names every missing one. A manager key adds only to its own account (editor and up), the root key to any. 409 when the username or email is taken in that account. POST and PUT do the same.
+         */
         post: operations["usrAddUser"];
         delete?: never;
         options?: never;
@@ -895,13 +865,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a user by userId */
+        /**
+         * Get a user by userId
+         * @description Reads a user by userId. A manager key reads the users of its own account (viewer and up), the root key any; 404 otherwise, as if the user did not exist.
+         */
         get: operations["usrGetUser"];
-        /** Modify a user: only the fields sent change; another defaultAccountId moves the user to that account */
+        /**
+         * Modify a user: only the fields sent change; another defaultAccountId moves the user to that account
+         * @description Modifies a user: only the fields sent change (null means not sent). Another defaultAccountId moves the user to that account, which the key must reach too. Editor and up; 404 when the key's account has no such user, 409 when the new username or email is taken. POST and PUT do the same.
+         */
         put: operations["usrModifyUserWithPut"];
-        /** Modify a user: only the fields sent change; another defaultAccountId moves the user to that account */
+        /**
+         * Modify a user: only the fields sent change; another defaultAccountId moves the user to that account
+         * @description Modifies a user: only the fields sent change (null means not sent). Another defaultAccountId moves the user to that account, which the key must reach too. Editor and up; 404 when the key's account has no such user, 409 when the new username or email is taken. POST and PUT do the same.
+         */
         post: operations["usrModifyUser"];
-        /** Delete a user (204) */
+        /**
+         * Delete a user (204)
+         * @description Deletes a user with its events and credentials. Admin and up in the user's account, or the root key; 404 when the key does not reach the user.
+         */
         delete: operations["usrDeleteUser"];
         options?: never;
         head?: never;
@@ -915,7 +897,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count */
+        /**
+         * List an account's users, ordered by userId (limit, offset); x-total-count holds the account's count
+         * @description The users of an account (tenant), ordered by userId, limit (at most 1000) and offset at a time; the x-total-count header holds the account's count. A manager key lists its own account (viewer and up), the root key any; 404 for an account the key does not reach.
+         */
         get: operations["usrPubListAccountUsers"];
         put?: never;
         post?: never;
@@ -932,10 +917,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List or filter Users (filter, sortBy, startIndex, count, attributes) */
+        /**
+         * List or filter Users (filter, sortBy, startIndex, count, attributes)
+         * @description The Users of the key's tenant, filtered with a SCIM filter (filter=userName eq "ada@example.com"; eq, ne, co, sw, ew, gt, ge, lt, le, pr, and, or, not, value paths), sorted with sortBy/sortOrder and paged with startIndex (1-based) and count (at most 1000; 0 answers totalResults only). attributes and excludedAttributes choose what each resource carries. Viewer and up, with a manager key (the root key has no tenant: 403). 400 (scimType invalidFilter) names what is wrong in a filter.
+         */
         get: operations["scimListUsers"];
         put?: never;
-        /** Create a User (editor): 201 with Location and ETag */
+        /**
+         * Create a User (editor): 201 with Location and ETag
+         * @description Creates a User in the key's tenant (editor and up). Answers 201 with its URL in Location and its version in ETag. 409 (scimType uniqueness) when the userName or email is taken; 400 names an attribute with a bad value.
+         */
         post: operations["scimCreateUser"];
         delete?: never;
         options?: never;
@@ -952,7 +943,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Search Users with a SearchRequest body */
+        /**
+         * Search Users with a SearchRequest body
+         * @description The same search as GET /Users, with the parameters in a SearchRequest body (RFC 7644 §3.4.3), so a filter never ends up in a URL or a log. Viewer and up.
+         */
         post: operations["scimSearchUsers"];
         delete?: never;
         options?: never;
@@ -967,16 +961,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a User; If-None-Match answers 304 */
+        /**
+         * Read a User; If-None-Match answers 304
+         * @description Reads one User of the key's tenant (viewer and up). With If-None-Match naming its current version, answers 304 without a body. 404 when the tenant has no such User.
+         */
         get: operations["scimGetUser"];
-        /** Replace a User (editor; If-Match) */
+        /**
+         * Replace a User (editor; If-Match)
+         * @description Replaces the User: attributes not sent are cleared (the password is kept unless sent). Editor and up. With If-Match, 412 when it changed since that version; 409 when the new userName or email is taken.
+         */
         put: operations["scimReplaceUser"];
         post?: never;
-        /** Delete a User (admin; If-Match) */
+        /**
+         * Delete a User (admin; If-Match)
+         * @description Deletes the User with its events, credentials and group memberships. Admin and up; with If-Match, 412 when it changed since that version.
+         */
         delete: operations["scimDeleteUser"];
         options?: never;
         head?: never;
-        /** Change a User with PatchOp operations, atomically (editor; If-Match) */
+        /**
+         * Change a User with PatchOp operations, atomically (editor; If-Match)
+         * @description Applies PatchOp operations (add, remove, replace; paths with value filters such as members[value eq "12"]) in one transaction: all of them or none. Editor and up. With If-Match, 412 when the User changed since that version; 400 (scimType invalidPath, invalidValue, noTarget) names the operation at fault.
+         */
         patch: operations["scimPatchUser"];
         trace?: never;
     };
@@ -987,10 +993,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List or filter Groups (filter, sortBy, startIndex, count, attributes) */
+        /**
+         * List or filter Groups (filter, sortBy, startIndex, count, attributes)
+         * @description The Groups of the key's tenant, filtered with a SCIM filter (filter=displayName eq "Research"; eq, ne, co, sw, ew, gt, ge, lt, le, pr, and, or, not, value paths), sorted with sortBy/sortOrder and paged with startIndex (1-based) and count (at most 1000; 0 answers totalResults only). attributes and excludedAttributes choose what each resource carries. Viewer and up, with a manager key (the root key has no tenant: 403). 400 (scimType invalidFilter) names what is wrong in a filter.
+         */
         get: operations["scimListGroups"];
         put?: never;
-        /** Create a Group (editor): 201 with Location and ETag */
+        /**
+         * Create a Group (editor): 201 with Location and ETag
+         * @description Creates a Group in the key's tenant (editor and up). Answers 201 with its URL in Location and its version in ETag. 409 (scimType uniqueness) when the displayName is taken; 400 names an attribute with a bad value.
+         */
         post: operations["scimCreateGroup"];
         delete?: never;
         options?: never;
@@ -1007,7 +1019,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Search Groups with a SearchRequest body */
+        /**
+         * Search Groups with a SearchRequest body
+         * @description The same search as GET /Groups, with the parameters in a SearchRequest body (RFC 7644 §3.4.3), so a filter never ends up in a URL or a log. Viewer and up.
+         */
         post: operations["scimSearchGroups"];
         delete?: never;
         options?: never;
@@ -1022,16 +1037,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a Group; If-None-Match answers 304 */
+        /**
+         * Read a Group; If-None-Match answers 304
+         * @description Reads one Group of the key's tenant (viewer and up). With If-None-Match naming its current version, answers 304 without a body. 404 when the tenant has no such Group.
+         */
         get: operations["scimGetGroup"];
-        /** Replace a Group (editor; If-Match) */
+        /**
+         * Replace a Group (editor; If-Match)
+         * @description Replaces the Group: attributes not sent are cleared (members not sent leave the group). Editor and up. With If-Match, 412 when it changed since that version; 409 when the new displayName is taken.
+         */
         put: operations["scimReplaceGroup"];
         post?: never;
-        /** Delete a Group (admin; If-Match) */
+        /**
+         * Delete a Group (admin; If-Match)
+         * @description Deletes the Group (its members stay users). Admin and up; with If-Match, 412 when it changed since that version.
+         */
         delete: operations["scimDeleteGroup"];
         options?: never;
         head?: never;
-        /** Change a Group with PatchOp operations, atomically (editor; If-Match) */
+        /**
+         * Change a Group with PatchOp operations, atomically (editor; If-Match)
+         * @description Applies PatchOp operations (add, remove, replace; paths with value filters such as members[value eq "12"]) in one transaction: all of them or none. Editor and up. With If-Match, 412 when the Group changed since that version; 400 (scimType invalidPath, invalidValue, noTarget) names the operation at fault.
+         */
         patch: operations["scimPatchGroup"];
         trace?: never;
     };
@@ -1042,7 +1069,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What this SCIM provider supports */
+        /**
+         * What this SCIM provider supports
+         * @description What this SCIM provider supports (RFC 7643 §5): PATCH, Bulk (at most 1000 operations, 1 MiB), filters (at most 1000 results), sorting, ETags, password changes, and how to authenticate. Any manager key of the tenant.
+         */
         get: operations["scimGetServiceProviderConfig"];
         put?: never;
         post?: never;
@@ -1059,7 +1089,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The User, EnterpriseUser and Group schemas as supported */
+        /**
+         * The User, EnterpriseUser and Group schemas as supported
+         * @description The User, EnterpriseUser and Group schemas exactly as Roster supports them: each attribute with its type, mutability and what it is stored as. Any manager key; a filter is refused (403).
+         */
         get: operations["scimListSchemas"];
         put?: never;
         post?: never;
@@ -1076,7 +1109,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One schema by URN */
+        /**
+         * One schema by URN
+         * @description One schema by its URN (case-insensitive), as listed by scimListSchemas. 404 for a URN Roster does not support.
+         */
         get: operations["scimGetSchema"];
         put?: never;
         post?: never;
@@ -1093,7 +1129,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** User and Group */
+        /**
+         * User and Group
+         * @description The resource types: User (with the enterprise extension) and Group, with their endpoints and schemas. Any manager key; a filter is refused (403).
+         */
         get: operations["scimListResourceTypes"];
         put?: never;
         post?: never;
@@ -1110,7 +1149,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One resource type */
+        /**
+         * One resource type
+         * @description One resource type by id (User or Group, case-insensitive). 404 for any other.
+         */
         get: operations["scimGetResourceType"];
         put?: never;
         post?: never;
@@ -1129,7 +1171,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run many operations with bulkId references (editor/admin per operation) */
+        /**
+         * Run many operations with bulkId references (editor/admin per operation)
+         * @description Runs up to 1000 POST, PUT, PATCH and DELETE operations on /Users and /Groups in order (body at most 1 MiB). A resource created here is referred to as bulkId:<id> by later operations. Each operation succeeds or fails on its own, with the status it would have had alone, and needs the role it would need alone (editor writes, admin deletes); failOnErrors stops after that many failures. 413 past the limits.
+         */
         post: operations["scimRunBulk"];
         delete?: never;
         options?: never;
@@ -1146,7 +1191,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Search every resource type at once */
+        /**
+         * Search every resource type at once
+         * @description Searches Users and Groups at once with a SearchRequest body: the filter applies to each type (a filter on an attribute a type lacks matches none of it), and the results are Users then Groups, paged across both with startIndex and count. Viewer and up, with a manager key.
+         */
         post: operations["scimSearchResources"];
         delete?: never;
         options?: never;
@@ -1189,6 +1237,15 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @example {
+         *       "error": {
+         *         "code": "user.email_taken",
+         *         "message": "email is taken",
+         *         "field": "email"
+         *       }
+         *     }
+         */
         AdminError: {
             error: {
                 code: string;
@@ -1237,72 +1294,6 @@ export interface components {
             email?: string;
             role?: "viewer" | "editor" | "admin" | "owner";
         };
-        /** @description directory data (SCIM collections and name parts); email and the phone fields are kept in step with emails and phoneNumbers */
-        UserDirectory: {
-            emails?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            phoneNumbers?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            addresses?: {
-                formatted?: string;
-                streetAddress?: string;
-                locality?: string;
-                region?: string;
-                postalCode?: string;
-                country?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            ims?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            photos?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            entitlements?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            roles?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            x509Certificates?: {
-                value?: string;
-                display?: string;
-                type?: string;
-                primary?: boolean;
-            }[];
-            nameFormatted?: string;
-            honorificPrefix?: string;
-            honorificSuffix?: string;
-            managerDisplayName?: string;
-            /** @description values of the tenant's SCIM extension schemas, by schema URN */
-            extensions?: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
-            };
-        };
         User: {
             id: number;
             tenantId: number;
@@ -1334,7 +1325,6 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
-            directory: components["schemas"]["UserDirectory"];
             hasPassword: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -1376,88 +1366,8 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             } | null;
-            directory?: components["schemas"]["UserDirectory"] | null;
             /** @description write-only; at least 8 characters */
             password?: string | null;
-        };
-        Group: {
-            id: number;
-            tenantId: number;
-            displayName: string;
-            externalId: string | null;
-            memberCount: number;
-            /** @description the ETag: changes with every rename and membership change */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        GroupList: {
-            items: components["schemas"]["Group"][];
-            nextCursor: string | null;
-        };
-        GroupCreate: {
-            displayName: string;
-            externalId?: string | null;
-            /** @description user ids; ids of no user here are ignored */
-            members?: number[];
-        };
-        GroupRename: {
-            displayName: string;
-        };
-        GroupMember: {
-            userId: number;
-            username: string | null;
-            email: string | null;
-            displayName: string | null;
-        };
-        GroupMemberList: {
-            items: components["schemas"]["GroupMember"][];
-            nextCursor: string | null;
-        };
-        GroupMemberIds: {
-            userIds: number[];
-        };
-        UserGroupList: {
-            items: {
-                id: number;
-                displayName: string;
-            }[];
-        };
-        UserLoginLock: {
-            /** @description password logins are refused after too many failures */
-            locked: boolean;
-            /** Format: date-time */
-            lockedUntil: string | null;
-        };
-        UserAppKey: {
-            id: number;
-            name: string;
-            /** @description units counted against the key so far */
-            usage: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-        };
-        UserAppKeyList: {
-            items: components["schemas"]["UserAppKey"][];
-        };
-        UserEvent: {
-            id: number;
-            eventName: string;
-            /** Format: date-time */
-            eventTime: string;
-            params: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            createdAt: string;
-        };
-        UserEventList: {
-            items: components["schemas"]["UserEvent"][];
-            total: number;
         };
         AuditEvent: {
             id: number;
@@ -1514,26 +1424,102 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
         };
-        RestoreResult: {
-            tenant: components["schemas"]["Tenant"];
-            /** @description records restored, by type */
-            counts: {
-                manager: number;
-                group: number;
-                user: number;
-                member: number;
-                appKey: number;
-                audit: number;
-                webhook: number;
+        ConsoleSession: {
+            kind: "root" | "manager";
+            manager: components["schemas"]["Manager"] | null;
+            /** @description the manager's tenant (null for root) */
+            tenant: components["schemas"]["Tenant"] | null;
+            /** @description send as X-CSRF-Token on every request that changes something (null when signed by key) */
+            csrfToken: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+        };
+        Dashboard: {
+            users: {
+                total: number;
+                active: number;
+                verified: number;
+                createdLast7Days: number;
+                createdLast30Days: number;
             };
-            /** @description webhook subscriptions restored switched off: their secret was sealed under another ROSTER_SECRET_KEY; rotate it, then set active */
-            webhooksDisabled: number;
-            backup: {
-                rosterVersion: string;
-                database: string;
+            /** @description the last 30 UTC days, oldest first */
+            days: {
+                /** Format: date */
+                day: string;
+                signups: number;
+                logins: number;
+            }[];
+        };
+        WebhookSubscriptionInput: {
+            /** @description http:// or https:// URL; private, loopback and metadata addresses are refused at delivery time */
+            url: string;
+            /** @description audit action names (user.create, manager.key_rotate, …), a family (user.*, group.*) or * for all */
+            events: string[];
+            description?: string;
+            /** @default true */
+            active: boolean;
+        };
+        WebhookSubscription: {
+            id: number;
+            tenantId: number;
+            url: string;
+            events: string[];
+            description: string;
+            /** @description false: switched off by hand, or by Roster after failing too long */
+            active: boolean;
+            /** @description why Roster switched it off */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description first failure since the last success
+             */
+            failingSince: string | null;
+            /**
+             * Format: date-time
+             * @description after a rotation: the old secret signs beside the new one until then
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookSubscriptionWithSecret: components["schemas"]["WebhookSubscription"] & {
+            /** @description the signing secret (whsec_…, Standard Webhooks); shown only this once */
+            secret: string;
+        };
+        WebhookSubscriptionPatch: {
+            /** @description http:// or https:// URL; private, loopback and metadata addresses are refused at delivery time */
+            url?: string;
+            /** @description audit action names (user.create, manager.key_rotate, …), a family (user.*, group.*) or * for all */
+            events?: string[];
+            description?: string;
+            /** @description true resumes a switched-off subscription where it stopped */
+            active?: boolean;
+        };
+        WebhookDelivery: {
+            id: number;
+            /** @description the audit event delivered */
+            eventId: number;
+            eventType: string;
+            state: "pending" | "sent";
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            log: {
                 /** Format: date-time */
-                createdAt: string;
-            };
+                at: string;
+                /** @description the receiver's HTTP status; null: none */
+                status: number | null;
+                latencyMs: number;
+                error: string | null;
+                /** @description the first 512 characters of the receiver's answer */
+                response: string | null;
+            }[];
         };
         /** @description plus every custom attribute */
         AccountsAccount: {
@@ -1575,6 +1561,14 @@ export interface components {
             };
             totalItems: number;
         };
+        /**
+         * @example {
+         *       "error": {
+         *         "status": 404,
+         *         "message": "account 12 not found"
+         *       }
+         *     }
+         */
         AccountsError: {
             error: {
                 status: number;
@@ -1670,7 +1664,13 @@ export interface components {
             update: string;
             username: string | null;
         };
-        /** @description Failure: status 0 and a message */
+        /**
+         * @description Failure: status 0 and a message
+         * @example {
+         *       "status": 0,
+         *       "message": "sign in with HTTP Basic (username and password) or an API key"
+         *     }
+         */
         RestUsersError: {
             /** @enum {number} */
             status: 0;
@@ -1753,6 +1753,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        UsermostContainer: {
+            response: {
+                /** @description the operation's result (null on an error) */
+                data: unknown;
+                /** @description "success", or what went wrong */
+                message: string;
+                status: "success" | "error";
+            };
+        };
         /** @description userId, the core fields that are set, the custom attributes, createdAt, updatedAt */
         UsermostUser: {
             userId: string;
@@ -1769,6 +1778,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @example {
+         *       "response": {
+         *         "data": null,
+         *         "message": "user u-1001 not found",
+         *         "status": "error"
+         *       }
+         *     }
+         */
         UsermostError: {
             response: {
                 /** @enum {object|null} */
@@ -1832,7 +1850,15 @@ export interface components {
             username: string | null;
             active: 0 | 1;
         };
-        /** @description code is stable; message names the field at fault */
+        /**
+         * @description code is stable; message names the field at fault
+         * @example {
+         *       "error": {
+         *         "code": "usr.missing_fields",
+         *         "message": "emailAddress is required"
+         *       }
+         *     }
+         */
         UsrError: {
             error: {
                 code: string;
@@ -1853,15 +1879,110 @@ export interface components {
             /** @description read-only; ignored, so a user read can be sent back */
             userId?: unknown;
         };
-        ScimListResponse: {
+        /** @description a SCIM User (RFC 7643 §4.1); see /scim/v2/Schemas for each attribute */
+        ScimUser: {
             schemas: string[];
-            totalResults: number;
-            startIndex: number;
-            itemsPerPage: number;
-            Resources: unknown[];
+            id: string;
+            /** @description the user's id in the client's system */
+            externalId?: string;
+            /** @description unique per tenant, case-insensitively */
+            userName?: string;
+            name?: {
+                /** @description given, middle and family name */
+                formatted?: string;
+                /** @description family name */
+                familyName?: string;
+                /** @description given name */
+                givenName?: string;
+                /** @description middle name */
+                middleName?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description name for display */
+            displayName?: string;
+            /** @description casual name */
+            nickName?: string;
+            /** @description URL of the user's profile */
+            profileUrl?: string;
+            /** @description job title */
+            title?: string;
+            /** @description relationship to the organization */
+            userType?: string;
+            /** @description preferred language, e.g. en */
+            preferredLanguage?: string;
+            /** @description e.g. en-US */
+            locale?: string;
+            /** @description e.g. Europe/Paris */
+            timezone?: string;
+            /** @description whether the user may sign in */
+            active?: boolean;
+            /** @description the one stored email, as primary */
+            emails?: ({
+                /** @description address */
+                value?: string;
+                /** @description work, home or other */
+                type?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description one per type */
+            phoneNumbers?: ({
+                /** @description number */
+                value?: string;
+                /** @description work, home, mobile, fax, pager or other */
+                type?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description the groups the user is a direct member of (read-only), each with its URI in $ref */
+            groups?: ({
+                /** @description group id */
+                value?: string;
+                /** @description the group's displayName */
+                display?: string;
+                /** @description always direct */
+                type?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description the enterprise extension: employeeNumber, costCenter, organization, division, department, manager */
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"?: {
+                [key: string]: unknown;
+            };
+            meta?: {
+                resourceType?: string;
+                created?: string;
+                lastModified?: string;
+                location?: string;
+                version?: string;
+            } & {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };
+        ScimUserListResponse: {
+            schemas: string[];
+            /** @description every match, not only this page */
+            totalResults: number;
+            /** @description 1-based index of the first resource here */
+            startIndex: number;
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimUser"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "schemas": [
+         *         "urn:ietf:params:scim:api:messages:2.0:Error"
+         *       ],
+         *       "status": "409",
+         *       "scimType": "uniqueness",
+         *       "detail": "userName \"ada@example.com\" is already taken"
+         *     }
+         */
         ScimError: {
             schemas: string[];
             status: string;
@@ -1872,22 +1993,6 @@ export interface components {
         ScimResourceInput: {
             schemas?: string[];
             externalId?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
-        ScimResource: {
-            schemas: string[];
-            id: string;
-            meta?: {
-                resourceType?: string;
-                created?: string;
-                lastModified?: string;
-                location?: string;
-                version?: string;
-            } & {
-                [key: string]: unknown;
-            };
         } & {
             [key: string]: unknown;
         };
@@ -1915,6 +2020,57 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description a SCIM Group (RFC 7643 §4.2) */
+        ScimGroup: {
+            schemas: string[];
+            id: string;
+            /** @description the group's id in the client's system */
+            externalId?: string;
+            /** @description unique per tenant, case-insensitively */
+            displayName?: string;
+            /** @description the users in the group, each with its URI in $ref (omitted with excludedAttributes=members) */
+            members?: ({
+                /** @description user id */
+                value?: string;
+                /** @description the user's displayName, else userName */
+                display?: string;
+                /** @description always User */
+                type?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            meta?: {
+                resourceType?: string;
+                created?: string;
+                lastModified?: string;
+                location?: string;
+                version?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        ScimGroupListResponse: {
+            schemas: string[];
+            /** @description every match, not only this page */
+            totalResults: number;
+            /** @description 1-based index of the first resource here */
+            startIndex: number;
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimGroup"][];
+        } & {
+            [key: string]: unknown;
+        };
+        ScimListResponse: {
+            schemas: string[];
+            totalResults: number;
+            startIndex: number;
+            itemsPerPage: number;
+            Resources: unknown[];
         } & {
             [key: string]: unknown;
         };
@@ -1959,12 +2115,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The process is up */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -1979,21 +2140,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The database answers: this process can serve requests */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Unavailable: the database cannot be reached; retry after the seconds in Retry-After */
+            /** @description The database does not answer */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2008,21 +2179,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Prometheus text format 0.0.4 */
+            /** @description Every metric, in the Prometheus text exposition format */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP roster_http_requests_total HTTP requests completed
+                     *     # TYPE roster_http_requests_total counter
+                     *     roster_http_requests_total{api="admin",route="/admin/v1/tenants/:id/users",method="GET",status_class="2xx"} 42
+                     */
                     "text/plain": string;
                 };
             };
-            /** @description No credentials, or credentials that are not valid */
+            /** @description A token is configured and the request did not send it */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "GET /metrics needs the metrics bearer token"
+                     *       }
+                     *     }
+                     */
                     "text/plain": {
                         error: {
                             code: string;
@@ -2042,12 +2226,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An OpenAPI 3.0 document */
+            /** @description This document */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.0.3",
+                     *       "info": {
+                     *         "title": "Roster API",
+                     *         "version": "0.1.0"
+                     *       },
+                     *       "paths": {}
+                     *     }
+                     */
                     "application/json": {
                         openapi: string;
                         info: {
@@ -2073,12 +2267,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of tenants */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 2,
+                     *           "name": "Acme",
+                     *           "licenseCode": "acme",
+                     *           "settings": {
+                     *             "publicSignup": false,
+                     *             "passwordMinLength": 10
+                     *           },
+                     *           "createdAt": "2026-11-02T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["TenantList"];
                 };
             };
@@ -2138,16 +2350,39 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme",
+                 *       "licenseCode": "acme",
+                 *       "settings": {
+                 *         "publicSignup": false,
+                 *         "passwordMinLength": 10
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["TenantInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new tenant */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Acme",
+                     *       "licenseCode": "acme",
+                     *       "settings": {
+                     *         "publicSignup": false,
+                     *         "passwordMinLength": 10
+                     *       },
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
@@ -2209,12 +2444,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The tenant */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Acme",
+                     *       "licenseCode": "acme",
+                     *       "settings": {
+                     *         "publicSignup": false,
+                     *         "passwordMinLength": 10
+                     *       },
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
@@ -2276,7 +2524,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted, with everything in it */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2341,16 +2589,37 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Corporation",
+                 *       "settings": {
+                 *         "publicSignup": true
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["TenantPatch"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The tenant as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "name": "Acme Corporation",
+                     *       "licenseCode": "acme",
+                     *       "settings": {
+                     *         "publicSignup": true,
+                     *         "passwordMinLength": 10
+                     *       },
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
@@ -2416,12 +2685,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of managers */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 5,
+                     *           "tenantId": 2,
+                     *           "name": "Ann Smith",
+                     *           "email": "ann@acme.test",
+                     *           "role": "owner",
+                     *           "hasPassword": true,
+                     *           "createdAt": "2026-11-02T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *         },
+                     *         {
+                     *           "id": 6,
+                     *           "tenantId": 2,
+                     *           "name": "Bo Chen",
+                     *           "email": "bo@acme.test",
+                     *           "role": "viewer",
+                     *           "hasPassword": true,
+                     *           "createdAt": "2026-11-02T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ManagerList"];
                 };
             };
@@ -2474,16 +2770,36 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Ann Smith",
+                 *       "email": "ann@acme.test",
+                 *       "role": "owner"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ManagerInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new manager and its API key (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "tenantId": 2,
+                     *       "name": "Ann Smith",
+                     *       "email": "ann@acme.test",
+                     *       "role": "owner",
+                     *       "hasPassword": false,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T08:12:40.000Z",
+                     *       "apiKey": "rk_9fJ2kQmW3xVb7LpT0sYc4nHe8uRa1ZdG6iKoXjMqNwE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ManagerWithKey"];
                 };
             };
@@ -2536,12 +2852,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The manager */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "tenantId": 2,
+                     *       "name": "Ann Smith",
+                     *       "email": "ann@acme.test",
+                     *       "role": "owner",
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Manager"];
                 };
             };
@@ -2594,7 +2922,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted; its key no longer authenticates */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2650,16 +2978,33 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ManagerPatch"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The manager as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "tenantId": 2,
+                     *       "name": "Ann Smith",
+                     *       "email": "ann@acme.test",
+                     *       "role": "admin",
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Manager"];
                 };
             };
@@ -2712,12 +3057,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The manager and its new API key (shown once) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "tenantId": 2,
+                     *       "name": "Ann Smith",
+                     *       "email": "ann@acme.test",
+                     *       "role": "owner",
+                     *       "hasPassword": false,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T08:12:40.000Z",
+                     *       "apiKey": "rk_9fJ2kQmW3xVb7LpT0sYc4nHe8uRa1ZdG6iKoXjMqNwE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ManagerWithKey"];
                 };
             };
@@ -2788,12 +3146,55 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of users and the cursor of the next one (null on the last page) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 12,
+                     *           "tenantId": 2,
+                     *           "externalId": "crm-00481",
+                     *           "username": "ada",
+                     *           "email": "ada@example.com",
+                     *           "firstName": "Ada",
+                     *           "middleName": null,
+                     *           "lastName": "Lovelace",
+                     *           "displayName": "Ada Lovelace",
+                     *           "company": "Analytical Engines Ltd",
+                     *           "title": "Analyst",
+                     *           "department": "Research",
+                     *           "website": "https://ada.example.com",
+                     *           "phoneHome": null,
+                     *           "phoneOffice": "+44 20 7946 0000",
+                     *           "phoneMobile": "+44 20 7946 0958",
+                     *           "phoneTollFree": null,
+                     *           "phoneOther": null,
+                     *           "pager": null,
+                     *           "fax": null,
+                     *           "gender": "female",
+                     *           "active": true,
+                     *           "verified": true,
+                     *           "plan": "gold",
+                     *           "billingType": "invoice",
+                     *           "attributes": {
+                     *             "team": "research",
+                     *             "seats": 12
+                     *           },
+                     *           "hasPassword": true,
+                     *           "createdAt": "2026-11-02T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-28T14:02:31.000Z",
+                     *           "lastLoginAt": "2026-12-01T07:45:10.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJpZCI6MTJ9",
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserList"];
                 };
             };
@@ -2864,16 +3265,69 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada",
+                 *       "email": "ada@example.com",
+                 *       "firstName": "Ada",
+                 *       "lastName": "Lovelace",
+                 *       "company": "Analytical Engines Ltd",
+                 *       "phoneMobile": "+44 20 7946 0958",
+                 *       "plan": "gold",
+                 *       "attributes": {
+                 *         "team": "research",
+                 *         "seats": 12
+                 *       },
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new user (Location: its URL; ETag: its version) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "tenantId": 2,
+                     *       "externalId": "crm-00481",
+                     *       "username": "ada",
+                     *       "email": "ada@example.com",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "active": true,
+                     *       "verified": true,
+                     *       "plan": "gold",
+                     *       "billingType": "invoice",
+                     *       "attributes": {
+                     *         "team": "research",
+                     *         "seats": 12
+                     *       },
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:02:31.000Z",
+                     *       "lastLoginAt": "2026-12-01T07:45:10.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -2945,12 +3399,49 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The user (ETag: its version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "tenantId": 2,
+                     *       "externalId": "crm-00481",
+                     *       "username": "ada",
+                     *       "email": "ada@example.com",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "active": true,
+                     *       "verified": true,
+                     *       "plan": "gold",
+                     *       "billingType": "invoice",
+                     *       "attributes": {
+                     *         "team": "research",
+                     *         "seats": 12
+                     *       },
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:02:31.000Z",
+                     *       "lastLoginAt": "2026-12-01T07:45:10.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3022,16 +3513,69 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada",
+                 *       "email": "ada@example.com",
+                 *       "firstName": "Ada",
+                 *       "lastName": "Lovelace",
+                 *       "company": "Analytical Engines Ltd",
+                 *       "phoneMobile": "+44 20 7946 0958",
+                 *       "plan": "gold",
+                 *       "attributes": {
+                 *         "team": "research",
+                 *         "seats": 12
+                 *       },
+                 *       "title": "Lead analyst"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserInput"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The user as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "tenantId": 2,
+                     *       "externalId": "crm-00481",
+                     *       "username": "ada",
+                     *       "email": "ada@example.com",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "active": true,
+                     *       "verified": true,
+                     *       "plan": "gold",
+                     *       "billingType": "invoice",
+                     *       "attributes": {
+                     *         "team": "research",
+                     *         "seats": 12
+                     *       },
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:02:31.000Z",
+                     *       "lastLoginAt": "2026-12-01T07:45:10.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3103,7 +3647,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3178,16 +3722,59 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "lastName": "King",
+                 *       "title": null
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserInput"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The user as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "tenantId": 2,
+                     *       "externalId": "crm-00481",
+                     *       "username": "ada",
+                     *       "email": "ada@example.com",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "King",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": null,
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "active": true,
+                     *       "verified": true,
+                     *       "plan": "gold",
+                     *       "billingType": "invoice",
+                     *       "attributes": {
+                     *         "team": "research",
+                     *         "seats": 12
+                     *       },
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:02:31.000Z",
+                     *       "lastLoginAt": "2026-12-01T07:45:10.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["User"];
                 };
             };
@@ -3247,1013 +3834,6 @@ export interface operations {
             };
         };
     };
-    listGroups: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description the previous page’s nextCursor */
-                cursor?: string;
-                /** @description names containing this, case-insensitively */
-                q?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GroupList"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    createGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GroupCreate"];
-            };
-        };
-        responses: {
-            /** @description Created: the new resource (its URL is in Location) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Group"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    getGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Group"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    deleteGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done: no body */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    renameGroup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GroupRename"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Group"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    listGroupMembers: {
-        parameters: {
-            query?: {
-                limit?: number;
-                /** @description the previous page’s nextCursor */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GroupMemberList"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    addGroupMembers: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["GroupMemberIds"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Group"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    removeGroupMember: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                groupId: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Group"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    listUserGroups: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserGroupList"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Precondition failed: If-Match does not name the current version */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    getUserLoginLock: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserLoginLock"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    unlockUser: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done: no body */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    listUserAppKeys: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserAppKeyList"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    revokeUserAppKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-                keyId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done: no body */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    listUserEvents: {
-        parameters: {
-            query?: {
-                limit?: number;
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserEventList"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -4262,10 +3842,6 @@ export interface operations {
                 actor?: string;
                 target?: string;
                 action?: string;
-                /** @description events at or after this instant */
-                from?: string;
-                /** @description events before this instant */
-                to?: string;
             };
             header?: never;
             path: {
@@ -4275,12 +3851,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of audit events, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 311,
+                     *           "tenantId": 2,
+                     *           "at": "2026-11-28T14:02:31.000Z",
+                     *           "actor": "manager:5",
+                     *           "action": "user.update",
+                     *           "target": "user:12",
+                     *           "changes": {
+                     *             "lastName": {
+                     *               "before": "Lovelace",
+                     *               "after": "King"
+                     *             }
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": 310,
+                     *           "tenantId": 2,
+                     *           "at": "2026-11-28T13:58:02.000Z",
+                     *           "actor": "manager:5",
+                     *           "action": "user.create",
+                     *           "target": "user:12",
+                     *           "changes": {
+                     *             "username": {
+                     *               "before": null,
+                     *               "after": "ada"
+                     *             },
+                     *             "password": {
+                     *               "before": null,
+                     *               "after": "[redacted]"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "310"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditEventList"];
                 };
             };
@@ -4345,12 +3960,36 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted: the job, to poll until it is done */
+            /** @description The job, queued (Location: where to poll it) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 7,
+                     *       "tenantId": 2,
+                     *       "state": "queued",
+                     *       "format": "csv",
+                     *       "mode": "upsert",
+                     *       "dryRun": false,
+                     *       "atomic": false,
+                     *       "actor": "manager:5",
+                     *       "counts": {
+                     *         "rows": 0,
+                     *         "created": 0,
+                     *         "updated": 0,
+                     *         "unchanged": 0,
+                     *         "failed": 0
+                     *       },
+                     *       "errors": [],
+                     *       "message": null,
+                     *       "createdAt": "2026-11-28T10:00:00.000Z",
+                     *       "updatedAt": "2026-11-28T10:00:00.000Z",
+                     *       "finishedAt": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportJob"];
                 };
             };
@@ -4413,12 +4052,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The job as it stands */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 7,
+                     *       "tenantId": 2,
+                     *       "state": "done",
+                     *       "format": "csv",
+                     *       "mode": "upsert",
+                     *       "dryRun": false,
+                     *       "atomic": false,
+                     *       "actor": "manager:5",
+                     *       "counts": {
+                     *         "rows": 2500,
+                     *         "created": 2410,
+                     *         "updated": 85,
+                     *         "unchanged": 3,
+                     *         "failed": 2
+                     *       },
+                     *       "errors": [
+                     *         {
+                     *           "line": 118,
+                     *           "message": "email is not an email address"
+                     *         },
+                     *         {
+                     *           "line": 2033,
+                     *           "message": "username is taken"
+                     *         }
+                     *       ],
+                     *       "message": null,
+                     *       "createdAt": "2026-11-28T10:00:00.000Z",
+                     *       "updatedAt": "2026-11-28T10:00:09.000Z",
+                     *       "finishedAt": "2026-11-28T10:00:09.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportJob"];
                 };
             };
@@ -4532,149 +4204,6 @@ export interface operations {
             };
         };
     };
-    backupTenant: {
-        parameters: {
-            query?: {
-                /** @description add the tenant's audit trail */
-                withAudit?: boolean;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The whole tenant as of one moment, as an attachment */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/gzip": string;
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
-    restoreTenant: {
-        parameters: {
-            query?: {
-                /** @description restore under this license code instead of the backup's (the backup's is taken here) */
-                as?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/gzip": string;
-                "application/x-ndjson": string;
-            };
-        };
-        responses: {
-            /** @description Created: the new resource (its URL is in Location) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RestoreResult"];
-                };
-            };
-            /** @description Invalid request: the error names the parameter or field at fault */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description No credentials, or credentials that are not valid */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description The credentials do not allow this (role or tenant) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Not found: no such resource, or not one these credentials can see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-            /** @description Unsupported Content-Type */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminError"];
-                };
-            };
-        };
-    };
     getSession: {
         parameters: {
             query?: never;
@@ -4684,22 +4213,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Who is signed in */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        kind: "root" | "manager";
-                        manager: components["schemas"]["Manager"] | null;
-                        /** @description the manager's tenant (null for root) */
-                        tenant: components["schemas"]["Tenant"] | null;
-                        /** @description send as X-CSRF-Token on every request that changes something (null when signed by key) */
-                        csrfToken: string | null;
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                    };
+                    /**
+                     * @example {
+                     *       "kind": "manager",
+                     *       "manager": {
+                     *         "id": 5,
+                     *         "tenantId": 2,
+                     *         "name": "Ann Smith",
+                     *         "email": "ann@acme.test",
+                     *         "role": "owner",
+                     *         "hasPassword": true,
+                     *         "createdAt": "2026-11-02T09:30:00.000Z",
+                     *         "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *       },
+                     *       "tenant": {
+                     *         "id": 2,
+                     *         "name": "Acme",
+                     *         "licenseCode": "acme",
+                     *         "settings": {
+                     *           "publicSignup": false,
+                     *           "passwordMinLength": 10
+                     *         },
+                     *         "createdAt": "2026-11-02T09:30:00.000Z",
+                     *         "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *       },
+                     *       "csrfToken": "c2b1f0e9a8d7c6b5a4f3e2d1c0b9a8f7",
+                     *       "expiresAt": "2026-12-07T21:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -4759,6 +4307,13 @@ export interface operations {
         /** @description a manager's email and password (and license code), or the root key */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ann@acme.test",
+                 *       "password": "correct horse battery staple",
+                 *       "licenseCode": "acme"
+                 *     }
+                 */
                 "application/json": {
                     email: string;
                     password: string;
@@ -4770,22 +4325,41 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Signed in: who, the CSRF token and when the session ends */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        kind: "root" | "manager";
-                        manager: components["schemas"]["Manager"] | null;
-                        /** @description the manager's tenant (null for root) */
-                        tenant: components["schemas"]["Tenant"] | null;
-                        /** @description send as X-CSRF-Token on every request that changes something (null when signed by key) */
-                        csrfToken: string | null;
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                    };
+                    /**
+                     * @example {
+                     *       "kind": "manager",
+                     *       "manager": {
+                     *         "id": 5,
+                     *         "tenantId": 2,
+                     *         "name": "Ann Smith",
+                     *         "email": "ann@acme.test",
+                     *         "role": "owner",
+                     *         "hasPassword": true,
+                     *         "createdAt": "2026-11-02T09:30:00.000Z",
+                     *         "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *       },
+                     *       "tenant": {
+                     *         "id": 2,
+                     *         "name": "Acme",
+                     *         "licenseCode": "acme",
+                     *         "settings": {
+                     *           "publicSignup": false,
+                     *           "passwordMinLength": 10
+                     *         },
+                     *         "createdAt": "2026-11-02T09:30:00.000Z",
+                     *         "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *       },
+                     *       "csrfToken": "c2b1f0e9a8d7c6b5a4f3e2d1c0b9a8f7",
+                     *       "expiresAt": "2026-12-07T21:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -4844,7 +4418,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Signed out */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4909,6 +4483,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": {
                     /** @description null clears it */
                     password: string | null;
@@ -4916,12 +4495,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The manager (hasPassword tells whether one is set) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "tenantId": 2,
+                     *       "name": "Ann Smith",
+                     *       "email": "ann@acme.test",
+                     *       "role": "owner",
+                     *       "hasPassword": true,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T08:12:40.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Manager"];
                 };
             };
@@ -4983,28 +4574,36 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The counts and the last 30 days, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        users: {
-                            total: number;
-                            active: number;
-                            verified: number;
-                            createdLast7Days: number;
-                            createdLast30Days: number;
-                        };
-                        /** @description the last 30 UTC days, oldest first */
-                        days: {
-                            /** Format: date */
-                            day: string;
-                            signups: number;
-                            logins: number;
-                        }[];
-                    };
+                    /**
+                     * @example {
+                     *       "users": {
+                     *         "total": 1284,
+                     *         "active": 1201,
+                     *         "verified": 977,
+                     *         "createdLast7Days": 36,
+                     *         "createdLast30Days": 142
+                     *       },
+                     *       "days": [
+                     *         {
+                     *           "day": "2026-11-30",
+                     *           "signups": 5,
+                     *           "logins": 311
+                     *         },
+                     *         {
+                     *           "day": "2026-12-01",
+                     *           "signups": 7,
+                     *           "logins": 298
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description No credentials, or credentials that are not valid */
@@ -5047,38 +4646,36 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The subscriptions */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 3,
+                     *           "tenantId": 2,
+                     *           "url": "https://hooks.acme.test/roster",
+                     *           "events": [
+                     *             "user.*",
+                     *             "manager.key_rotate"
+                     *           ],
+                     *           "description": "CRM sync",
+                     *           "active": true,
+                     *           "disabledReason": null,
+                     *           "failingSince": null,
+                     *           "previousSecretExpiresAt": null,
+                     *           "createdAt": "2026-11-02T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-02T09:30:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
-                        items: {
-                            id: number;
-                            tenantId: number;
-                            url: string;
-                            events: string[];
-                            description: string;
-                            /** @description false: switched off by hand, or by Roster after failing too long */
-                            active: boolean;
-                            /** @description why Roster switched it off */
-                            disabledReason: string | null;
-                            /**
-                             * Format: date-time
-                             * @description first failure since the last success
-                             */
-                            failingSince: string | null;
-                            /**
-                             * Format: date-time
-                             * @description after a rotation: the old secret signs beside the new one until then
-                             */
-                            previousSecretExpiresAt: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
+                        items: components["schemas"]["WebhookSubscription"][];
                     };
                 };
             };
@@ -5131,52 +4728,46 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description http:// or https:// URL; private, loopback and metadata addresses are refused at delivery time */
-                    url: string;
-                    /** @description audit action names (user.create, manager.key_rotate, …), a family (user.*, group.*) or * for all */
-                    events: string[];
-                    description?: string;
-                    /** @default true */
-                    active?: boolean;
-                };
+                /**
+                 * @example {
+                 *       "url": "https://hooks.acme.test/roster",
+                 *       "events": [
+                 *         "user.*",
+                 *         "manager.key_rotate"
+                 *       ],
+                 *       "description": "CRM sync"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSubscriptionInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The subscription and its signing secret (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: number;
-                        tenantId: number;
-                        url: string;
-                        events: string[];
-                        description: string;
-                        /** @description false: switched off by hand, or by Roster after failing too long */
-                        active: boolean;
-                        /** @description why Roster switched it off */
-                        disabledReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description first failure since the last success
-                         */
-                        failingSince: string | null;
-                        /**
-                         * Format: date-time
-                         * @description after a rotation: the old secret signs beside the new one until then
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    } & {
-                        /** @description the signing secret (whsec_…, Standard Webhooks); shown only this once */
-                        secret: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "url": "https://hooks.acme.test/roster",
+                     *       "events": [
+                     *         "user.*",
+                     *         "manager.key_rotate"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "active": true,
+                     *       "disabledReason": null,
+                     *       "failingSince": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-02T09:30:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -5229,37 +4820,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The subscription */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: number;
-                        tenantId: number;
-                        url: string;
-                        events: string[];
-                        description: string;
-                        /** @description false: switched off by hand, or by Roster after failing too long */
-                        active: boolean;
-                        /** @description why Roster switched it off */
-                        disabledReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description first failure since the last success
-                         */
-                        failingSince: string | null;
-                        /**
-                         * Format: date-time
-                         * @description after a rotation: the old secret signs beside the new one until then
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "url": "https://hooks.acme.test/roster",
+                     *       "events": [
+                     *         "user.*",
+                     *         "manager.key_rotate"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "active": true,
+                     *       "disabledReason": null,
+                     *       "failingSince": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-02T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -5312,7 +4897,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5369,49 +4954,42 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description http:// or https:// URL; private, loopback and metadata addresses are refused at delivery time */
-                    url?: string;
-                    /** @description audit action names (user.create, manager.key_rotate, …), a family (user.*, group.*) or * for all */
-                    events?: string[];
-                    description?: string;
-                    /** @description true resumes a switched-off subscription where it stopped */
-                    active?: boolean;
-                };
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "user.*"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSubscriptionPatch"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The subscription as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: number;
-                        tenantId: number;
-                        url: string;
-                        events: string[];
-                        description: string;
-                        /** @description false: switched off by hand, or by Roster after failing too long */
-                        active: boolean;
-                        /** @description why Roster switched it off */
-                        disabledReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description first failure since the last success
-                         */
-                        failingSince: string | null;
-                        /**
-                         * Format: date-time
-                         * @description after a rotation: the old secret signs beside the new one until then
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "url": "https://hooks.acme.test/roster",
+                     *       "events": [
+                     *         "user.*"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "active": true,
+                     *       "disabledReason": null,
+                     *       "failingSince": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-02T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -5464,40 +5042,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The subscription and its new secret (shown once) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: number;
-                        tenantId: number;
-                        url: string;
-                        events: string[];
-                        description: string;
-                        /** @description false: switched off by hand, or by Roster after failing too long */
-                        active: boolean;
-                        /** @description why Roster switched it off */
-                        disabledReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description first failure since the last success
-                         */
-                        failingSince: string | null;
-                        /**
-                         * Format: date-time
-                         * @description after a rotation: the old secret signs beside the new one until then
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    } & {
-                        /** @description the signing secret (whsec_…, Standard Webhooks); shown only this once */
-                        secret: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "url": "https://hooks.acme.test/roster",
+                     *       "events": [
+                     *         "user.*",
+                     *         "manager.key_rotate"
+                     *       ],
+                     *       "description": "CRM sync",
+                     *       "active": true,
+                     *       "disabledReason": null,
+                     *       "failingSince": null,
+                     *       "previousSecretExpiresAt": "2026-12-08T09:30:00.000Z",
+                     *       "createdAt": "2026-11-02T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-02T09:30:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -5553,37 +5123,47 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of deliveries */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 88,
+                     *           "eventId": 311,
+                     *           "eventType": "user.update",
+                     *           "state": "sent",
+                     *           "attempts": 2,
+                     *           "nextAttemptAt": null,
+                     *           "createdAt": "2026-11-28T14:02:31.000Z",
+                     *           "deliveredAt": "2026-11-28T14:02:37.000Z",
+                     *           "log": [
+                     *             {
+                     *               "at": "2026-11-28T14:02:31.000Z",
+                     *               "status": 503,
+                     *               "latencyMs": 212,
+                     *               "error": null,
+                     *               "response": "Service Unavailable"
+                     *             },
+                     *             {
+                     *               "at": "2026-11-28T14:02:37.000Z",
+                     *               "status": 200,
+                     *               "latencyMs": 48,
+                     *               "error": null,
+                     *               "response": "ok"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
-                        items: {
-                            id: number;
-                            /** @description the audit event delivered */
-                            eventId: number;
-                            eventType: string;
-                            state: "pending" | "sent";
-                            attempts: number;
-                            /** Format: date-time */
-                            nextAttemptAt: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            deliveredAt: string | null;
-                            log: {
-                                /** Format: date-time */
-                                at: string;
-                                /** @description the receiver's HTTP status; null: none */
-                                status: number | null;
-                                latencyMs: number;
-                                error: string | null;
-                                /** @description the first 512 characters of the receiver's answer */
-                                response: string | null;
-                            }[];
-                        }[];
+                        items: components["schemas"]["WebhookDelivery"][];
                         nextCursor: string | null;
                     };
                 };
@@ -5639,12 +5219,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Accepted: the job, to poll until it is done */
+            /** @description Queued: the id of the new delivery */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "deliveryId": 97
+                     *     }
+                     */
                     "application/json": {
                         /** @description the new delivery */
                         deliveryId: number;
@@ -5692,12 +5277,24 @@ export interface operations {
     accountsListAccounts: {
         parameters: {
             query?: {
+                /** @description 1-based page */
                 page?: number;
+                /** @description accounts per page */
                 limit?: number;
                 /** @description comma-separated attribute names, "-" for descending: -lastName,firstName */
                 sort?: string;
                 /** @description filter as a JSON object: {"lastName":"Smith"} */
                 attributes?: string;
+                /**
+                 * @description attributes[<name>]=<value> filters by one attribute, default or custom (exact, case-insensitive for email and username; all must match)
+                 * @example {
+                 *       "attributes[lastName]": "Lovelace",
+                 *       "attributes[plan]": "gold"
+                 *     }
+                 */
+                filters?: {
+                    [key: string]: string;
+                };
             };
             header?: never;
             path?: never;
@@ -5705,12 +5302,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of accounts with the pagination */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 12,
+                     *           "email": "ada@example.com",
+                     *           "username": "ada",
+                     *           "firstName": "Ada",
+                     *           "middleName": null,
+                     *           "lastName": "Lovelace",
+                     *           "displayName": "Ada Lovelace",
+                     *           "company": "Analytical Engines Ltd",
+                     *           "title": "Analyst",
+                     *           "department": "Research",
+                     *           "website": "https://ada.example.com",
+                     *           "phoneHome": null,
+                     *           "phoneOffice": "+44 20 7946 0000",
+                     *           "phoneMobile": "+44 20 7946 0958",
+                     *           "phoneTollFree": null,
+                     *           "phoneOther": null,
+                     *           "pager": null,
+                     *           "fax": null,
+                     *           "gender": "female",
+                     *           "plan": "gold",
+                     *           "seats": 12
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "currentPage": 1,
+                     *         "perPage": 20,
+                     *         "count": 1,
+                     *         "totalPages": 1,
+                     *         "total": 1,
+                     *         "links": {}
+                     *       },
+                     *       "totalItems": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountsAccountList"];
                 };
             };
@@ -5789,16 +5424,60 @@ export interface operations {
         /** @description any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "username": "ada",
+                 *       "firstName": "Ada",
+                 *       "lastName": "Lovelace",
+                 *       "company": "Analytical Engines Ltd",
+                 *       "gender": "female",
+                 *       "password": "correct horse battery staple",
+                 *       "plan": "gold",
+                 *       "seats": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccountsAccountInput"];
             };
         };
         responses: {
-            /** @description plus every custom attribute */
+            /** @description The new account, with its self link (Location: its URL) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "email": "ada@example.com",
+                     *       "username": "ada",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "plan": "gold",
+                     *       "seats": 12,
+                     *       "links": [
+                     *         {
+                     *           "rel": "self",
+                     *           "url": "/accounts/12"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountsAccountWithLinks"];
                 };
             };
@@ -5878,12 +5557,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description plus every custom attribute */
+            /** @description The account (ETag: its version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "email": "ada@example.com",
+                     *       "username": "ada",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "plan": "gold",
+                     *       "seats": 12
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountsAccount"];
                 };
             };
@@ -5964,16 +5668,59 @@ export interface operations {
         /** @description any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "username": "ada",
+                 *       "firstName": "Ada",
+                 *       "lastName": "Lovelace",
+                 *       "company": "Analytical Engines Ltd",
+                 *       "gender": "female",
+                 *       "plan": "gold",
+                 *       "seats": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccountsAccountInput"];
             };
         };
         responses: {
-            /** @description plus every custom attribute */
+            /** @description The account as it is now, with its self link */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "email": "ada@example.com",
+                     *       "username": "ada",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "plan": "gold",
+                     *       "seats": 12,
+                     *       "links": [
+                     *         {
+                     *           "rel": "self",
+                     *           "url": "/accounts/12"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountsAccountWithLinks"];
                 };
             };
@@ -6053,7 +5800,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -6137,16 +5884,53 @@ export interface operations {
         /** @description any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$, any JSON value) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "title": "Lead analyst",
+                 *       "seats": 20
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccountsAccountInput"];
             };
         };
         responses: {
-            /** @description plus every custom attribute */
+            /** @description The account as it is now, with its self link */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 12,
+                     *       "email": "ada@example.com",
+                     *       "username": "ada",
+                     *       "firstName": "Ada",
+                     *       "middleName": null,
+                     *       "lastName": "Lovelace",
+                     *       "displayName": "Ada Lovelace",
+                     *       "company": "Analytical Engines Ltd",
+                     *       "title": "Lead analyst",
+                     *       "department": "Research",
+                     *       "website": "https://ada.example.com",
+                     *       "phoneHome": null,
+                     *       "phoneOffice": "+44 20 7946 0000",
+                     *       "phoneMobile": "+44 20 7946 0958",
+                     *       "phoneTollFree": null,
+                     *       "phoneOther": null,
+                     *       "pager": null,
+                     *       "fax": null,
+                     *       "gender": "female",
+                     *       "plan": "gold",
+                     *       "seats": 20,
+                     *       "links": [
+                     *         {
+                     *           "rel": "self",
+                     *           "url": "/accounts/12"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountsAccountWithLinks"];
                 };
             };
@@ -6218,22 +6002,49 @@ export interface operations {
     restUsersSignUp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada",
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RestUsersSignUp"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new account */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "allusage": 0,
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "email": "ada@example.com",
+                     *         "lastlogin": null,
+                     *         "role": "free",
+                     *         "status": "unverified",
+                     *         "type": "invoice",
+                     *         "update": "2026-11-28T14:02:31.000Z",
+                     *         "username": "ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6310,7 +6121,10 @@ export interface operations {
     restUsersGetAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
             };
@@ -6318,12 +6132,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The account */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "allusage": 1530,
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "email": "ada@example.com",
+                     *         "lastlogin": "2026-12-01T07:45:10.000Z",
+                     *         "role": "free",
+                     *         "status": "verified",
+                     *         "type": "invoice",
+                     *         "update": "2026-11-28T14:02:31.000Z",
+                     *         "username": "ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6400,7 +6231,10 @@ export interface operations {
     restUsersUpdateAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
             };
@@ -6408,16 +6242,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada.lovelace@example.com"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RestUsersAccountUpdate"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The account as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "allusage": 1530,
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "email": "ada.lovelace@example.com",
+                     *         "lastlogin": "2026-12-01T07:45:10.000Z",
+                     *         "role": "free",
+                     *         "status": "unverified",
+                     *         "type": "invoice",
+                     *         "update": "2026-11-28T14:02:31.000Z",
+                     *         "username": "ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6494,7 +6350,10 @@ export interface operations {
     restUsersVerifyAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
             };
@@ -6502,12 +6361,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The account, verified */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "allusage": 1530,
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "email": "ada@example.com",
+                     *         "lastlogin": "2026-12-01T07:45:10.000Z",
+                     *         "role": "free",
+                     *         "status": "verified",
+                     *         "type": "invoice",
+                     *         "update": "2026-11-28T14:02:31.000Z",
+                     *         "username": "ada"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6584,7 +6460,10 @@ export interface operations {
     restUsersListKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
             };
@@ -6592,12 +6471,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The account's keys */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": [
+                     *         {
+                     *           "id": 4,
+                     *           "name": "billing-service",
+                     *           "created": "2026-11-03T10:00:00.000Z",
+                     *           "lastUsed": "2026-12-01T07:50:00.000Z",
+                     *           "usage": 1530
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6674,7 +6568,10 @@ export interface operations {
     restUsersCreateKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
             };
@@ -6682,16 +6579,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "billing-service"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RestUsersKeyInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new key with its secret (shown once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "id": 4,
+                     *         "name": "billing-service",
+                     *         "key": "rak_Vq3xN8pL2mR7tY0wK5zB9cF4hJ6dS1gAe0uXiOn",
+                     *         "created": "2026-11-03T10:00:00.000Z",
+                     *         "usage": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6768,7 +6683,10 @@ export interface operations {
     restUsersRevokeKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path: {
                 username: string;
                 id: number;
@@ -6777,12 +6695,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "id": 4,
+                     *         "revoked": true
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6859,22 +6787,43 @@ export interface operations {
     restUsersVerifyKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the tenant's license code; the tenant named default when absent */
+                "x-roster-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "key": "rak_Vq3xN8pL2mR7tY0wK5zB9cF4hJ6dS1gAe0uXiOn",
+                 *       "cost": 3
+                 *     }
+                 */
                 "application/json": components["schemas"]["RestUsersKeyVerify"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The key is valid: whose it is and its usage after this call */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": 1,
+                     *       "message": "",
+                     *       "content": {
+                     *         "valid": true,
+                     *         "username": "ada",
+                     *         "keyId": 4,
+                     *         "usage": 1533
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** @enum {number} */
                         status: 1;
@@ -6963,17 +6912,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of users and the total */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "users": [
+                     *             {
+                     *               "userId": "u-1001",
+                     *               "email": "ada@example.com",
+                     *               "firstName": "Ada",
+                     *               "lastName": "Lovelace",
+                     *               "company": "Analytical Engines Ltd",
+                     *               "plan": "gold",
+                     *               "seats": 12,
+                     *               "createdAt": "2026-11-02T09:30:00+0000",
+                     *               "updatedAt": "2026-11-28T14:02:31+0000"
+                     *             }
+                     *           ],
+                     *           "page": 1,
+                     *           "limit": 50,
+                     *           "total": 1
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostUserList"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7022,36 +6997,85 @@ export interface operations {
         /** @description any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{0,63}$; null removes it) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "u-1001",
+                 *       "email": "ada@example.com",
+                 *       "firstName": "Ada",
+                 *       "lastName": "Lovelace",
+                 *       "company": "Analytical Engines Ltd",
+                 *       "plan": "gold",
+                 *       "seats": 12
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsermostUserInput"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description A known userId: the user, updated */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "userId": "u-1001",
+                     *           "email": "ada@example.com",
+                     *           "firstName": "Ada",
+                     *           "lastName": "Lovelace",
+                     *           "company": "Analytical Engines Ltd",
+                     *           "plan": "gold",
+                     *           "seats": 12,
+                     *           "createdAt": "2026-11-02T09:30:00+0000",
+                     *           "updatedAt": "2026-11-28T14:02:31+0000"
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostUser"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
             };
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description A new userId: the user, created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "userId": "u-1001",
+                     *           "email": "ada@example.com",
+                     *           "firstName": "Ada",
+                     *           "lastName": "Lovelace",
+                     *           "company": "Analytical Engines Ltd",
+                     *           "plan": "gold",
+                     *           "seats": 12,
+                     *           "createdAt": "2026-11-02T09:30:00+0000",
+                     *           "updatedAt": "2026-11-28T14:02:31+0000"
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostUser"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7097,17 +7121,36 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The user */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "userId": "u-1001",
+                     *           "email": "ada@example.com",
+                     *           "firstName": "Ada",
+                     *           "lastName": "Lovelace",
+                     *           "company": "Analytical Engines Ltd",
+                     *           "plan": "gold",
+                     *           "seats": 12,
+                     *           "createdAt": "2026-11-02T09:30:00+0000",
+                     *           "updatedAt": "2026-11-28T14:02:31+0000"
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostUser"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7156,18 +7199,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Deleted: data is null */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": null,
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             /** @enum {object|null} */
                             data: never | null;
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7215,21 +7267,51 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "userId": "u-1001",
+                 *       "eventName": "report_exported",
+                 *       "eventTime": "2026-11-28T14:00:00+0000",
+                 *       "params": {
+                 *         "format": "pdf",
+                 *         "pages": 12
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsermostEventInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The event as recorded */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "id": 5001,
+                     *           "userId": "u-1001",
+                     *           "eventName": "report_exported",
+                     *           "eventTime": "2026-11-28T14:00:00+0000",
+                     *           "params": {
+                     *             "format": "pdf",
+                     *             "pages": 12
+                     *           },
+                     *           "createdAt": "2026-11-28T14:00:01+0000"
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostEvent"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7277,24 +7359,72 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         {
+                 *           "userId": "u-1001",
+                 *           "eventName": "signed_in"
+                 *         },
+                 *         {
+                 *           "userId": "u-1002",
+                 *           "eventName": "report_exported",
+                 *           "params": {
+                 *             "format": "csv"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsermostEventBatch"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description Every event as recorded, in the order sent */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "count": 2,
+                     *           "events": [
+                     *             {
+                     *               "id": 5001,
+                     *               "userId": "u-1001",
+                     *               "eventName": "signed_in",
+                     *               "eventTime": "2026-11-28T14:00:00+0000",
+                     *               "params": {},
+                     *               "createdAt": "2026-11-28T14:00:01+0000"
+                     *             },
+                     *             {
+                     *               "id": 5002,
+                     *               "userId": "u-1002",
+                     *               "eventName": "report_exported",
+                     *               "eventTime": "2026-11-28T14:00:00+0000",
+                     *               "params": {
+                     *                 "format": "csv"
+                     *               },
+                     *               "createdAt": "2026-11-28T14:00:01+0000"
+                     *             }
+                     *           ]
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: {
                                 count: number;
                                 events: components["schemas"]["UsermostEvent"][];
                             };
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7344,17 +7474,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of events and the total */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    /**
+                     * @example {
+                     *       "response": {
+                     *         "data": {
+                     *           "userId": "u-1001",
+                     *           "events": [
+                     *             {
+                     *               "id": 5001,
+                     *               "userId": "u-1001",
+                     *               "eventName": "report_exported",
+                     *               "eventTime": "2026-11-28T14:00:00+0000",
+                     *               "params": {
+                     *                 "format": "pdf",
+                     *                 "pages": 12
+                     *               },
+                     *               "createdAt": "2026-11-28T14:00:01+0000"
+                     *             }
+                     *           ],
+                     *           "page": 1,
+                     *           "limit": 50,
+                     *           "total": 1
+                     *         },
+                     *         "message": "success",
+                     *         "status": "success"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsermostContainer"] & {
                         response: {
                             data: components["schemas"]["UsermostEventList"];
-                            message: string;
-                            status: "success" | "error";
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                 };
@@ -7403,12 +7560,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of users (x-total-count: how many the account has) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "userId": 12,
+                     *         "contactName": "Ada Lovelace",
+                     *         "emailAddress": "ada@example.com",
+                     *         "defaultAccountId": 2,
+                     *         "username": "ada",
+                     *         "active": 1
+                     *       },
+                     *       {
+                     *         "userId": 13,
+                     *         "contactName": "Grace Hopper",
+                     *         "emailAddress": "grace@example.com",
+                     *         "defaultAccountId": 2,
+                     *         "username": "grace",
+                     *         "active": 1
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["UsrUser"][];
                 };
             };
@@ -7477,16 +7654,36 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "contactName": "Ada Lovelace",
+                 *       "emailAddress": "ada@example.com",
+                 *       "defaultAccountId": 2,
+                 *       "username": "ada",
+                 *       "password": "correct horse battery staple",
+                 *       "active": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsrUserInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new user (Location: its URL) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "userId": 12,
+                     *       "contactName": "Ada Lovelace",
+                     *       "emailAddress": "ada@example.com",
+                     *       "defaultAccountId": 2,
+                     *       "username": "ada",
+                     *       "active": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsrUser"];
                 };
             };
@@ -7555,16 +7752,36 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "contactName": "Ada Lovelace",
+                 *       "emailAddress": "ada@example.com",
+                 *       "defaultAccountId": 2,
+                 *       "username": "ada",
+                 *       "password": "correct horse battery staple",
+                 *       "active": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsrUserInput"];
             };
         };
         responses: {
-            /** @description Created: the new resource (its URL is in Location) */
+            /** @description The new user (Location: its URL) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "userId": 12,
+                     *       "contactName": "Ada Lovelace",
+                     *       "emailAddress": "ada@example.com",
+                     *       "defaultAccountId": 2,
+                     *       "username": "ada",
+                     *       "active": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsrUser"];
                 };
             };
@@ -7635,12 +7852,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The user */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "userId": 12,
+                     *       "contactName": "Ada Lovelace",
+                     *       "emailAddress": "ada@example.com",
+                     *       "defaultAccountId": 2,
+                     *       "username": "ada",
+                     *       "active": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsrUser"];
                 };
             };
@@ -7711,16 +7938,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "emailAddress": "ada.lovelace@example.com",
+                 *       "active": 0
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsrUserInput"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The user as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "userId": 12,
+                     *       "contactName": "Ada Lovelace",
+                     *       "emailAddress": "ada.lovelace@example.com",
+                     *       "defaultAccountId": 2,
+                     *       "username": "ada",
+                     *       "active": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsrUser"];
                 };
             };
@@ -7791,16 +8034,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "emailAddress": "ada.lovelace@example.com",
+                 *       "active": 0
+                 *     }
+                 */
                 "application/json": components["schemas"]["UsrUserInput"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The user as it is now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "userId": 12,
+                     *       "contactName": "Ada Lovelace",
+                     *       "emailAddress": "ada.lovelace@example.com",
+                     *       "defaultAccountId": 2,
+                     *       "username": "ada",
+                     *       "active": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsrUser"];
                 };
             };
@@ -7871,7 +8130,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7949,12 +8208,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of users (x-total-count: how many the account has) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "userId": 12,
+                     *         "contactName": "Ada Lovelace",
+                     *         "emailAddress": "ada@example.com",
+                     *         "defaultAccountId": 2,
+                     *         "username": "ada",
+                     *         "active": 1
+                     *       },
+                     *       {
+                     *         "userId": 13,
+                     *         "contactName": "Grace Hopper",
+                     *         "emailAddress": "grace@example.com",
+                     *         "defaultAccountId": 2,
+                     *         "username": "grace",
+                     *         "active": 1
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["UsrUser"][];
                 };
             };
@@ -8035,13 +8314,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of Users */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimListResponse"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *           ],
+                     *           "id": "12",
+                     *           "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *           "userName": "ada@example.com",
+                     *           "name": {
+                     *             "formatted": "Ada Lovelace",
+                     *             "familyName": "Lovelace",
+                     *             "givenName": "Ada"
+                     *           },
+                     *           "displayName": "Ada Lovelace",
+                     *           "title": "Analyst",
+                     *           "active": true,
+                     *           "emails": [
+                     *             {
+                     *               "value": "ada@example.com",
+                     *               "type": "work",
+                     *               "primary": true
+                     *             }
+                     *           ],
+                     *           "phoneNumbers": [
+                     *             {
+                     *               "value": "+44 20 7946 0958",
+                     *               "type": "mobile"
+                     *             }
+                     *           ],
+                     *           "groups": [
+                     *             {
+                     *               "value": "3",
+                     *               "display": "Research",
+                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *               "type": "direct"
+                     *             }
+                     *           ],
+                     *           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *             "employeeNumber": "4711",
+                     *             "department": "Research"
+                     *           },
+                     *           "meta": {
+                     *             "resourceType": "User",
+                     *             "created": "2026-11-02T09:30:00.000Z",
+                     *             "lastModified": "2026-11-28T14:02:31.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Users/12",
+                     *             "version": "W/\"4\""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUserListResponse"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8113,17 +8453,95 @@ export interface operations {
         /** @description a SCIM User (userName required) or Group (displayName required) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                 *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                 *       ],
+                 *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                 *       "userName": "ada@example.com",
+                 *       "name": {
+                 *         "familyName": "Lovelace",
+                 *         "givenName": "Ada"
+                 *       },
+                 *       "displayName": "Ada Lovelace",
+                 *       "active": true,
+                 *       "emails": [
+                 *         {
+                 *           "value": "ada@example.com",
+                 *           "type": "work",
+                 *           "primary": true
+                 *         }
+                 *       ],
+                 *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                 *         "employeeNumber": "4711",
+                 *         "department": "Research"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimResourceInput"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The new User (Location: its URL; ETag: its version) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *       ],
+                     *       "id": "12",
+                     *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *       "userName": "ada@example.com",
+                     *       "name": {
+                     *         "formatted": "Ada Lovelace",
+                     *         "familyName": "Lovelace",
+                     *         "givenName": "Ada"
+                     *       },
+                     *       "displayName": "Ada Lovelace",
+                     *       "title": "Analyst",
+                     *       "active": true,
+                     *       "emails": [
+                     *         {
+                     *           "value": "ada@example.com",
+                     *           "type": "work",
+                     *           "primary": true
+                     *         }
+                     *       ],
+                     *       "phoneNumbers": [
+                     *         {
+                     *           "value": "+44 20 7946 0958",
+                     *           "type": "mobile"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "value": "3",
+                     *           "display": "Research",
+                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *           "type": "direct"
+                     *         }
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *         "employeeNumber": "4711",
+                     *         "department": "Research"
+                     *       },
+                     *       "meta": {
+                     *         "resourceType": "User",
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "lastModified": "2026-11-28T14:02:31.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Users/12",
+                     *         "version": "W/\"4\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUser"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8192,17 +8610,88 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:SearchRequest */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+                 *       ],
+                 *       "filter": "userName eq \"ada@example.com\"",
+                 *       "startIndex": 1,
+                 *       "count": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimSearchRequest"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description A page of Users */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimListResponse"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *           ],
+                     *           "id": "12",
+                     *           "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *           "userName": "ada@example.com",
+                     *           "name": {
+                     *             "formatted": "Ada Lovelace",
+                     *             "familyName": "Lovelace",
+                     *             "givenName": "Ada"
+                     *           },
+                     *           "displayName": "Ada Lovelace",
+                     *           "title": "Analyst",
+                     *           "active": true,
+                     *           "emails": [
+                     *             {
+                     *               "value": "ada@example.com",
+                     *               "type": "work",
+                     *               "primary": true
+                     *             }
+                     *           ],
+                     *           "phoneNumbers": [
+                     *             {
+                     *               "value": "+44 20 7946 0958",
+                     *               "type": "mobile"
+                     *             }
+                     *           ],
+                     *           "groups": [
+                     *             {
+                     *               "value": "3",
+                     *               "display": "Research",
+                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *               "type": "direct"
+                     *             }
+                     *           ],
+                     *           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *             "employeeNumber": "4711",
+                     *             "department": "Research"
+                     *           },
+                     *           "meta": {
+                     *             "resourceType": "User",
+                     *             "created": "2026-11-02T09:30:00.000Z",
+                     *             "lastModified": "2026-11-28T14:02:31.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Users/12",
+                     *             "version": "W/\"4\""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUserListResponse"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8275,13 +8764,64 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The User (ETag: its version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *       ],
+                     *       "id": "12",
+                     *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *       "userName": "ada@example.com",
+                     *       "name": {
+                     *         "formatted": "Ada Lovelace",
+                     *         "familyName": "Lovelace",
+                     *         "givenName": "Ada"
+                     *       },
+                     *       "displayName": "Ada Lovelace",
+                     *       "title": "Analyst",
+                     *       "active": true,
+                     *       "emails": [
+                     *         {
+                     *           "value": "ada@example.com",
+                     *           "type": "work",
+                     *           "primary": true
+                     *         }
+                     *       ],
+                     *       "phoneNumbers": [
+                     *         {
+                     *           "value": "+44 20 7946 0958",
+                     *           "type": "mobile"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "value": "3",
+                     *           "display": "Research",
+                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *           "type": "direct"
+                     *         }
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *         "employeeNumber": "4711",
+                     *         "department": "Research"
+                     *       },
+                     *       "meta": {
+                     *         "resourceType": "User",
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "lastModified": "2026-11-28T14:02:31.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Users/12",
+                     *         "version": "W/\"4\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUser"];
                 };
             };
             /** @description Not modified: the ETag sent in If-None-Match is still current */
@@ -8362,17 +8902,95 @@ export interface operations {
         /** @description a SCIM User (userName required) or Group (displayName required) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                 *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                 *       ],
+                 *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                 *       "userName": "ada@example.com",
+                 *       "name": {
+                 *         "familyName": "Lovelace",
+                 *         "givenName": "Ada"
+                 *       },
+                 *       "displayName": "Ada Lovelace",
+                 *       "active": true,
+                 *       "emails": [
+                 *         {
+                 *           "value": "ada@example.com",
+                 *           "type": "work",
+                 *           "primary": true
+                 *         }
+                 *       ],
+                 *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                 *         "employeeNumber": "4711",
+                 *         "department": "Research"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimResourceInput"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The User as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *       ],
+                     *       "id": "12",
+                     *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *       "userName": "ada@example.com",
+                     *       "name": {
+                     *         "formatted": "Ada Lovelace",
+                     *         "familyName": "Lovelace",
+                     *         "givenName": "Ada"
+                     *       },
+                     *       "displayName": "Ada Lovelace",
+                     *       "title": "Analyst",
+                     *       "active": true,
+                     *       "emails": [
+                     *         {
+                     *           "value": "ada@example.com",
+                     *           "type": "work",
+                     *           "primary": true
+                     *         }
+                     *       ],
+                     *       "phoneNumbers": [
+                     *         {
+                     *           "value": "+44 20 7946 0958",
+                     *           "type": "mobile"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "value": "3",
+                     *           "display": "Research",
+                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *           "type": "direct"
+                     *         }
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *         "employeeNumber": "4711",
+                     *         "department": "Research"
+                     *       },
+                     *       "meta": {
+                     *         "resourceType": "User",
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "lastModified": "2026-11-28T14:02:31.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Users/12",
+                     *         "version": "W/\"4\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUser"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8442,7 +9060,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -8520,17 +9138,87 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:PatchOp */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+                 *       ],
+                 *       "Operations": [
+                 *         {
+                 *           "op": "replace",
+                 *           "path": "active",
+                 *           "value": false
+                 *         },
+                 *         {
+                 *           "op": "replace",
+                 *           "path": "name.familyName",
+                 *           "value": "King"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimPatchOp"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The User as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *       ],
+                     *       "id": "12",
+                     *       "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *       "userName": "ada@example.com",
+                     *       "name": {
+                     *         "formatted": "Ada Lovelace",
+                     *         "familyName": "King",
+                     *         "givenName": "Ada"
+                     *       },
+                     *       "displayName": "Ada Lovelace",
+                     *       "title": "Analyst",
+                     *       "active": false,
+                     *       "emails": [
+                     *         {
+                     *           "value": "ada@example.com",
+                     *           "type": "work",
+                     *           "primary": true
+                     *         }
+                     *       ],
+                     *       "phoneNumbers": [
+                     *         {
+                     *           "value": "+44 20 7946 0958",
+                     *           "type": "mobile"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "value": "3",
+                     *           "display": "Research",
+                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *           "type": "direct"
+                     *         }
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *         "employeeNumber": "4711",
+                     *         "department": "Research"
+                     *       },
+                     *       "meta": {
+                     *         "resourceType": "User",
+                     *         "created": "2026-11-02T09:30:00.000Z",
+                     *         "lastModified": "2026-11-28T14:02:31.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Users/12",
+                     *         "version": "W/\"4\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimUser"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8610,13 +9298,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A page of Groups */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimListResponse"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *           ],
+                     *           "id": "3",
+                     *           "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *           "displayName": "Research",
+                     *           "members": [
+                     *             {
+                     *               "value": "12",
+                     *               "display": "Ada Lovelace",
+                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *               "type": "User"
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "resourceType": "Group",
+                     *             "created": "2026-11-02T09:31:00.000Z",
+                     *             "lastModified": "2026-11-28T14:05:00.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Groups/3",
+                     *             "version": "W/\"2\""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroupListResponse"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8688,17 +9411,56 @@ export interface operations {
         /** @description a SCIM User (userName required) or Group (displayName required) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                 *       ],
+                 *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                 *       "displayName": "Research",
+                 *       "members": [
+                 *         {
+                 *           "value": "12"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimResourceInput"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The new Group (Location: its URL; ETag: its version) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *       ],
+                     *       "id": "3",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "displayName": "Research",
+                     *       "members": [
+                     *         {
+                     *           "value": "12",
+                     *           "display": "Ada Lovelace",
+                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *           "type": "User"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "Group",
+                     *         "created": "2026-11-02T09:31:00.000Z",
+                     *         "lastModified": "2026-11-28T14:05:00.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Groups/3",
+                     *         "version": "W/\"2\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroup"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8767,17 +9529,62 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:SearchRequest */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+                 *       ],
+                 *       "filter": "displayName eq \"Research\"",
+                 *       "startIndex": 1,
+                 *       "count": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimSearchRequest"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description A page of Groups */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimListResponse"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *           ],
+                     *           "id": "3",
+                     *           "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *           "displayName": "Research",
+                     *           "members": [
+                     *             {
+                     *               "value": "12",
+                     *               "display": "Ada Lovelace",
+                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *               "type": "User"
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "resourceType": "Group",
+                     *             "created": "2026-11-02T09:31:00.000Z",
+                     *             "lastModified": "2026-11-28T14:05:00.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Groups/3",
+                     *             "version": "W/\"2\""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroupListResponse"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -8850,13 +9657,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The Group (ETag: its version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *       ],
+                     *       "id": "3",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "displayName": "Research",
+                     *       "members": [
+                     *         {
+                     *           "value": "12",
+                     *           "display": "Ada Lovelace",
+                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *           "type": "User"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "Group",
+                     *         "created": "2026-11-02T09:31:00.000Z",
+                     *         "lastModified": "2026-11-28T14:05:00.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Groups/3",
+                     *         "version": "W/\"2\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroup"];
                 };
             };
             /** @description Not modified: the ETag sent in If-None-Match is still current */
@@ -8937,17 +9769,56 @@ export interface operations {
         /** @description a SCIM User (userName required) or Group (displayName required) */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                 *       ],
+                 *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                 *       "displayName": "Research",
+                 *       "members": [
+                 *         {
+                 *           "value": "12"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimResourceInput"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The Group as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *       ],
+                     *       "id": "3",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "displayName": "Research",
+                     *       "members": [
+                     *         {
+                     *           "value": "12",
+                     *           "display": "Ada Lovelace",
+                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *           "type": "User"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "Group",
+                     *         "created": "2026-11-02T09:31:00.000Z",
+                     *         "lastModified": "2026-11-28T14:05:00.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Groups/3",
+                     *         "version": "W/\"2\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroup"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -9017,7 +9888,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done: no body */
+            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -9095,17 +9966,64 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:PatchOp */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+                 *       ],
+                 *       "Operations": [
+                 *         {
+                 *           "op": "add",
+                 *           "path": "members",
+                 *           "value": [
+                 *             {
+                 *               "value": "13"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "op": "remove",
+                 *           "path": "members[value eq \"12\"]"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimPatchOp"];
             };
         };
         responses: {
-            /** @description a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas */
+            /** @description The Group as it is now (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScimResource"];
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *       ],
+                     *       "id": "3",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "displayName": "Research",
+                     *       "members": [
+                     *         {
+                     *           "value": "13",
+                     *           "display": "Grace Hopper",
+                     *           "$ref": "https://id.example.com/scim/v2/Users/13",
+                     *           "type": "User"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "Group",
+                     *         "created": "2026-11-02T09:31:00.000Z",
+                     *         "lastModified": "2026-11-28T14:05:00.000Z",
+                     *         "location": "https://id.example.com/scim/v2/Groups/3",
+                     *         "version": "W/\"2\""
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ScimGroup"];
                 };
             };
             /** @description Invalid request: the error names the parameter or field at fault */
@@ -9173,12 +10091,54 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The service provider configuration */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+                     *       ],
+                     *       "documentationUri": "https://www.rfc-editor.org/rfc/rfc7644",
+                     *       "patch": {
+                     *         "supported": true
+                     *       },
+                     *       "bulk": {
+                     *         "supported": true,
+                     *         "maxOperations": 1000,
+                     *         "maxPayloadSize": 1048576
+                     *       },
+                     *       "filter": {
+                     *         "supported": true,
+                     *         "maxResults": 1000
+                     *       },
+                     *       "changePassword": {
+                     *         "supported": true
+                     *       },
+                     *       "sort": {
+                     *         "supported": true
+                     *       },
+                     *       "etag": {
+                     *         "supported": true
+                     *       },
+                     *       "authenticationSchemes": [
+                     *         {
+                     *           "type": "oauthbearertoken",
+                     *           "name": "Manager API key",
+                     *           "description": "Authorization: Bearer <API key of a manager of the tenant>. The tenant is the key's; viewer reads, editor writes, admin deletes.",
+                     *           "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+                     *           "primary": true
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "ServiceProviderConfig",
+                     *         "location": "https://id.example.com/scim/v2/ServiceProviderConfig"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -9216,6 +10176,7 @@ export interface operations {
     scimListSchemas: {
         parameters: {
             query?: {
+                /** @description not supported here: any filter is refused (403) */
                 filter?: string;
             };
             header?: never;
@@ -9224,12 +10185,112 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Every schema */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:Schema"
+                     *           ],
+                     *           "id": "urn:ietf:params:scim:schemas:core:2.0:Group",
+                     *           "name": "Group",
+                     *           "description": "Group",
+                     *           "attributes": [
+                     *             {
+                     *               "name": "displayName",
+                     *               "type": "string",
+                     *               "multiValued": false,
+                     *               "description": "Name of the group, unique per tenant (case-insensitively).",
+                     *               "required": true,
+                     *               "caseExact": false,
+                     *               "mutability": "readWrite",
+                     *               "returned": "default",
+                     *               "uniqueness": "server"
+                     *             },
+                     *             {
+                     *               "name": "members",
+                     *               "type": "complex",
+                     *               "multiValued": true,
+                     *               "description": "The users in the group (nested groups are not supported).",
+                     *               "required": false,
+                     *               "caseExact": false,
+                     *               "mutability": "readWrite",
+                     *               "returned": "default",
+                     *               "uniqueness": "none",
+                     *               "subAttributes": [
+                     *                 {
+                     *                   "name": "value",
+                     *                   "type": "string",
+                     *                   "multiValued": false,
+                     *                   "description": "The id of a user of the same tenant.",
+                     *                   "required": false,
+                     *                   "caseExact": true,
+                     *                   "mutability": "immutable",
+                     *                   "returned": "default",
+                     *                   "uniqueness": "none"
+                     *                 },
+                     *                 {
+                     *                   "name": "$ref",
+                     *                   "type": "reference",
+                     *                   "multiValued": false,
+                     *                   "description": "The URI of the user (ignored on write).",
+                     *                   "required": false,
+                     *                   "caseExact": true,
+                     *                   "mutability": "immutable",
+                     *                   "returned": "default",
+                     *                   "uniqueness": "none",
+                     *                   "referenceTypes": [
+                     *                     "User"
+                     *                   ]
+                     *                 },
+                     *                 {
+                     *                   "name": "display",
+                     *                   "type": "string",
+                     *                   "multiValued": false,
+                     *                   "description": "The displayName (else userName) of the user (read-only).",
+                     *                   "required": false,
+                     *                   "caseExact": false,
+                     *                   "mutability": "readOnly",
+                     *                   "returned": "default",
+                     *                   "uniqueness": "none"
+                     *                 },
+                     *                 {
+                     *                   "name": "type",
+                     *                   "type": "string",
+                     *                   "multiValued": false,
+                     *                   "description": "Always \"User\".",
+                     *                   "required": false,
+                     *                   "caseExact": false,
+                     *                   "mutability": "immutable",
+                     *                   "returned": "default",
+                     *                   "uniqueness": "none",
+                     *                   "canonicalValues": [
+                     *                     "User"
+                     *                   ]
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "resourceType": "Schema",
+                     *             "location": "https://id.example.com/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScimListResponse"];
                 };
             };
@@ -9273,12 +10334,102 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The schema */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:Schema"
+                     *       ],
+                     *       "id": "urn:ietf:params:scim:schemas:core:2.0:Group",
+                     *       "name": "Group",
+                     *       "description": "Group",
+                     *       "attributes": [
+                     *         {
+                     *           "name": "displayName",
+                     *           "type": "string",
+                     *           "multiValued": false,
+                     *           "description": "Name of the group, unique per tenant (case-insensitively).",
+                     *           "required": true,
+                     *           "caseExact": false,
+                     *           "mutability": "readWrite",
+                     *           "returned": "default",
+                     *           "uniqueness": "server"
+                     *         },
+                     *         {
+                     *           "name": "members",
+                     *           "type": "complex",
+                     *           "multiValued": true,
+                     *           "description": "The users in the group (nested groups are not supported).",
+                     *           "required": false,
+                     *           "caseExact": false,
+                     *           "mutability": "readWrite",
+                     *           "returned": "default",
+                     *           "uniqueness": "none",
+                     *           "subAttributes": [
+                     *             {
+                     *               "name": "value",
+                     *               "type": "string",
+                     *               "multiValued": false,
+                     *               "description": "The id of a user of the same tenant.",
+                     *               "required": false,
+                     *               "caseExact": true,
+                     *               "mutability": "immutable",
+                     *               "returned": "default",
+                     *               "uniqueness": "none"
+                     *             },
+                     *             {
+                     *               "name": "$ref",
+                     *               "type": "reference",
+                     *               "multiValued": false,
+                     *               "description": "The URI of the user (ignored on write).",
+                     *               "required": false,
+                     *               "caseExact": true,
+                     *               "mutability": "immutable",
+                     *               "returned": "default",
+                     *               "uniqueness": "none",
+                     *               "referenceTypes": [
+                     *                 "User"
+                     *               ]
+                     *             },
+                     *             {
+                     *               "name": "display",
+                     *               "type": "string",
+                     *               "multiValued": false,
+                     *               "description": "The displayName (else userName) of the user (read-only).",
+                     *               "required": false,
+                     *               "caseExact": false,
+                     *               "mutability": "readOnly",
+                     *               "returned": "default",
+                     *               "uniqueness": "none"
+                     *             },
+                     *             {
+                     *               "name": "type",
+                     *               "type": "string",
+                     *               "multiValued": false,
+                     *               "description": "Always \"User\".",
+                     *               "required": false,
+                     *               "caseExact": false,
+                     *               "mutability": "immutable",
+                     *               "returned": "default",
+                     *               "uniqueness": "none",
+                     *               "canonicalValues": [
+                     *                 "User"
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "Schema",
+                     *         "location": "https://id.example.com/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -9316,6 +10467,7 @@ export interface operations {
     scimListResourceTypes: {
         parameters: {
             query?: {
+                /** @description not supported here: any filter is refused (403) */
                 filter?: string;
             };
             header?: never;
@@ -9324,12 +10476,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Every resource type */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 1,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 1,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+                     *           ],
+                     *           "id": "User",
+                     *           "name": "User",
+                     *           "endpoint": "/Users",
+                     *           "description": "User Account",
+                     *           "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *           "schemaExtensions": [
+                     *             {
+                     *               "schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                     *               "required": false
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "resourceType": "ResourceType",
+                     *             "location": "https://id.example.com/scim/v2/ResourceTypes/User"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScimListResponse"];
                 };
             };
@@ -9373,12 +10557,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The resource type */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+                     *       ],
+                     *       "id": "User",
+                     *       "name": "User",
+                     *       "endpoint": "/Users",
+                     *       "description": "User Account",
+                     *       "schema": "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *       "schemaExtensions": [
+                     *         {
+                     *           "schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                     *           "required": false
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "resourceType": "ResourceType",
+                     *         "location": "https://id.example.com/scim/v2/ResourceTypes/User"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -9423,16 +10629,80 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:BulkRequest */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+                 *       ],
+                 *       "failOnErrors": 1,
+                 *       "Operations": [
+                 *         {
+                 *           "method": "POST",
+                 *           "path": "/Users",
+                 *           "bulkId": "ada",
+                 *           "data": {
+                 *             "schemas": [
+                 *               "urn:ietf:params:scim:schemas:core:2.0:User"
+                 *             ],
+                 *             "userName": "ada@example.com",
+                 *             "name": {
+                 *               "givenName": "Ada",
+                 *               "familyName": "Lovelace"
+                 *             }
+                 *           }
+                 *         },
+                 *         {
+                 *           "method": "POST",
+                 *           "path": "/Groups",
+                 *           "bulkId": "research",
+                 *           "data": {
+                 *             "schemas": [
+                 *               "urn:ietf:params:scim:schemas:core:2.0:Group"
+                 *             ],
+                 *             "displayName": "Research",
+                 *             "members": [
+                 *               {
+                 *                 "value": "bulkId:ada"
+                 *               }
+                 *             ]
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimBulkRequest"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description The outcome of each operation, in order */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+                     *       ],
+                     *       "Operations": [
+                     *         {
+                     *           "method": "POST",
+                     *           "bulkId": "ada",
+                     *           "version": "W/\"1\"",
+                     *           "location": "https://id.example.com/scim/v2/Users/12",
+                     *           "status": "201"
+                     *         },
+                     *         {
+                     *           "method": "POST",
+                     *           "bulkId": "research",
+                     *           "version": "W/\"1\"",
+                     *           "location": "https://id.example.com/scim/v2/Groups/3",
+                     *           "status": "201"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScimBulkResponse"];
                 };
             };
@@ -9475,16 +10745,110 @@ export interface operations {
         /** @description urn:ietf:params:scim:api:messages:2.0:SearchRequest */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+                 *       ],
+                 *       "filter": "displayName sw \"Re\"",
+                 *       "startIndex": 1,
+                 *       "count": 50
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScimSearchRequest"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description A page of Users and Groups */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "schemas": [
+                     *         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+                     *       ],
+                     *       "totalResults": 2,
+                     *       "startIndex": 1,
+                     *       "itemsPerPage": 2,
+                     *       "Resources": [
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:User",
+                     *             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+                     *           ],
+                     *           "id": "12",
+                     *           "externalId": "00u1ab2cd3EF4gh5i6j7",
+                     *           "userName": "ada@example.com",
+                     *           "name": {
+                     *             "formatted": "Ada Lovelace",
+                     *             "familyName": "Lovelace",
+                     *             "givenName": "Ada"
+                     *           },
+                     *           "displayName": "Ada Lovelace",
+                     *           "title": "Analyst",
+                     *           "active": true,
+                     *           "emails": [
+                     *             {
+                     *               "value": "ada@example.com",
+                     *               "type": "work",
+                     *               "primary": true
+                     *             }
+                     *           ],
+                     *           "phoneNumbers": [
+                     *             {
+                     *               "value": "+44 20 7946 0958",
+                     *               "type": "mobile"
+                     *             }
+                     *           ],
+                     *           "groups": [
+                     *             {
+                     *               "value": "3",
+                     *               "display": "Research",
+                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
+                     *               "type": "direct"
+                     *             }
+                     *           ],
+                     *           "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                     *             "employeeNumber": "4711",
+                     *             "department": "Research"
+                     *           },
+                     *           "meta": {
+                     *             "resourceType": "User",
+                     *             "created": "2026-11-02T09:30:00.000Z",
+                     *             "lastModified": "2026-11-28T14:02:31.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Users/12",
+                     *             "version": "W/\"4\""
+                     *           }
+                     *         },
+                     *         {
+                     *           "schemas": [
+                     *             "urn:ietf:params:scim:schemas:core:2.0:Group"
+                     *           ],
+                     *           "id": "3",
+                     *           "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *           "displayName": "Research",
+                     *           "members": [
+                     *             {
+                     *               "value": "12",
+                     *               "display": "Ada Lovelace",
+                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
+                     *               "type": "User"
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "resourceType": "Group",
+                     *             "created": "2026-11-02T09:31:00.000Z",
+                     *             "lastModified": "2026-11-28T14:05:00.000Z",
+                     *             "location": "https://id.example.com/scim/v2/Groups/3",
+                     *             "version": "W/\"2\""
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScimListResponse"];
                 };
             };

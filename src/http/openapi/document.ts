@@ -1,15 +1,16 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { liftComponents } from './components.ts';
 import { TAG_GROUPS } from './tags.ts';
+import { applyDocs } from './route-docs.ts';
+import { SECURITY_SCHEMES } from './security.ts';
 
 type Json = Record<string, unknown>;
 
-/** What a status means, for every response a route declares without a description of its own. */
+/**
+ * What a failure status means, for every response a route declares without words of its own. A
+ * success has none here: each route says what its own success answers (docs() in route-docs.ts).
+ */
 export const RESPONSE_DESCRIPTIONS: Record<string, string> = {
-  200: 'Success',
-  201: 'Created: the new resource (its URL is in Location)',
-  202: 'Accepted: the job, to poll until it is done',
-  204: 'Done: no body',
   304: 'Not modified: the ETag sent in If-None-Match is still current',
   400: 'Invalid request: the error names the parameter or field at fault',
   401: 'No credentials, or credentials that are not valid',
@@ -42,6 +43,7 @@ function finish(doc: Json): Json {
   liftComponents(doc);
   doc['x-tagGroups'] = TAG_GROUPS.map((g) => ({ name: g.name, tags: g.tags.map((t) => t.name) }));
   for (const { op } of operationsOf(doc)) {
+    applyDocs(op);
     const filters = op[FILTERS] as Json | undefined;
     if (filters) {
       delete op[FILTERS];
@@ -74,7 +76,7 @@ const FILTERS = 'x-query-filters';
 /** A query schema that takes any other parameter (list filters) keeps it in the document: see finish(). */
 function keepQueryFilters({ schema, url }: { schema: unknown; url: string }) {
   const qs = (schema as Json | undefined)?.querystring as Json | undefined;
-  const extra = qs?.additionalProperties;
+  const extra = qs?.additionalProperties === true ? { type: 'string' } : qs?.additionalProperties;
   if (!qs || typeof extra !== 'object' || extra === null) return { schema: schema as Json, url };
   const filters = { description: qs.description, schema: extra, example: qs['x-filters-example'] };
   return { schema: { ...(schema as Json), [FILTERS]: filters }, url };
@@ -94,22 +96,7 @@ export const swaggerOptions = (version: string): FastifyDynamicSwaggerOptions =>
       contact: { name: 'Roster maintainers' },
     },
     tags: TAG_GROUPS.flatMap((g) => g.tags),
-    components: {
-      securitySchemes: {
-        bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'An API key: the root key (ROSTER_ROOT_KEY) or a manager key from createManager',
-        },
-        adminApiKey: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'admin_api_key',
-          description: 'The same API key, in the header older clients send',
-        },
-      },
-    },
-    security: [{ bearer: [] }, { adminApiKey: [] }],
+    components: { securitySchemes: SECURITY_SCHEMES },
   },
   transform: keepQueryFilters as FastifyDynamicSwaggerOptions['transform'],
   transformObject: (d) =>

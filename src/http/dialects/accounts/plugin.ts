@@ -4,6 +4,7 @@ import { DomainError, forbidden } from '../../../domain/errors.ts';
 import { errorEnvelope, jsonBodyReader, noRouteMessage, type Dialect } from '../../dialect.ts';
 import type { HttpProblem } from '../../errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { accountRoutes } from './routes.ts';
 import { ACCOUNTS_PREFIX, accountsContext } from './context.ts';
 
@@ -65,6 +66,7 @@ const accountsErrors = errorEnvelope((p, req, reply) => sendError(reply, p.statu
 export const accountsDialect: Dialect = {
   errorHandler: accountsErrors,
   name: 'accounts',
+  security: API_KEY,
   prefix: ACCOUNTS_PREFIX,
   plugin:
     (services: Services): FastifyPluginAsync =>

@@ -9,7 +9,10 @@ const CUSTOM = 'any other key is a custom attribute (name ^[A-Za-z][A-Za-z0-9_]{
 
 export const AccountError = named(
   'AccountsError',
-  Type.Object({ error: Type.Object({ status: Type.Integer(), message: Type.String() }) }, { $id: 'AccountsError' }),
+  Type.Object(
+    { error: Type.Object({ status: Type.Integer(), message: Type.String() }) },
+    { $id: 'AccountsError', example: { error: { status: 404, message: 'account 12 not found' } } },
+  ),
 );
 
 export const AccountParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
@@ -46,6 +49,41 @@ export const Account = named(
     description: 'plus every custom attribute',
   }),
 );
+/** An account as the API reads it: every default attribute, then the custom ones (plan, seats). */
+export const accountExample = {
+  id: 12,
+  email: 'ada@example.com',
+  username: 'ada',
+  firstName: 'Ada',
+  middleName: null,
+  lastName: 'Lovelace',
+  displayName: 'Ada Lovelace',
+  company: 'Analytical Engines Ltd',
+  title: 'Analyst',
+  department: 'Research',
+  website: 'https://ada.example.com',
+  phoneHome: null,
+  phoneOffice: '+44 20 7946 0000',
+  phoneMobile: '+44 20 7946 0958',
+  phoneTollFree: null,
+  phoneOther: null,
+  pager: null,
+  fax: null,
+  gender: 'female',
+  plan: 'gold',
+  seats: 12,
+} satisfies Static<typeof Account> & Record<string, unknown>;
+export const accountInputExample = {
+  email: 'ada@example.com',
+  username: 'ada',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  company: 'Analytical Engines Ltd',
+  gender: 'female',
+  password: 'correct horse battery staple',
+  plan: 'gold',
+  seats: 12,
+};
 export const AccountWithLinks = named(
   'AccountsAccountWithLinks',
   Type.Object(
@@ -56,8 +94,8 @@ export const AccountWithLinks = named(
 
 export const AccountListQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1, description: '1-based page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20, description: 'accounts per page' })),
     sort: Type.Optional(
       Type.String({
         maxLength: 512,
@@ -71,7 +109,8 @@ export const AccountListQuery = Type.Object(
   {
     additionalProperties: true,
     description:
-      'attributes[<name>]=<value> filters by one attribute (repeatable; exact, case-insensitive for email and username)',
+      'attributes[<name>]=<value> filters by one attribute, default or custom (exact, case-insensitive for email and username; all must match)',
+    'x-filters-example': { 'attributes[lastName]': 'Lovelace', 'attributes[plan]': 'gold' },
   },
 );
 export type AccountListQuery = Static<typeof AccountListQuery>;

@@ -5,6 +5,7 @@ import type { AuditEvent } from '../../../domain/audit.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
 import { principalOf } from './context.ts';
 import { named } from '../../openapi/components.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: audit'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -26,6 +27,15 @@ const AuditEventWire = named(
     }),
   }),
 );
+const auditEventExample = {
+  id: 311,
+  tenantId: 2,
+  at: '2026-11-28T14:02:31.000Z',
+  actor: 'manager:5',
+  action: 'user.update',
+  target: 'user:12',
+  changes: { lastName: { before: 'Lovelace', after: 'King' } },
+};
 const AuditList = named(
   'AuditEventList',
   Type.Object({
@@ -61,6 +71,31 @@ export const auditRoutes =
           params: IdParams,
           querystring: AuditQuery,
           response: { 200: AuditList, ...errors },
+          ...docs({
+            description:
+              'Who changed what in the tenant, newest first, a page at a time (cursor: the nextCursor of the page before). Narrow it with actor (root, manager:5, user:12, system), target (user:12) and action (user.update). Admin and up, or root. Secrets never appear: a password change shows as [redacted].',
+            responses: {
+              200: {
+                description: 'A page of audit events, newest first',
+                example: {
+                  items: [
+                    auditEventExample,
+                    {
+                      ...auditEventExample,
+                      id: 310,
+                      at: '2026-11-28T13:58:02.000Z',
+                      action: 'user.create',
+                      changes: {
+                        username: { before: null, after: 'ada' },
+                        password: { before: null, after: '[redacted]' },
+                      },
+                    },
+                  ],
+                  nextCursor: '310',
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => {

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../../services/services.ts';
 import { ErrorBody, IdParams } from './schemas.ts';
 import { principalOf } from './context.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: import & export'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -53,10 +54,14 @@ export const exportRoutes =
           tags,
           operationId: 'exportUsers',
           summary: "Export a tenant's users as NDJSON (or CSV), streamed (owner)",
-          description: 'One core user per line, by id; importing the file into an empty tenant reproduces every user.',
           params: IdParams,
           querystring: ExportQuery,
           response: errors,
+          ...docs({
+            description:
+              "One core user per line (NDJSON) or row (CSV), by id, streamed from the database in constant memory, as an attachment (users-<tenant>.<format>). Importing the file into an empty tenant reproduces every user; withPasswordHashes=true adds each stored hash as passwordHash, so passwords survive the move. Owner only (the file holds every user's data).",
+            responses: {},
+          }),
         },
       },
       async (req, reply) => {

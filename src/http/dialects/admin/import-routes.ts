@@ -7,6 +7,7 @@ import { IMPORT_MODES, IMPORT_STATES, type ImportFormat, type ImportJob } from '
 import { ErrorBody, IdParams } from './schemas.ts';
 import { principalOf } from './context.ts';
 import { named } from '../../openapi/components.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: import & export'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 415: ErrorBody };
@@ -44,6 +45,25 @@ const ImportJobWire = named(
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   }),
 );
+const importJobExample = {
+  id: 7,
+  tenantId: 2,
+  state: 'done' as const,
+  format: 'csv' as const,
+  mode: 'upsert' as const,
+  dryRun: false,
+  atomic: false,
+  actor: 'manager:5',
+  counts: { rows: 2500, created: 2410, updated: 85, unchanged: 3, failed: 2 },
+  errors: [
+    { line: 118, message: 'email is not an email address' },
+    { line: 2033, message: 'username is taken' },
+  ],
+  message: null,
+  createdAt: '2026-11-28T10:00:00.000Z',
+  updatedAt: '2026-11-28T10:00:09.000Z',
+  finishedAt: '2026-11-28T10:00:09.000Z',
+};
 const ImportQuery = Type.Object(
   {
     mode: Type.Union(
@@ -131,11 +151,26 @@ export const importRoutes =
           tags,
           operationId: 'importUsers',
           summary: 'Import users from NDJSON or CSV (editor); answers 202 with a job to poll',
-          description:
-            'Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5).',
           params: IdParams,
           querystring: ImportQuery,
           response: { 202: ImportJobWire, ...errors },
+          ...docs({
+            description:
+              'Body: the file, as application/x-ndjson (one core user per line) or text/csv (a header of core field names, attr.<name> columns). Rows may carry a plain password or a passwordHash (argon2id/argon2i, scrypt, pbkdf2-sha256/sha512 PHC strings, bcrypt, or {algorithm, salt, hash} for salted sha256/sha1/md5). The body is streamed, with no size limit; the answer comes at once, with the job to poll at Location. Editor and up. 415 for any other Content-Type.',
+            responses: {
+              202: {
+                description: 'The job, queued (Location: where to poll it)',
+                example: {
+                  ...importJobExample,
+                  state: 'queued',
+                  counts: { rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0 },
+                  errors: [],
+                  updatedAt: '2026-11-28T10:00:00.000Z',
+                  finishedAt: null,
+                },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -160,6 +195,11 @@ export const importRoutes =
           summary: 'An import job: state (queued, running, done, failed), counts and the first errors (viewer)',
           params: JobParams,
           response: { 200: ImportJobWire, ...errors },
+          ...docs({
+            description:
+              'Reads an import job: its state (queued, running, done, failed), the rows read so far by outcome, and the first 100 failed rows by line. Any Roster process answers (the job lives in the database). Viewer and up; 404 for a job of another tenant.',
+            responses: { 200: { description: 'The job as it stands', example: importJobExample } },
+          }),
         },
       },
       async (req) => wire(await s.imports.get(principalOf(req), req.params.id, req.params.jobId)),

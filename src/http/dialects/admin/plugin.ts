@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import { errorEnvelope, noRouteMessage, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { principal } from './context.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 import { managerRoutes } from './manager-routes.ts';
@@ -44,6 +45,7 @@ export const adminErrors = errorEnvelope((p, _req, reply) =>
 export const adminDialect: Dialect = {
   errorHandler: adminErrors,
   name: 'admin',
+  security: [...API_KEY, { session: [] }],
   prefix: '/admin/v1',
   plugin:
     (services: Services): FastifyPluginAsync =>

@@ -64,9 +64,10 @@ export const ErrorBody = named(
         field: Type.Optional(Type.String({ description: 'the input field at fault, when one is' })),
       }),
     },
-    { $id: 'AdminError' },
+    { $id: 'AdminError', example: { error: { code: 'user.email_taken', message: 'email is taken', field: 'email' } } },
   ),
 );
+export const errorExample = { error: { code: 'user.not_found', message: 'user 12 not found' } };
 
 // Ids stop at 2^53-1: a larger one is not an id PostgreSQL's bigint can hold (it would fail the query, not find nothing).
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
@@ -106,6 +107,15 @@ export const Tenant = named(
     updatedAt: DateTime,
   }),
 );
+const AT = '2026-11-02T09:30:00.000Z';
+export const tenantExample = {
+  id: 2,
+  name: 'Acme',
+  licenseCode: 'acme',
+  settings: { publicSignup: false, passwordMinLength: 10 },
+  createdAt: AT,
+  updatedAt: '2026-11-20T16:05:12.000Z',
+};
 export const TenantCreate = named(
   'TenantInput',
   Type.Object(
@@ -144,6 +154,21 @@ export const ManagerWithKey = named(
   'ManagerWithKey',
   Type.Intersect([Manager, Type.Object({ apiKey: Type.String({ description: 'shown in this response only' }) })]),
 );
+export const managerExample = {
+  id: 5,
+  tenantId: 2,
+  name: 'Ann Smith',
+  email: 'ann@acme.test',
+  role: 'owner' as const,
+  hasPassword: true,
+  createdAt: AT,
+  updatedAt: '2026-11-21T08:12:40.000Z',
+};
+export const managerWithKeyExample = {
+  ...managerExample,
+  hasPassword: false,
+  apiKey: 'rk_9fJ2kQmW3xVb7LpT0sYc4nHe8uRa1ZdG6iKoXjMqNwE',
+};
 export const ManagerCreate = named(
   'ManagerInput',
   Type.Object(
@@ -207,6 +232,49 @@ export const User = named(
     lastLoginAt: NullableOut(DateTime),
   }),
 );
+export const userInputExample = {
+  username: 'ada',
+  email: 'ada@example.com',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  company: 'Analytical Engines Ltd',
+  phoneMobile: '+44 20 7946 0958',
+  plan: 'gold',
+  attributes: { team: 'research', seats: 12 },
+  password: 'correct horse battery staple',
+};
+export const userExample = {
+  id: 12,
+  tenantId: 2,
+  externalId: 'crm-00481',
+  username: 'ada',
+  email: 'ada@example.com',
+  firstName: 'Ada',
+  middleName: null,
+  lastName: 'Lovelace',
+  displayName: 'Ada Lovelace',
+  company: 'Analytical Engines Ltd',
+  title: 'Analyst',
+  department: 'Research',
+  website: 'https://ada.example.com',
+  phoneHome: null,
+  phoneOffice: '+44 20 7946 0000',
+  phoneMobile: '+44 20 7946 0958',
+  phoneTollFree: null,
+  phoneOther: null,
+  pager: null,
+  fax: null,
+  gender: 'female' as const,
+  active: true,
+  verified: true,
+  plan: 'gold',
+  billingType: 'invoice',
+  attributes: { team: 'research', seats: 12 },
+  hasPassword: true,
+  createdAt: AT,
+  updatedAt: '2026-11-28T14:02:31.000Z',
+  lastLoginAt: '2026-12-01T07:45:10.000Z',
+} satisfies Static<typeof User>;
 export const UserList = named(
   'UserList',
   Type.Object({

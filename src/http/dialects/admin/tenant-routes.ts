@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
-import { afterIdOf, ErrorBody, IdParams, PageQuery, Tenant, TenantCreate, TenantList, TenantPatch } from './schemas.ts';
+import {
+  afterIdOf,
+  ErrorBody,
+  IdParams,
+  PageQuery,
+  Tenant,
+  TenantCreate,
+  TenantList,
+  TenantPatch,
+  tenantExample,
+} from './schemas.ts';
 import { tenantWire } from './mapping.ts';
 import { principalOf } from './context.ts';
 import { Type } from '@sinclair/typebox';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: tenants'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -20,6 +31,12 @@ export const tenantRoutes =
           summary: 'Create a tenant (root)',
           body: TenantCreate,
           response: { 201: Tenant, ...errors },
+          ...docs({
+            description:
+              'Creates a tenant: an isolated directory of users, managers, groups and audit trail. Only the root key may (403 for a manager key). The license code names the tenant in the Usermost URLs and the console sign-in; without one, Roster generates a random one. 409 when the license code is taken.',
+            body: { name: 'Acme', licenseCode: 'acme', settings: { publicSignup: false, passwordMinLength: 10 } },
+            responses: { 201: { description: 'The new tenant', example: tenantExample } },
+          }),
         },
       },
       async (req, reply) => {
@@ -37,6 +54,13 @@ export const tenantRoutes =
           summary: 'List tenants (root)',
           querystring: PageQuery,
           response: { 200: TenantList, ...errors },
+          ...docs({
+            description:
+              'Every tenant, by id, a page at a time: pass the nextCursor of a page as cursor to read the next one (null on the last page). Only the root key may (403 for a manager key).',
+            responses: {
+              200: { description: 'A page of tenants', example: { items: [tenantExample], nextCursor: null } },
+            },
+          }),
         },
       },
       async (req) => {
@@ -58,6 +82,11 @@ export const tenantRoutes =
           summary: 'Read a tenant',
           params: IdParams,
           response: { 200: Tenant, ...errors },
+          ...docs({
+            description:
+              "Reads one tenant with its settings. The root key reads any tenant; a manager reads only its own (404 for another's, as if it did not exist).",
+            responses: { 200: { description: 'The tenant', example: tenantExample } },
+          }),
         },
       },
       async (req) => tenantWire(await s.tenants.get(principalOf(req), req.params.id)),
@@ -73,6 +102,21 @@ export const tenantRoutes =
           params: IdParams,
           body: TenantPatch,
           response: { 200: Tenant, ...errors },
+          ...docs({
+            description:
+              'Changes the fields sent: the name and settings (an owner of the tenant, or root); the license code only with the root key (403 otherwise). 409 when the new license code is taken.',
+            body: { name: 'Acme Corporation', settings: { publicSignup: true } },
+            responses: {
+              200: {
+                description: 'The tenant as it is now',
+                example: {
+                  ...tenantExample,
+                  name: 'Acme Corporation',
+                  settings: { publicSignup: true, passwordMinLength: 10 },
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => tenantWire(await s.tenants.update(principalOf(req), req.params.id, req.body)),
@@ -87,6 +131,11 @@ export const tenantRoutes =
           summary: 'Delete a tenant and everything in it (root)',
           params: IdParams,
           response: { 204: Type.Null(), ...errors },
+          ...docs({
+            description:
+              'Deletes the tenant with everything in it: users, managers (their keys stop working at once), groups, events, webhooks and audit trail. Root key only; 404 when there is no such tenant.',
+            responses: { 204: 'Deleted, with everything in it' },
+          }),
         },
       },
       async (req, reply) => {

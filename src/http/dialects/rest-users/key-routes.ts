@@ -12,10 +12,14 @@ import {
   UsernameParams,
   failures,
   ok,
+  TenantHeader,
+  appKeyExample,
 } from './schemas.ts';
 import { keyWire, success } from './mapping.ts';
 import { noStore } from '../../headers.ts';
 import { actorOf, tenantIdOf } from './context.ts';
+import { docs } from '../../openapi/route-docs.ts';
+import { PUBLIC } from '../../openapi/security.ts';
 
 const tags = ['rest/users: application keys'];
 
@@ -30,8 +34,30 @@ export const keyRoutes =
           operationId: 'restUsersCreateKey',
           summary: 'Issue an application key (the secret is shown once)',
           params: UsernameParams,
+          headers: TenantHeader,
           body: KeyCreate,
           response: { 201: ok(NewAppKey), ...failures },
+          ...docs({
+            description:
+              'Issues an application key for the account. The secret is in this answer only (no-store): Roster keeps its digest. The holder (HTTP Basic) or an API key with users:write.',
+            body: { name: 'billing-service' },
+            responses: {
+              201: {
+                description: 'The new key with its secret (shown once)',
+                example: {
+                  status: 1,
+                  message: '',
+                  content: {
+                    id: 4,
+                    name: 'billing-service',
+                    key: 'rak_Vq3xN8pL2mR7tY0wK5zB9cF4hJ6dS1gAe0uXiOn',
+                    created: '2026-11-03T10:00:00.000Z',
+                    usage: 0,
+                  },
+                },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -52,7 +78,15 @@ export const keyRoutes =
           operationId: 'restUsersListKeys',
           summary: "The account's application keys (never their secrets)",
           params: UsernameParams,
+          headers: TenantHeader,
           response: { 200: ok(Type.Array(AppKey)), ...failures },
+          ...docs({
+            description:
+              "The account's application keys, with their usage and last use, never their secrets. The holder (HTTP Basic) or an API key with users:read.",
+            responses: {
+              200: { description: "The account's keys", example: { status: 1, message: '', content: [appKeyExample] } },
+            },
+          }),
         },
       },
       async (req) => {
@@ -69,7 +103,15 @@ export const keyRoutes =
           operationId: 'restUsersRevokeKey',
           summary: 'Revoke an application key (its usage stays in allusage)',
           params: KeyParams,
+          headers: TenantHeader,
           response: { 200: ok(RevokedKey), ...failures },
+          ...docs({
+            description:
+              "Revokes an application key: it stops verifying at once; its usage still counts in the account's allusage. The holder (HTTP Basic) or an API key with users:write; 404 when the account has no such key.",
+            responses: {
+              200: { description: 'Revoked', example: { status: 1, message: '', content: { id: 4, revoked: true } } },
+            },
+          }),
         },
       },
       async (req) => {
@@ -86,8 +128,21 @@ export const keyRoutes =
           tags,
           operationId: 'restUsersVerifyKey',
           summary: 'Check an application key and add cost (default 1) to its usage, atomically',
+          headers: TenantHeader,
           body: KeyVerify,
           response: { 200: ok(KeyUse), ...failures },
+          security: PUBLIC,
+          ...docs({
+            description:
+              'Checks an application key of the tenant X-Roster-Tenant names and adds cost (default 1) to its usage in the same statement, so concurrent checks never lose a count. Needs no credentials: the key is the credential. 401 when the key is not valid or revoked.',
+            body: { key: 'rak_Vq3xN8pL2mR7tY0wK5zB9cF4hJ6dS1gAe0uXiOn', cost: 3 },
+            responses: {
+              200: {
+                description: 'The key is valid: whose it is and its usage after this call',
+                example: { status: 1, message: '', content: { valid: true, username: 'ada', keyId: 4, usage: 1533 } },
+              },
+            },
+          }),
         },
       },
       async (req) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import { errorEnvelope, noRouteMessage, type Dialect } from '../../dialect.ts';
 import { parseForm } from '../../form.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { tenant, TENANT_HEADER } from './context.ts';
 import { accountRoutes } from './account-routes.ts';
 import { keyRoutes } from './key-routes.ts';
@@ -28,6 +29,8 @@ const restUsersErrors = errorEnvelope((p, req, reply) => {
 export const restUsersDialect: Dialect = {
   errorHandler: restUsersErrors,
   name: 'rest-users',
+  // The account routes; sign-up and the key check say what they take in their own schemas.
+  security: [{ basic: [] }, ...API_KEY],
   prefix: '/rest',
   plugin:
     (services: Services): FastifyPluginAsync =>

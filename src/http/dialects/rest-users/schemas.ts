@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Nullable } from '../../nullable-out.ts';
 import { named } from '../../openapi/components.ts';
 
@@ -8,7 +8,10 @@ export const ErrorEnvelope = named(
   'RestUsersError',
   Type.Object(
     { status: Type.Literal(0), message: Type.String({ description: 'Why the request failed' }) },
-    { description: 'Failure: status 0 and a message' },
+    {
+      description: 'Failure: status 0 and a message',
+      example: { status: 0, message: 'sign in with HTTP Basic (username and password) or an API key' },
+    },
   ),
 );
 
@@ -31,6 +34,25 @@ export const Account = named(
     username: Nullable(Type.String()),
   }),
 );
+
+export const accountExample = {
+  allusage: 1530,
+  created: '2026-11-02T09:30:00.000Z',
+  email: 'ada@example.com',
+  lastlogin: '2026-12-01T07:45:10.000Z',
+  role: 'free',
+  status: 'verified' as const,
+  type: 'invoice',
+  update: '2026-11-28T14:02:31.000Z',
+  username: 'ada',
+} satisfies Static<typeof Account>;
+
+/** Which tenant a request acts on; every route reads it. */
+export const TenantHeader = Type.Object({
+  'x-roster-tenant': Type.Optional(
+    Type.String({ description: "the tenant's license code; the tenant named default when absent" }),
+  ),
+});
 
 export const SignUp = named(
   'RestUsersSignUp',
@@ -77,6 +99,14 @@ export const NewAppKey = named(
     usage: Type.Number(),
   }),
 );
+
+export const appKeyExample = {
+  id: 4,
+  name: 'billing-service',
+  created: '2026-11-03T10:00:00.000Z',
+  lastUsed: '2026-12-01T07:50:00.000Z',
+  usage: 1530,
+} satisfies Static<typeof AppKey>;
 
 export const RevokedKey = named(
   'RestUsersRevokedKey',

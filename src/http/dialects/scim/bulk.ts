@@ -8,6 +8,7 @@ import { isObject } from './document.ts';
 import { scimError, scimInvalid } from './errors.ts';
 import type { ResourceOps } from './resource.ts';
 import { BulkBody, BulkResponse, ScimErrorBody } from './wire.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 interface BulkOperation {
   method: string;
@@ -113,6 +114,56 @@ export const bulkRoutes =
           summary: 'Run many operations with bulkId references (editor/admin per operation)',
           body: BulkBody,
           response: { 200: BulkResponse, 400: ScimErrorBody, 401: ScimErrorBody, 413: ScimErrorBody },
+          ...docs({
+            description:
+              'Runs up to 1000 POST, PUT, PATCH and DELETE operations on /Users and /Groups in order (body at most 1 MiB). A resource created here is referred to as bulkId:<id> by later operations. Each operation succeeds or fails on its own, with the status it would have had alone, and needs the role it would need alone (editor writes, admin deletes); failOnErrors stops after that many failures. 413 past the limits.',
+            body: {
+              schemas: [URN.bulkRequest],
+              failOnErrors: 1,
+              Operations: [
+                {
+                  method: 'POST',
+                  path: '/Users',
+                  bulkId: 'ada',
+                  data: {
+                    schemas: [URN.user],
+                    userName: 'ada@example.com',
+                    name: { givenName: 'Ada', familyName: 'Lovelace' },
+                  },
+                },
+                {
+                  method: 'POST',
+                  path: '/Groups',
+                  bulkId: 'research',
+                  data: { schemas: [URN.group], displayName: 'Research', members: [{ value: 'bulkId:ada' }] },
+                },
+              ],
+            },
+            responses: {
+              200: {
+                description: 'The outcome of each operation, in order',
+                example: {
+                  schemas: [URN.bulkResponse],
+                  Operations: [
+                    {
+                      method: 'POST',
+                      bulkId: 'ada',
+                      version: 'W/"1"',
+                      location: 'https://id.example.com/scim/v2/Users/12',
+                      status: '201',
+                    },
+                    {
+                      method: 'POST',
+                      bulkId: 'research',
+                      version: 'W/"1"',
+                      location: 'https://id.example.com/scim/v2/Groups/3',
+                      status: '201',
+                    },
+                  ],
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => {

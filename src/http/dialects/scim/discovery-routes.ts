@@ -5,6 +5,7 @@ import { BULK_MAX_OPERATIONS, BULK_MAX_PAYLOAD, MAX_RESULTS, URN } from './const
 import { contextOf } from './context.ts';
 import { ENTERPRISE_ATTRS, GROUP_ATTRS, USER_ATTRS, type AttrDef } from './resource-schemas.ts';
 import { AnyDoc, ListResponse, ScimErrorBody } from './wire.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['scim: discovery'];
 const errors = { 401: ScimErrorBody, 403: ScimErrorBody, 404: ScimErrorBody };
@@ -71,7 +72,12 @@ const list = (items: unknown[]) => ({
   itemsPerPage: items.length,
   Resources: items,
 });
-const FilterQuery = Type.Object({ filter: Type.Optional(Type.String()) });
+const FilterQuery = Type.Object({
+  filter: Type.Optional(Type.String({ description: 'not supported here: any filter is refused (403)' })),
+});
+const BASE = 'https://id.example.com/scim/v2';
+const schemaExample = schemaDoc(BASE, SCHEMAS[2]);
+const resourceTypeExample = resourceTypeDoc(BASE, RESOURCE_TYPES[0]);
 
 export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -82,6 +88,13 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'scimGetServiceProviderConfig',
         summary: 'What this SCIM provider supports',
         response: { 200: AnyDoc, ...errors },
+        ...docs({
+          description:
+            'What this SCIM provider supports (RFC 7643 §5): PATCH, Bulk (at most 1000 operations, 1 MiB), filters (at most 1000 results), sorting, ETags, password changes, and how to authenticate. Any manager key of the tenant.',
+          responses: {
+            200: { description: 'The service provider configuration', example: serviceProviderConfig(BASE) },
+          },
+        }),
       },
     },
     async (req) => serviceProviderConfig(contextOf(req).base),
@@ -96,6 +109,11 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The User, EnterpriseUser and Group schemas as supported',
         querystring: FilterQuery,
         response: { 200: ListResponse, ...errors },
+        ...docs({
+          description:
+            'The User, EnterpriseUser and Group schemas exactly as Roster supports them: each attribute with its type, mutability and what it is stored as. Any manager key; a filter is refused (403).',
+          responses: { 200: { description: 'Every schema', example: list([schemaExample]) } },
+        }),
       },
     },
     async (req) => {
@@ -113,6 +131,11 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One schema by URN',
         params: Type.Object({ id: Type.String() }),
         response: { 200: AnyDoc, ...errors },
+        ...docs({
+          description:
+            'One schema by its URN (case-insensitive), as listed by scimListSchemas. 404 for a URN Roster does not support.',
+          responses: { 200: { description: 'The schema', example: schemaExample } },
+        }),
       },
     },
     async (req) => {
@@ -131,6 +154,11 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'User and Group',
         querystring: FilterQuery,
         response: { 200: ListResponse, ...errors },
+        ...docs({
+          description:
+            'The resource types: User (with the enterprise extension) and Group, with their endpoints and schemas. Any manager key; a filter is refused (403).',
+          responses: { 200: { description: 'Every resource type', example: list([resourceTypeExample]) } },
+        }),
       },
     },
     async (req) => {
@@ -148,6 +176,10 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One resource type',
         params: Type.Object({ id: Type.String() }),
         response: { 200: AnyDoc, ...errors },
+        ...docs({
+          description: 'One resource type by id (User or Group, case-insensitive). 404 for any other.',
+          responses: { 200: { description: 'The resource type', example: resourceTypeExample } },
+        }),
       },
     },
     async (req) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../../services/services.ts';
 import { errorEnvelope, jsonBodyReader, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { PREFIX, SCIM_CONTENT_TYPE } from './constants.ts';
 import { scimContext, scimContextFor } from './context.ts';
 import { scimError } from './errors.ts';
@@ -26,6 +27,7 @@ const scimErrors = errorEnvelope((p, _req, reply) => {
 export const scimDialect: Dialect = {
   errorHandler: scimErrors,
   name: 'scim',
+  security: API_KEY,
   prefix: PREFIX,
   rewriteUrl: canonicalUrl,
   plugin:

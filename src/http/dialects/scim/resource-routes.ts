@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { etagOf, expectedVersion } from '../../credentials.ts';
 import { URN } from './constants.ts';
 import { contextOf } from './context.ts';
@@ -9,14 +9,22 @@ import { listParams, type ListParams, type ListResult, type Rendered, type Resou
 import {
   IdParams,
   ListQuery,
-  ListResponse,
   PatchBody,
   ProjectionQuery,
   ScimErrorBody,
-  ScimResource,
+  ScimGroup,
+  ScimGroupList,
   ScimResourceBody,
+  ScimUser,
+  ScimUserList,
   SearchBody,
+  scimGroupExample,
+  scimGroupInputExample,
+  scimListExample,
+  scimUserExample,
+  scimUserInputExample,
 } from './wire.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const errors = {
   400: ScimErrorBody,
@@ -47,6 +55,48 @@ export function noneMatch(req: FastifyRequest, version: number): boolean {
   });
 }
 
+/** A rendered list: its Resources are the projected documents of one type. */
+type ListWire = Static<typeof ScimUserList> | Static<typeof ScimGroupList>;
+
+/** Each resource type's wire schemas and the examples its operations show. */
+const WIRE = {
+  User: {
+    resource: ScimUser,
+    list: ScimUserList,
+    example: scimUserExample,
+    input: scimUserInputExample,
+    filter: 'userName eq "ada@example.com"',
+    patch: {
+      schemas: [URN.patchOp],
+      Operations: [
+        { op: 'replace', path: 'active', value: false },
+        { op: 'replace', path: 'name.familyName', value: 'King' },
+      ],
+    },
+    patched: { ...scimUserExample, active: false, name: { ...scimUserExample.name, familyName: 'King' } },
+  },
+  Group: {
+    resource: ScimGroup,
+    list: ScimGroupList,
+    example: scimGroupExample,
+    input: scimGroupInputExample,
+    filter: 'displayName eq "Research"',
+    patch: {
+      schemas: [URN.patchOp],
+      Operations: [
+        { op: 'add', path: 'members', value: [{ value: '13' }] },
+        { op: 'remove', path: 'members[value eq "12"]' },
+      ],
+    },
+    patched: {
+      ...scimGroupExample,
+      members: [
+        { value: '13', display: 'Grace Hopper', $ref: 'https://id.example.com/scim/v2/Users/13', type: 'User' },
+      ],
+    },
+  },
+} as const;
+
 /** Sends one resource with its ETag (and Location on 201), projected when the query asks. */
 function sendResource(reply: FastifyReply, ops: ResourceOps, r: Rendered, proj: Projection, status = 200) {
   reply.header('etag', etagOf(r.version));
@@ -61,6 +111,8 @@ export const resourceRoutes =
     const ep = ops.schema.endpoint;
     const name = ops.schema.name;
     const tags = [`scim: ${ep.slice(1)}`];
+    const wire = WIRE[name];
+    const plural = ep.slice(1);
     const projOf = (q: { attributes?: string; excludedAttributes?: string }) =>
       parseProjection(q.attributes, q.excludedAttributes);
 
@@ -72,13 +124,17 @@ export const resourceRoutes =
           operationId: `scimList${ep.slice(1)}`,
           summary: `List or filter ${ep.slice(1)} (filter, sortBy, startIndex, count, attributes)`,
           querystring: ListQuery,
-          response: { 200: ListResponse, ...errors },
+          response: { 200: wire.list, ...errors },
+          ...docs({
+            description: `The ${plural} of the key's tenant, filtered with a SCIM filter (filter=${wire.filter}; eq, ne, co, sw, ew, gt, ge, lt, le, pr, and, or, not, value paths), sorted with sortBy/sortOrder and paged with startIndex (1-based) and count (at most 1000; 0 answers totalResults only). attributes and excludedAttributes choose what each resource carries. Viewer and up, with a manager key (the root key has no tenant: 403). 400 (scimType invalidFilter) names what is wrong in a filter.`,
+            responses: { 200: { description: `A page of ${plural}`, example: scimListExample([wire.example]) } },
+          }),
         },
       },
       async (req) => {
         const p = listParams(req.query);
         const r = await ops.list(contextOf(req), p);
-        return listResponse(r, p, (d) => project(ops.schema, d, p.projection));
+        return listResponse(r, p, (d) => project(ops.schema, d, p.projection)) as ListWire;
       },
     );
 
@@ -90,13 +146,18 @@ export const resourceRoutes =
           operationId: `scimSearch${ep.slice(1)}`,
           summary: `Search ${ep.slice(1)} with a SearchRequest body`,
           body: SearchBody,
-          response: { 200: ListResponse, ...errors },
+          response: { 200: wire.list, ...errors },
+          ...docs({
+            description: `The same search as GET ${ep}, with the parameters in a SearchRequest body (RFC 7644 §3.4.3), so a filter never ends up in a URL or a log. Viewer and up.`,
+            body: { schemas: [URN.searchRequest], filter: wire.filter, startIndex: 1, count: 10 },
+            responses: { 200: { description: `A page of ${plural}`, example: scimListExample([wire.example]) } },
+          }),
         },
       },
       async (req, reply) => {
         const p = listParams(req.body);
         const r = await ops.list(contextOf(req), p);
-        return reply.status(200).send(listResponse(r, p, (d) => project(ops.schema, d, p.projection)));
+        return reply.status(200).send(listResponse(r, p, (d) => project(ops.schema, d, p.projection)) as ListWire);
       },
     );
 
@@ -110,7 +171,14 @@ export const resourceRoutes =
           summary: `Create a ${name} (editor): 201 with Location and ETag`,
           querystring: ProjectionQuery,
           body: ScimResourceBody,
-          response: { 201: ScimResource, ...errors },
+          response: { 201: wire.resource, ...errors },
+          ...docs({
+            description: `Creates a ${name} in the key's tenant (editor and up). Answers 201 with its URL in Location and its version in ETag. 409 (scimType uniqueness) when the ${name === 'User' ? 'userName or email' : 'displayName'} is taken; 400 names an attribute with a bad value.`,
+            body: wire.input,
+            responses: {
+              201: { description: `The new ${name} (Location: its URL; ETag: its version)`, example: wire.example },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -128,7 +196,11 @@ export const resourceRoutes =
           summary: `Read a ${name}; If-None-Match answers 304`,
           params: IdParams,
           querystring: ProjectionQuery,
-          response: { 200: ScimResource, 304: Type.Null(), ...errors },
+          response: { 200: wire.resource, 304: Type.Null(), ...errors },
+          ...docs({
+            description: `Reads one ${name} of the key's tenant (viewer and up). With If-None-Match naming its current version, answers 304 without a body. 404 when the tenant has no such ${name}.`,
+            responses: { 200: { description: `The ${name} (ETag: its version)`, example: wire.example } },
+          }),
         },
       },
       async (req, reply) => {
@@ -148,7 +220,14 @@ export const resourceRoutes =
           params: IdParams,
           querystring: ProjectionQuery,
           body: ScimResourceBody,
-          response: { 200: ScimResource, ...errors },
+          response: { 200: wire.resource, ...errors },
+          ...docs({
+            description: `Replaces the ${name}: attributes not sent are cleared (${name === 'User' ? 'the password is kept unless sent' : 'members not sent leave the group'}). Editor and up. With If-Match, 412 when it changed since that version; 409 when the new ${name === 'User' ? 'userName or email' : 'displayName'} is taken.`,
+            body: wire.input,
+            responses: {
+              200: { description: `The ${name} as it is now (ETag: its new version)`, example: wire.example },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -172,7 +251,14 @@ export const resourceRoutes =
           params: IdParams,
           querystring: ProjectionQuery,
           body: PatchBody,
-          response: { 200: ScimResource, ...errors },
+          response: { 200: wire.resource, ...errors },
+          ...docs({
+            description: `Applies PatchOp operations (add, remove, replace; paths with value filters such as members[value eq "12"]) in one transaction: all of them or none. Editor and up. With If-Match, 412 when the ${name} changed since that version; 400 (scimType invalidPath, invalidValue, noTarget) names the operation at fault.`,
+            body: wire.patch,
+            responses: {
+              200: { description: `The ${name} as it is now (ETag: its new version)`, example: wire.patched },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -195,6 +281,10 @@ export const resourceRoutes =
           summary: `Delete a ${name} (admin; If-Match)`,
           params: IdParams,
           response: { 204: Type.Null(), ...errors },
+          ...docs({
+            description: `Deletes the ${name}${name === 'User' ? ' with its events, credentials and group memberships' : ' (its members stay users)'}. Admin and up; with If-Match, 412 when it changed since that version.`,
+            responses: { 204: 'Deleted' },
+          }),
         },
       },
       async (req, reply) => {

@@ -4,7 +4,9 @@ import { contextOf, type ScimContext } from './context.ts';
 import { project } from './projection.ts';
 import { listParams, type ListParams, type ResourceOps } from './resource.ts';
 import { listResponse } from './resource-routes.ts';
-import { ListResponse, ScimErrorBody, SearchBody } from './wire.ts';
+import { ListResponse, ScimErrorBody, SearchBody, scimGroupExample, scimListExample, scimUserExample } from './wire.ts';
+import { docs } from '../../openapi/route-docs.ts';
+import { URN } from './constants.ts';
 
 /** A filter naming an attribute the type does not have matches none of that type (RFC 7644 §3.4.3). */
 async function total(ctx: ScimContext, ops: ResourceOps, p: ListParams): Promise<number | Error> {
@@ -29,6 +31,17 @@ export const rootSearchRoutes =
           summary: 'Search every resource type at once',
           body: SearchBody,
           response: { 200: ListResponse, 400: ScimErrorBody, 401: ScimErrorBody, 403: ScimErrorBody },
+          ...docs({
+            description:
+              'Searches Users and Groups at once with a SearchRequest body: the filter applies to each type (a filter on an attribute a type lacks matches none of it), and the results are Users then Groups, paged across both with startIndex and count. Viewer and up, with a manager key.',
+            body: { schemas: [URN.searchRequest], filter: 'displayName sw "Re"', startIndex: 1, count: 50 },
+            responses: {
+              200: {
+                description: 'A page of Users and Groups',
+                example: scimListExample([scimUserExample, scimGroupExample]),
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {

@@ -1,5 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { named } from '../../openapi/components.ts';
+import { URN } from './constants.ts';
 
 /**
  * Wire schemas for validation and the OpenAPI document. SCIM bodies are open by nature (extension
@@ -17,7 +18,15 @@ export const ScimErrorBody = named(
       scimType: Type.Optional(Type.String()),
       detail: Type.String(),
     },
-    { $id: 'ScimError' },
+    {
+      $id: 'ScimError',
+      example: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '409',
+        scimType: 'uniqueness',
+        detail: 'userName "ada@example.com" is already taken',
+      },
+    },
   ),
 );
 
@@ -33,13 +42,161 @@ const Meta = Type.Partial(
   Open,
 );
 
-export const ScimResource = named(
-  'ScimResource',
+const Text = (description: string) => Type.Optional(Type.String({ description }));
+const Values = (description: string, item: Record<string, ReturnType<typeof Text>>) =>
+  Type.Optional(Type.Array(Type.Object(item, Open), { description }));
+
+/** A SCIM User as Roster answers it (RFC 7643 §4.1; /scim/v2/Schemas lists what each attribute maps to). */
+export const ScimUser = named(
+  'ScimUser',
   Type.Object(
-    { schemas: Type.Array(Type.String()), id: Type.String(), meta: Type.Optional(Meta) },
-    { ...Open, description: 'a SCIM User or Group (RFC 7643 §4); see /scim/v2/Schemas' },
+    {
+      schemas: Type.Array(Type.String()),
+      id: Type.String(),
+      externalId: Text("the user's id in the client's system"),
+      userName: Text('unique per tenant, case-insensitively'),
+      name: Type.Optional(
+        Type.Object(
+          {
+            formatted: Text('given, middle and family name'),
+            familyName: Text('family name'),
+            givenName: Text('given name'),
+            middleName: Text('middle name'),
+          },
+          Open,
+        ),
+      ),
+      displayName: Text('name for display'),
+      nickName: Text('casual name'),
+      profileUrl: Text("URL of the user's profile"),
+      title: Text('job title'),
+      userType: Text('relationship to the organization'),
+      preferredLanguage: Text('preferred language, e.g. en'),
+      locale: Text('e.g. en-US'),
+      timezone: Text('e.g. Europe/Paris'),
+      active: Type.Optional(Type.Boolean({ description: 'whether the user may sign in' })),
+      emails: Values('the one stored email, as primary', { value: Text('address'), type: Text('work, home or other') }),
+      phoneNumbers: Values('one per type', {
+        value: Text('number'),
+        type: Text('work, home, mobile, fax, pager or other'),
+      }),
+      groups: Values('the groups the user is a direct member of (read-only), each with its URI in $ref', {
+        value: Text('group id'),
+        display: Text("the group's displayName"),
+        type: Text('always direct'),
+      }),
+      [URN.enterprise]: Type.Optional(
+        Type.Object(
+          {},
+          {
+            ...Open,
+            description:
+              'the enterprise extension: employeeNumber, costCenter, organization, division, department, manager',
+          },
+        ),
+      ),
+      meta: Type.Optional(Meta),
+    },
+    { ...Open, description: 'a SCIM User (RFC 7643 §4.1); see /scim/v2/Schemas for each attribute' },
   ),
 );
+
+/** A SCIM Group as Roster answers it (RFC 7643 §4.2). */
+export const ScimGroup = named(
+  'ScimGroup',
+  Type.Object(
+    {
+      schemas: Type.Array(Type.String()),
+      id: Type.String(),
+      externalId: Text("the group's id in the client's system"),
+      displayName: Text('unique per tenant, case-insensitively'),
+      members: Values('the users in the group, each with its URI in $ref (omitted with excludedAttributes=members)', {
+        value: Text('user id'),
+        display: Text("the user's displayName, else userName"),
+        type: Text('always User'),
+      }),
+      meta: Type.Optional(Meta),
+    },
+    { ...Open, description: 'a SCIM Group (RFC 7643 §4.2)' },
+  ),
+);
+
+const listOf = <T extends TSchema>(name: string, resource: T) =>
+  named(
+    name,
+    Type.Object(
+      {
+        schemas: Type.Array(Type.String()),
+        totalResults: Type.Integer({ description: 'every match, not only this page' }),
+        startIndex: Type.Integer({ description: '1-based index of the first resource here' }),
+        itemsPerPage: Type.Integer(),
+        Resources: Type.Array(resource),
+      },
+      Open,
+    ),
+  );
+export const ScimUserList = listOf('ScimUserListResponse', ScimUser);
+export const ScimGroupList = listOf('ScimGroupListResponse', ScimGroup);
+
+const BASE = 'https://id.example.com/scim/v2';
+export const scimUserExample = {
+  schemas: [URN.user, URN.enterprise],
+  id: '12',
+  externalId: '00u1ab2cd3EF4gh5i6j7',
+  userName: 'ada@example.com',
+  name: { formatted: 'Ada Lovelace', familyName: 'Lovelace', givenName: 'Ada' },
+  displayName: 'Ada Lovelace',
+  title: 'Analyst',
+  active: true,
+  emails: [{ value: 'ada@example.com', type: 'work', primary: true }],
+  phoneNumbers: [{ value: '+44 20 7946 0958', type: 'mobile' }],
+  groups: [{ value: '3', display: 'Research', $ref: `${BASE}/Groups/3`, type: 'direct' }],
+  [URN.enterprise]: { employeeNumber: '4711', department: 'Research' },
+  meta: {
+    resourceType: 'User',
+    created: '2026-11-02T09:30:00.000Z',
+    lastModified: '2026-11-28T14:02:31.000Z',
+    location: `${BASE}/Users/12`,
+    version: 'W/"4"',
+  },
+};
+export const scimUserInputExample = {
+  schemas: [URN.user, URN.enterprise],
+  externalId: '00u1ab2cd3EF4gh5i6j7',
+  userName: 'ada@example.com',
+  name: { familyName: 'Lovelace', givenName: 'Ada' },
+  displayName: 'Ada Lovelace',
+  active: true,
+  emails: [{ value: 'ada@example.com', type: 'work', primary: true }],
+  [URN.enterprise]: { employeeNumber: '4711', department: 'Research' },
+};
+export const scimGroupExample = {
+  schemas: [URN.group],
+  id: '3',
+  externalId: '00g9zy8xw7VU6ts5r4q3',
+  displayName: 'Research',
+  members: [{ value: '12', display: 'Ada Lovelace', $ref: `${BASE}/Users/12`, type: 'User' }],
+  meta: {
+    resourceType: 'Group',
+    created: '2026-11-02T09:31:00.000Z',
+    lastModified: '2026-11-28T14:05:00.000Z',
+    location: `${BASE}/Groups/3`,
+    version: 'W/"2"',
+  },
+};
+export const scimGroupInputExample = {
+  schemas: [URN.group],
+  externalId: '00g9zy8xw7VU6ts5r4q3',
+  displayName: 'Research',
+  members: [{ value: '12' }],
+};
+export const scimListExample = <T>(resources: T[]) => ({
+  schemas: [URN.listResponse],
+  totalResults: resources.length,
+  startIndex: 1,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
 
 export const ScimResourceBody = named(
   'ScimResourceInput',

@@ -11,9 +11,11 @@ import {
   LicenseParams,
   PageQuery,
   UserParams,
+  eventExample,
 } from './schemas.ts';
 import { eventInput, eventWire, ok } from './mapping.ts';
 import { contextOf, idempotentRequest } from './context.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['usermost: events'];
 const headers = Type.Object({
@@ -41,6 +43,17 @@ export const eventRoutes =
           headers,
           body: EventWrite,
           response: { 201: Container(Event), ...errors },
+          ...docs({
+            description:
+              'Records one event of a user (eventName, an optional eventTime, default now, and params up to 64 KiB); an unknown userId creates the user first. Editor and up. A retry with the same x-request-id is not recorded twice. 400 for a bad eventTime or params that are not an object.',
+            body: {
+              userId: 'u-1001',
+              eventName: 'report_exported',
+              eventTime: '2026-11-28T14:00:00+0000',
+              params: { format: 'pdf', pages: 12 },
+            },
+            responses: { 201: { description: 'The event as recorded', example: ok(eventExample) } },
+          }),
         },
       },
       async (req, reply) => {
@@ -73,6 +86,28 @@ export const eventRoutes =
           headers,
           body: EventBatch,
           response: { 201: Container(Type.Object({ count: Type.Integer(), events: Type.Array(Event) })), ...errors },
+          ...docs({
+            description:
+              'Records up to 500 events in one transaction: all of them or none (a 400 names the first bad event by index, events.3.eventName). Unknown userIds create their users. Editor and up; the body may be up to 8 MiB. A retry with the same x-request-id is not recorded twice.',
+            body: {
+              events: [
+                { userId: 'u-1001', eventName: 'signed_in' },
+                { userId: 'u-1002', eventName: 'report_exported', params: { format: 'csv' } },
+              ],
+            },
+            responses: {
+              201: {
+                description: 'Every event as recorded, in the order sent',
+                example: ok({
+                  count: 2,
+                  events: [
+                    { ...eventExample, eventName: 'signed_in', params: {} },
+                    { ...eventExample, id: 5002, userId: 'u-1002', params: { format: 'csv' } },
+                  ],
+                }),
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -103,6 +138,16 @@ export const eventRoutes =
           params: UserParams,
           querystring: PageQuery,
           response: { 200: Container(EventList), ...errors },
+          ...docs({
+            description:
+              "A user's events, newest first, a page at a time (page is 1-based; limit at most 1000), with the total. Viewer and up; 404 when there is no such userId.",
+            responses: {
+              200: {
+                description: 'A page of events and the total',
+                example: ok({ userId: 'u-1001', events: [eventExample], page: 1, limit: 50, total: 1 }),
+              },
+            },
+          }),
         },
       },
       async (req) => {

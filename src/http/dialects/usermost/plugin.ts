@@ -4,6 +4,7 @@ import { invalid } from '../../../domain/errors.ts';
 import type { Privilege } from '../../../domain/privileges.ts';
 import { errorEnvelope, jsonBodyReader, noRouteMessage, type Dialect } from '../../dialect.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { USERMOST_PREFIX, usermostContext } from './context.ts';
 import { failure } from './mapping.ts';
 import { userRoutes } from './user-routes.ts';
@@ -40,6 +41,7 @@ const usermostErrors = errorEnvelope((p, req, reply) => {
 export const usermostDialect: Dialect = {
   errorHandler: usermostErrors,
   name: 'usermost',
+  security: API_KEY,
   prefix: USERMOST_PREFIX,
   plugin:
     (services: Services): FastifyPluginAsync =>

@@ -5,7 +5,7 @@ import { EVENT_BATCH_MAX, EVENT_NAME_MAX } from '../../../domain/event.ts';
 import { USERMOST_FIELDS } from './mapping.ts';
 import { named } from '../../openapi/components.ts';
 
-const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', examples: ['2013-01-26T07:31:05+0000'] });
+const Timestamp = Type.String({ description: 'UTC, yyyy-MM-ddTHH:mm:ss+0000', example: '2013-01-26T07:31:05+0000' });
 // At most 500 characters: the router's limit for a path segment, so every user stays reachable at /users/{userId}.
 const UserId = Type.String({
   minLength: 1,
@@ -14,17 +14,31 @@ const UserId = Type.String({
   description: 'your id of the user; never changes',
 });
 
-/** Every answer, success or error, is wrapped in this container. */
-export const Container = <T extends TSchema>(data: T) =>
+const Status = Type.Union([Type.Literal('success'), Type.Literal('error')]);
+
+/** Every answer, success or error, is wrapped in this container; `data` is what the operation answers. */
+const ContainerBase = named(
+  'UsermostContainer',
   Type.Object({
     response: Type.Object({
-      data,
-      message: Type.String(),
-      status: Type.Union([Type.Literal('success'), Type.Literal('error')]),
+      data: Type.Unknown({ description: "the operation's result (null on an error)" }),
+      message: Type.String({ description: '"success", or what went wrong' }),
+      status: Status,
     }),
-  });
+  }),
+);
+/** The container of one operation's answer: the shared shape, and what its data is. */
+export const Container = <T extends TSchema>(data: T) =>
+  // The response object is open here: its other members are the shared shape's (validators close what they see).
+  Type.Intersect([ContainerBase, Type.Object({ response: Type.Object({ data }, { additionalProperties: true }) })]);
 
-export const ErrorContainer = named('UsermostError', Container(Type.Null()));
+export const ErrorContainer = named(
+  'UsermostError',
+  Type.Object(
+    { response: Type.Object({ data: Type.Null(), message: Type.String(), status: Status }) },
+    { example: { response: { data: null, message: 'user u-1001 not found', status: 'error' } } },
+  ),
+);
 export const errors = { 400: ErrorContainer, 401: ErrorContainer, 404: ErrorContainer };
 
 export const LicenseParams = Type.Object({ licenseCode: Type.String({ maxLength: 64 }) });
@@ -67,6 +81,17 @@ export const Profile = named(
     },
   ),
 );
+export const profileExample = {
+  userId: 'u-1001',
+  email: 'ada@example.com',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  company: 'Analytical Engines Ltd',
+  plan: 'gold',
+  seats: 12,
+  createdAt: '2026-11-02T09:30:00+0000',
+  updatedAt: '2026-11-28T14:02:31+0000',
+};
 export const UserList = named(
   'UsermostUserList',
   Type.Object({
@@ -112,6 +137,14 @@ export const Event = named(
     createdAt: Timestamp,
   }),
 );
+export const eventExample = {
+  id: 5001,
+  userId: 'u-1001',
+  eventName: 'report_exported',
+  eventTime: '2026-11-28T14:00:00+0000',
+  params: { format: 'pdf', pages: 12 },
+  createdAt: '2026-11-28T14:00:01+0000',
+};
 export const EventList = named(
   'UsermostEventList',
   Type.Object({

@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../../services/services.ts';
-import { Container, errors, LicenseParams, PageQuery, Profile, UserList, UserParams, UserWrite } from './schemas.ts';
+import {
+  Container,
+  errors,
+  LicenseParams,
+  PageQuery,
+  Profile,
+  UserList,
+  UserParams,
+  UserWrite,
+  profileExample,
+} from './schemas.ts';
 import { identifyInput, ok, profileWire } from './mapping.ts';
 import { contextOf, idempotentRequest } from './context.ts';
 import { Type } from '@sinclair/typebox';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['usermost: users'];
 const headers = Type.Object({
@@ -30,6 +41,23 @@ export const userRoutes =
           headers,
           body: UserWrite,
           response: { 200: Container(Profile), 201: Container(Profile), ...errors },
+          ...docs({
+            description:
+              'Identifies a user of the tenant the license code names, by your userId: a new userId creates the user (201), a known one updates the attributes sent (200); any key that is not a core field is a custom attribute, and null removes it. An x-request-id makes a retry safe: the same id (per license, 24 h) is not applied twice and gets the first answer. Editor and up, with a key of that tenant (else 401/404). Errors come in the container with status error: 400 for a bad body.',
+            body: {
+              userId: 'u-1001',
+              email: 'ada@example.com',
+              firstName: 'Ada',
+              lastName: 'Lovelace',
+              company: 'Analytical Engines Ltd',
+              plan: 'gold',
+              seats: 12,
+            },
+            responses: {
+              200: { description: 'A known userId: the user, updated', example: ok(profileExample) },
+              201: { description: 'A new userId: the user, created', example: ok(profileExample) },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -60,6 +88,16 @@ export const userRoutes =
           params: LicenseParams,
           querystring: PageQuery,
           response: { 200: Container(UserList), ...errors },
+          ...docs({
+            description:
+              'The users of the tenant that have a userId, oldest first, a page at a time (page is 1-based; limit at most 1000), with the total. Viewer and up.',
+            responses: {
+              200: {
+                description: 'A page of users and the total',
+                example: ok({ users: [profileExample], page: 1, limit: 50, total: 1 }),
+              },
+            },
+          }),
         },
       },
       async (req) => {
@@ -80,6 +118,11 @@ export const userRoutes =
           summary: 'Read a user (viewer)',
           params: UserParams,
           response: { 200: Container(Profile), ...errors },
+          ...docs({
+            description:
+              'Reads a user by your userId: the core fields that are set, the custom attributes, createdAt and updatedAt. Viewer and up; 404 (in the container) when there is no such userId.',
+            responses: { 200: { description: 'The user', example: ok(profileExample) } },
+          }),
         },
       },
       async (req) => {
@@ -99,6 +142,11 @@ export const userRoutes =
           params: UserParams,
           headers,
           response: { 200: Container(Type.Null()), ...errors },
+          ...docs({
+            description:
+              'Deletes the user with that userId and their events. Admin and up; 404 when there is no such userId. A retry with the same x-request-id gets the first answer.',
+            responses: { 200: { description: 'Deleted: data is null', example: ok(null) } },
+          }),
         },
       },
       async (req, reply) => {

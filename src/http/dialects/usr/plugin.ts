@@ -4,6 +4,7 @@ import { DomainError } from '../../../domain/errors.ts';
 import { errorEnvelope, jsonBodyReader, noRouteMessage, type Dialect } from '../../dialect.ts';
 import type { HttpProblem } from '../../errors.ts';
 import { apiKeyOf } from '../../credentials.ts';
+import { API_KEY } from '../../openapi/security.ts';
 import { principal } from './context.ts';
 import { WIRE_NAME } from './mapping.ts';
 import { listRoutes, userRoutes } from './routes.ts';
@@ -72,6 +73,7 @@ const usrScope = (name: string, prefix: string, routes: (s: Services) => Fastify
   errorHandler: usrErrors,
   name,
   prefix,
+  security: API_KEY,
   plugin:
     (services: Services): FastifyPluginAsync =>
     async (app) => {

@@ -9,7 +9,11 @@ export const UsrError = named(
   'UsrError',
   Type.Object(
     { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-    { $id: 'UsrError', description: 'code is stable; message names the field at fault' },
+    {
+      $id: 'UsrError',
+      description: 'code is stable; message names the field at fault',
+      example: { error: { code: 'usr.missing_fields', message: 'emailAddress is required' } },
+    },
   ),
 );
 
@@ -28,6 +32,14 @@ export const UsrUser = named(
   ),
 );
 export type UsrUser = Static<typeof UsrUser>;
+export const usrUserExample = {
+  userId: 12,
+  contactName: 'Ada Lovelace',
+  emailAddress: 'ada@example.com',
+  defaultAccountId: 2,
+  username: 'ada',
+  active: 1 as const,
+} satisfies UsrUser;
 
 export const UserIdParams = Type.Object({ userId: Id() });
 export const AccountIdParams = Type.Object({ accountId: Id() });
