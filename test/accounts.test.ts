@@ -506,6 +506,7 @@ describe.each(backends())('Accounts dialect: requests and writes ($name)', (back
       ['limit', false],
       ['sort', false],
       ['attributes', false],
+      ['filters', false], // attributes[<name>]=<value>, one per attribute
     ]);
   });
 

@@ -145,8 +145,12 @@ describe.each(backends().slice(0, 1))('the OpenAPI document ($name)', (backend) 
       const { op } = o;
       if (typeof op.description !== 'string' || op.description.length < 40 || op.description === op.summary)
         missing.push(`${nameOf(o)}: no description (what it does, who may call it, notable errors)`);
+      // A binary file (gzip) has no example a JSON document can carry; its schema describes it.
       const hasExample = (m: Json) =>
-        m.example !== undefined || m.examples !== undefined || m.schema?.example !== undefined;
+        m.example !== undefined ||
+        m.examples !== undefined ||
+        m.schema?.example !== undefined ||
+        m.schema?.format === 'binary';
       for (const [type, m] of Object.entries((op.requestBody?.content ?? {}) as Record<string, Json>))
         if (!hasExample(m)) missing.push(`${nameOf(o)}: no request example (${type})`);
       for (const [status, r] of Object.entries(op.responses as Record<string, Json>)) {

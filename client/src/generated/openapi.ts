@@ -262,6 +262,122 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's groups by id, with member counts; q searches names (viewer)
+         * @description The tenant's groups by id, a page at a time (cursor: the nextCursor of the page before), each with its member count; q keeps the names containing it, case-insensitively. Viewer and up, or root. These are the groups SCIM serves.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a group (editor)
+         * @description Creates a group, optionally with members (user ids; ids of no user of the tenant are ignored). Editor and up, or root. 409 when the name is taken in the tenant, case-insensitively. Answers Location and an ETag.
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a group (viewer); answers an ETag
+         * @description Reads a group with its member count (viewer and up, or root); the ETag is its version, which every rename and membership change moves. 404 when the tenant has no such group.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group; its members stay users (admin; If-Match)
+         * @description Deletes a group; its members stay users. Admin and up, or root; with If-Match, 412 when the group changed since that version.
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a group (editor; If-Match)
+         * @description Renames a group (editor and up, or root). With If-Match, 412 when the group changed since that version; 409 when the name is taken in the tenant.
+         */
+        patch: operations["renameGroup"];
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A group's members by user id (viewer)
+         * @description A group's members by user id, a page at a time (cursor: the nextCursor of the page before), with their username, email and display name. Viewer and up, or root.
+         */
+        get: operations["listGroupMembers"];
+        put?: never;
+        /**
+         * Add users to a group; a user not in the tenant is a 400 and adds no one (editor; If-Match)
+         * @description Adds users to a group; adding a member again changes nothing. A user id that is not a user of the tenant is a 400 that adds no one. Editor and up, or root; with If-Match, 412 when the group changed since that version.
+         */
+        post: operations["addGroupMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/groups/{groupId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user from a group; removing a non-member changes nothing (editor; If-Match)
+         * @description Removes a user from a group; removing a user who is not a member changes nothing. Editor and up, or root; with If-Match, 412 when the group changed since that version.
+         */
+        delete: operations["removeGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/users/{userId}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The groups a user belongs to (viewer)
+         * @description The groups a user is a direct member of, by id. Viewer and up, or root; 404 when the tenant has no such user.
+         */
+        get: operations["listUserGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{id}/audit": {
         parameters: {
             query?: never;
@@ -270,7 +386,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A tenant's audit trail, newest first; filter by actor, target, action (admin)
+         * A tenant's audit trail, newest first; filter by actor, target, action, time range (admin)
          * @description Who changed what in the tenant, newest first, a page at a time (cursor: the nextCursor of the page before). Narrow it with actor (root, manager:5, user:12, system), target (user:12) and action (user.update). Admin and up, or root. Secrets never appear: a password change shows as [redacted].
          */
         get: operations["listAuditEvents"];
@@ -336,6 +452,46 @@ export interface paths {
         get: operations["exportUsers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/backup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Back up a whole tenant as gzipped NDJSON, streamed from one snapshot (owner)
+         * @description Settings, managers (key digests, console password hashes), groups and members, users with password hashes, application keys (digests), webhook subscriptions and, with withAudit, the audit trail, streamed from one snapshot. Restore with POST /admin/v1/tenants/restore or `roster restore`. Owner of the tenant, or root.
+         */
+        get: operations["backupTenant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a tenant from a backup, all or nothing (root)
+         * @description Creates the tenant with every record of the file; on any bad line (damaged, truncated, out of order) nothing is written and the error names the line. A license code that exists here is refused (409) unless `as` gives another. Root key only; 415 for a body that is not gzip or NDJSON.
+         */
+        post: operations["restoreTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1369,6 +1525,51 @@ export interface components {
             /** @description write-only; at least 8 characters */
             password?: string | null;
         };
+        Group: {
+            id: number;
+            tenantId: number;
+            displayName: string;
+            externalId: string | null;
+            memberCount: number;
+            /** @description the ETag: changes with every rename and membership change */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GroupList: {
+            items: components["schemas"]["Group"][];
+            nextCursor: string | null;
+        };
+        GroupCreate: {
+            displayName: string;
+            externalId?: string | null;
+            /** @description user ids; ids of no user here are ignored */
+            members?: number[];
+        };
+        GroupRename: {
+            displayName: string;
+        };
+        GroupMember: {
+            userId: number;
+            username: string | null;
+            email: string | null;
+            displayName: string | null;
+        };
+        GroupMemberList: {
+            items: components["schemas"]["GroupMember"][];
+            nextCursor: string | null;
+        };
+        GroupMemberIds: {
+            userIds: number[];
+        };
+        UserGroupList: {
+            items: {
+                id: number;
+                displayName: string;
+            }[];
+        };
         AuditEvent: {
             id: number;
             tenantId: number;
@@ -1423,6 +1624,27 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             finishedAt: string | null;
+        };
+        RestoreResult: {
+            tenant: components["schemas"]["Tenant"];
+            /** @description records restored, by type */
+            counts: {
+                manager: number;
+                group: number;
+                user: number;
+                member: number;
+                appKey: number;
+                audit: number;
+                webhook: number;
+            };
+            /** @description webhook subscriptions restored switched off: their secret was sealed under another ROSTER_SECRET_KEY; rotate it, then set active */
+            webhooksDisabled: number;
+            backup: {
+                rosterVersion: string;
+                database: string;
+                /** Format: date-time */
+                createdAt: string;
+            };
         };
         ConsoleSession: {
             kind: "root" | "manager";
@@ -3834,6 +4056,850 @@ export interface operations {
             };
         };
     };
+    listGroups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the previous page’s nextCursor */
+                cursor?: string;
+                /** @description names containing this, case-insensitively */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 3,
+                     *           "tenantId": 2,
+                     *           "displayName": "Research",
+                     *           "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *           "memberCount": 2,
+                     *           "version": 4,
+                     *           "createdAt": "2026-11-02T09:31:00.000Z",
+                     *           "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Research",
+                 *       "members": [
+                 *         12,
+                 *         13
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupCreate"];
+            };
+        };
+        responses: {
+            /** @description The new group (Location: its URL; ETag: its version) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "displayName": "Research",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "memberCount": 2,
+                     *       "version": 4,
+                     *       "createdAt": "2026-11-02T09:31:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group (ETag: its version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "displayName": "Research",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "memberCount": 2,
+                     *       "version": 4,
+                     *       "createdAt": "2026-11-02T09:31:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    renameGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "displayName": "Research & Development"
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupRename"];
+            };
+        };
+        responses: {
+            /** @description The group as it is now (ETag: its new version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "displayName": "Research & Development",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "memberCount": 2,
+                     *       "version": 5,
+                     *       "createdAt": "2026-11-02T09:31:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    listGroupMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the previous page’s nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "userId": 12,
+                     *           "username": "ada",
+                     *           "email": "ada@example.com",
+                     *           "displayName": "Ada Lovelace"
+                     *         },
+                     *         {
+                     *           "userId": 13,
+                     *           "username": "grace",
+                     *           "email": "grace@example.com",
+                     *           "displayName": "Grace Hopper"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GroupMemberList"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    addGroupMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "userIds": [
+                 *         13,
+                 *         14
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["GroupMemberIds"];
+            };
+        };
+        responses: {
+            /** @description The group as it is now (ETag: its new version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "displayName": "Research",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "memberCount": 4,
+                     *       "version": 5,
+                     *       "createdAt": "2026-11-02T09:31:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    removeGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                groupId: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group as it is now (ETag: its version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "tenantId": 2,
+                     *       "displayName": "Research",
+                     *       "externalId": "00g9zy8xw7VU6ts5r4q3",
+                     *       "memberCount": 1,
+                     *       "version": 5,
+                     *       "createdAt": "2026-11-02T09:31:00.000Z",
+                     *       "updatedAt": "2026-11-28T14:05:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    listUserGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's groups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 3,
+                     *           "displayName": "Research"
+                     *         },
+                     *         {
+                     *           "id": 5,
+                     *           "displayName": "Beta testers"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserGroupList"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Precondition failed: If-Match does not name the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -3842,6 +4908,10 @@ export interface operations {
                 actor?: string;
                 target?: string;
                 action?: string;
+                /** @description events at or after this instant */
+                from?: string;
+                /** @description events before this instant */
+                to?: string;
             };
             header?: never;
             path: {
@@ -4195,6 +5265,179 @@ export interface operations {
             };
             /** @description Not found: no such resource, or not one these credentials can see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    backupTenant: {
+        parameters: {
+            query?: {
+                /** @description add the tenant's audit trail */
+                withAudit?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole tenant as of one moment, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    restoreTenant: {
+        parameters: {
+            query?: {
+                /** @description restore under this license code instead of the backup's (the backup's is taken here) */
+                as?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/gzip": string;
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description The restored tenant (Location: its URL) and what was restored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tenant": {
+                     *         "id": 9,
+                     *         "name": "Acme",
+                     *         "licenseCode": "acme",
+                     *         "settings": {
+                     *           "publicSignup": false,
+                     *           "passwordMinLength": 10
+                     *         },
+                     *         "createdAt": "2026-11-02T09:30:00.000Z",
+                     *         "updatedAt": "2026-11-20T16:05:12.000Z"
+                     *       },
+                     *       "counts": {
+                     *         "manager": 3,
+                     *         "group": 2,
+                     *         "user": 1284,
+                     *         "member": 40,
+                     *         "appKey": 5,
+                     *         "audit": 0,
+                     *         "webhook": 1
+                     *       },
+                     *       "webhooksDisabled": 0,
+                     *       "backup": {
+                     *         "rosterVersion": "0.1.0",
+                     *         "database": "sqlite",
+                     *         "createdAt": "2026-12-01T03:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RestoreResult"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Conflict: a unique value is taken, or the change conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

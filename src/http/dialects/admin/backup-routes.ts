@@ -9,6 +9,7 @@ import { ErrorBody, IdParams, Tenant } from './schemas.ts';
 import { tenantWire } from './mapping.ts';
 import { principalOf } from './context.ts';
 import { named } from '../../openapi/components.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: backup & restore'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -35,7 +36,15 @@ const RestoreBody = {
   required: true,
   content: {
     'application/gzip': { schema: Type.String({ format: 'binary', description: FILE_DESCRIPTION }) },
-    'application/x-ndjson': { schema: Type.String({ description: 'the backup, not compressed' }) },
+    'application/x-ndjson': {
+      schema: Type.String({
+        description: 'the backup, not compressed',
+        example:
+          '{"type":"roster-backup","format":1,"rosterVersion":"0.1.0","database":"sqlite","createdAt":"2026-12-01T03:00:00.000Z","tenant":{"id":2,"licenseCode":"acme"},"withAudit":false}\n' +
+          '{"type":"tenant","id":2,"name":"Acme","licenseCode":"acme","settings":{"publicSignup":false,"passwordMinLength":10},"createdAt":"2026-11-02T09:30:00.000Z","updatedAt":"2026-11-20T16:05:12.000Z"}\n' +
+          '{"type":"end","counts":{"manager":0,"group":0,"user":0,"member":0,"appKey":0,"audit":0,"webhook":0}}\n',
+      }),
+    },
   },
 };
 
@@ -113,11 +122,14 @@ export const backupRoutes =
           tags,
           operationId: 'backupTenant',
           summary: 'Back up a whole tenant as gzipped NDJSON, streamed from one snapshot (owner)',
-          description:
-            'Settings, managers (key digests, console password hashes), groups and members, users with password hashes, application keys (digests), webhook subscriptions and, with withAudit, the audit trail. Restore with POST /admin/v1/tenants/restore or `roster restore`.',
           params: IdParams,
           querystring: BackupQuery,
           response: errors,
+          ...docs({
+            description:
+              'Settings, managers (key digests, console password hashes), groups and members, users with password hashes, application keys (digests), webhook subscriptions and, with withAudit, the audit trail, streamed from one snapshot. Restore with POST /admin/v1/tenants/restore or `roster restore`. Owner of the tenant, or root.',
+            responses: {},
+          }),
         },
       },
       async (req, reply) => {
@@ -138,10 +150,30 @@ export const backupRoutes =
           tags,
           operationId: 'restoreTenant',
           summary: 'Restore a tenant from a backup, all or nothing (root)',
-          description:
-            'Creates the tenant with every record of the file; on any bad line (damaged, truncated, out of order) nothing is written and the error names the line. A license code that exists here is refused (409) unless `as` gives another.',
           querystring: RestoreQuery,
           response: { 201: RestoreResult, ...errors, 409: ErrorBody, 415: ErrorBody },
+          ...docs({
+            description:
+              'Creates the tenant with every record of the file; on any bad line (damaged, truncated, out of order) nothing is written and the error names the line. A license code that exists here is refused (409) unless `as` gives another. Root key only; 415 for a body that is not gzip or NDJSON.',
+            responses: {
+              201: {
+                description: 'The restored tenant (Location: its URL) and what was restored',
+                example: {
+                  tenant: {
+                    id: 9,
+                    name: 'Acme',
+                    licenseCode: 'acme',
+                    settings: { publicSignup: false, passwordMinLength: 10 },
+                    createdAt: '2026-11-02T09:30:00.000Z',
+                    updatedAt: '2026-11-20T16:05:12.000Z',
+                  },
+                  counts: { manager: 3, group: 2, user: 1284, member: 40, appKey: 5, audit: 0, webhook: 1 },
+                  webhooksDisabled: 0,
+                  backup: { rosterVersion: '0.1.0', database: 'sqlite', createdAt: '2026-12-01T03:00:00.000Z' },
+                },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {

@@ -7,6 +7,7 @@ import { ErrorBody, TenantUserParams } from './schemas.ts';
 import { principalOf } from './context.ts';
 import { named } from '../../openapi/components.ts';
 import { etagOf, expectedVersion } from '../../credentials.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: groups'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 412: ErrorBody };
@@ -86,6 +87,18 @@ const UserGroups = named(
   Type.Object({ items: Type.Array(Type.Object({ id: Type.Integer(), displayName: Type.String() })) }),
 );
 
+const groupExample = {
+  id: 3,
+  tenantId: 2,
+  displayName: 'Research',
+  externalId: '00g9zy8xw7VU6ts5r4q3',
+  memberCount: 2,
+  version: 4,
+  createdAt: '2026-11-02T09:31:00.000Z',
+  updatedAt: '2026-11-28T14:05:00.000Z',
+};
+const memberExample = { userId: 12, username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace' };
+
 const wire = (g: GroupSummary) => ({
   id: g.id,
   tenantId: g.tenantId,
@@ -116,6 +129,13 @@ export const groupRoutes =
           params: TenantParams,
           querystring: GroupListQuery,
           response: { 200: GroupList, ...errors },
+          ...docs({
+            description:
+              "The tenant's groups by id, a page at a time (cursor: the nextCursor of the page before), each with its member count; q keeps the names containing it, case-insensitively. Viewer and up, or root. These are the groups SCIM serves.",
+            responses: {
+              200: { description: 'A page of groups', example: { items: [groupExample], nextCursor: null } },
+            },
+          }),
         },
       },
       async (req) => {
@@ -138,6 +158,14 @@ export const groupRoutes =
           params: TenantParams,
           body: GroupCreate,
           response: { 201: GroupWire, ...errors },
+          ...docs({
+            description:
+              'Creates a group, optionally with members (user ids; ids of no user of the tenant are ignored). Editor and up, or root. 409 when the name is taken in the tenant, case-insensitively. Answers Location and an ETag.',
+            body: { displayName: 'Research', members: [12, 13] },
+            responses: {
+              201: { description: 'The new group (Location: its URL; ETag: its version)', example: groupExample },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -163,6 +191,11 @@ export const groupRoutes =
           summary: 'Read a group (viewer); answers an ETag',
           params: GroupParams,
           response: { 200: GroupWire, ...errors },
+          ...docs({
+            description:
+              'Reads a group with its member count (viewer and up, or root); the ETag is its version, which every rename and membership change moves. 404 when the tenant has no such group.',
+            responses: { 200: { description: 'The group (ETag: its version)', example: groupExample } },
+          }),
         },
       },
       async (req, reply) => {
@@ -181,6 +214,17 @@ export const groupRoutes =
           params: GroupParams,
           body: GroupRename,
           response: { 200: GroupWire, ...errors },
+          ...docs({
+            description:
+              'Renames a group (editor and up, or root). With If-Match, 412 when the group changed since that version; 409 when the name is taken in the tenant.',
+            body: { displayName: 'Research & Development' },
+            responses: {
+              200: {
+                description: 'The group as it is now (ETag: its new version)',
+                example: { ...groupExample, displayName: 'Research & Development', version: 5 },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -200,6 +244,11 @@ export const groupRoutes =
           summary: 'Delete a group; its members stay users (admin; If-Match)',
           params: GroupParams,
           response: { 204: Type.Null(), ...errors },
+          ...docs({
+            description:
+              'Deletes a group; its members stay users. Admin and up, or root; with If-Match, 412 when the group changed since that version.',
+            responses: { 204: 'Deleted' },
+          }),
         },
       },
       async (req, reply) => {
@@ -220,6 +269,22 @@ export const groupRoutes =
           params: GroupParams,
           querystring: PageQuery,
           response: { 200: MemberList, ...errors },
+          ...docs({
+            description:
+              "A group's members by user id, a page at a time (cursor: the nextCursor of the page before), with their username, email and display name. Viewer and up, or root.",
+            responses: {
+              200: {
+                description: 'A page of members',
+                example: {
+                  items: [
+                    memberExample,
+                    { userId: 13, username: 'grace', email: 'grace@example.com', displayName: 'Grace Hopper' },
+                  ],
+                  nextCursor: null,
+                },
+              },
+            },
+          }),
         },
       },
       async (req) =>
@@ -239,6 +304,17 @@ export const groupRoutes =
           params: GroupParams,
           body: MemberIds,
           response: { 200: GroupWire, ...errors },
+          ...docs({
+            description:
+              'Adds users to a group; adding a member again changes nothing. A user id that is not a user of the tenant is a 400 that adds no one. Editor and up, or root; with If-Match, 412 when the group changed since that version.',
+            body: { userIds: [13, 14] },
+            responses: {
+              200: {
+                description: 'The group as it is now (ETag: its new version)',
+                example: { ...groupExample, memberCount: 4, version: 5 },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -258,6 +334,16 @@ export const groupRoutes =
           summary: 'Remove a user from a group; removing a non-member changes nothing (editor; If-Match)',
           params: MemberParams,
           response: { 200: GroupWire, ...errors },
+          ...docs({
+            description:
+              'Removes a user from a group; removing a user who is not a member changes nothing. Editor and up, or root; with If-Match, 412 when the group changed since that version.',
+            responses: {
+              200: {
+                description: 'The group as it is now (ETag: its version)',
+                example: { ...groupExample, memberCount: 1, version: 5 },
+              },
+            },
+          }),
         },
       },
       async (req, reply) => {
@@ -281,6 +367,21 @@ export const groupRoutes =
           summary: 'The groups a user belongs to (viewer)',
           params: TenantUserParams,
           response: { 200: UserGroups, ...errors },
+          ...docs({
+            description:
+              'The groups a user is a direct member of, by id. Viewer and up, or root; 404 when the tenant has no such user.',
+            responses: {
+              200: {
+                description: "The user's groups",
+                example: {
+                  items: [
+                    { id: 3, displayName: 'Research' },
+                    { id: 5, displayName: 'Beta testers' },
+                  ],
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => ({ items: await s.groups.groupsOfUser(principalOf(req), req.params.id, req.params.userId) }),
