@@ -378,6 +378,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{id}/users/{userId}/login-lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the user's password logins are locked after failures, and until when (viewer)
+         * @description Whether the user's password logins (HTTP Basic on /rest/users) are locked after too many failures, and until when. Viewer and up, or root; 404 when the tenant has no such user.
+         */
+        get: operations["getUserLoginLock"];
+        put?: never;
+        post?: never;
+        /**
+         * Unlock the user's password logins and restart the failure count (editor)
+         * @description Lifts the lockout of the user's password logins at once and restarts the count of failures. Editor and up, or root.
+         */
+        delete: operations["unlockUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/users/{userId}/app-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's application keys that are not revoked; never their secrets (viewer)
+         * @description The user's application keys that are not revoked, with their usage and last use; never their secrets. Viewer and up, or root.
+         */
+        get: operations["listUserAppKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/users/{userId}/app-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of the user’s application keys; it stops working at once (editor)
+         * @description Revokes one of the user's application keys: it stops verifying at once; its usage still counts. Editor and up, or root; 404 when the user has no such key.
+         */
+        delete: operations["revokeUserAppKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/tenants/{id}/users/{userId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events recorded for the user (Usermost track), newest first, with the total (viewer)
+         * @description The events recorded for the user (Usermost track and batch), newest first, limit and offset at a time, with the total. Viewer and up, or root.
+         */
+        get: operations["listUserEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{id}/audit": {
         parameters: {
             query?: never;
@@ -1450,6 +1534,72 @@ export interface components {
             email?: string;
             role?: "viewer" | "editor" | "admin" | "owner";
         };
+        /** @description directory data (SCIM collections and name parts); email and the phone fields are kept in step with emails and phoneNumbers */
+        UserDirectory: {
+            emails?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            phoneNumbers?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            addresses?: {
+                formatted?: string;
+                streetAddress?: string;
+                locality?: string;
+                region?: string;
+                postalCode?: string;
+                country?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            ims?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            photos?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            entitlements?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            roles?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            x509Certificates?: {
+                value?: string;
+                display?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            nameFormatted?: string;
+            honorificPrefix?: string;
+            honorificSuffix?: string;
+            managerDisplayName?: string;
+            /** @description values of the tenant's SCIM extension schemas, by schema URN */
+            extensions?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         User: {
             id: number;
             tenantId: number;
@@ -1481,6 +1631,7 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
+            directory: components["schemas"]["UserDirectory"];
             hasPassword: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -1522,6 +1673,7 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             } | null;
+            directory?: components["schemas"]["UserDirectory"] | null;
             /** @description write-only; at least 8 characters */
             password?: string | null;
         };
@@ -1569,6 +1721,40 @@ export interface components {
                 id: number;
                 displayName: string;
             }[];
+        };
+        UserLoginLock: {
+            /** @description password logins are refused after too many failures */
+            locked: boolean;
+            /** Format: date-time */
+            lockedUntil: string | null;
+        };
+        UserAppKey: {
+            id: number;
+            name: string;
+            /** @description units counted against the key so far */
+            usage: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        UserAppKeyList: {
+            items: components["schemas"]["UserAppKey"][];
+        };
+        UserEvent: {
+            id: number;
+            eventName: string;
+            /** Format: date-time */
+            eventTime: string;
+            params: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        UserEventList: {
+            items: components["schemas"]["UserEvent"][];
+            total: number;
         };
         AuditEvent: {
             id: number;
@@ -3407,6 +3593,28 @@ export interface operations {
                      *             "team": "research",
                      *             "seats": 12
                      *           },
+                     *           "directory": {
+                     *             "emails": [
+                     *               {
+                     *                 "value": "ada@example.com",
+                     *                 "type": "work",
+                     *                 "primary": true
+                     *               }
+                     *             ],
+                     *             "phoneNumbers": [
+                     *               {
+                     *                 "value": "+44 20 7946 0958",
+                     *                 "type": "mobile"
+                     *               }
+                     *             ],
+                     *             "addresses": [
+                     *               {
+                     *                 "locality": "London",
+                     *                 "country": "GB",
+                     *                 "type": "work"
+                     *               }
+                     *             ]
+                     *           },
                      *           "hasPassword": true,
                      *           "createdAt": "2026-11-02T09:30:00.000Z",
                      *           "updatedAt": "2026-11-28T14:02:31.000Z",
@@ -3544,6 +3752,28 @@ export interface operations {
                      *         "team": "research",
                      *         "seats": 12
                      *       },
+                     *       "directory": {
+                     *         "emails": [
+                     *           {
+                     *             "value": "ada@example.com",
+                     *             "type": "work",
+                     *             "primary": true
+                     *           }
+                     *         ],
+                     *         "phoneNumbers": [
+                     *           {
+                     *             "value": "+44 20 7946 0958",
+                     *             "type": "mobile"
+                     *           }
+                     *         ],
+                     *         "addresses": [
+                     *           {
+                     *             "locality": "London",
+                     *             "country": "GB",
+                     *             "type": "work"
+                     *           }
+                     *         ]
+                     *       },
                      *       "hasPassword": true,
                      *       "createdAt": "2026-11-02T09:30:00.000Z",
                      *       "updatedAt": "2026-11-28T14:02:31.000Z",
@@ -3657,6 +3887,28 @@ export interface operations {
                      *       "attributes": {
                      *         "team": "research",
                      *         "seats": 12
+                     *       },
+                     *       "directory": {
+                     *         "emails": [
+                     *           {
+                     *             "value": "ada@example.com",
+                     *             "type": "work",
+                     *             "primary": true
+                     *           }
+                     *         ],
+                     *         "phoneNumbers": [
+                     *           {
+                     *             "value": "+44 20 7946 0958",
+                     *             "type": "mobile"
+                     *           }
+                     *         ],
+                     *         "addresses": [
+                     *           {
+                     *             "locality": "London",
+                     *             "country": "GB",
+                     *             "type": "work"
+                     *           }
+                     *         ]
                      *       },
                      *       "hasPassword": true,
                      *       "createdAt": "2026-11-02T09:30:00.000Z",
@@ -3791,6 +4043,28 @@ export interface operations {
                      *       "attributes": {
                      *         "team": "research",
                      *         "seats": 12
+                     *       },
+                     *       "directory": {
+                     *         "emails": [
+                     *           {
+                     *             "value": "ada@example.com",
+                     *             "type": "work",
+                     *             "primary": true
+                     *           }
+                     *         ],
+                     *         "phoneNumbers": [
+                     *           {
+                     *             "value": "+44 20 7946 0958",
+                     *             "type": "mobile"
+                     *           }
+                     *         ],
+                     *         "addresses": [
+                     *           {
+                     *             "locality": "London",
+                     *             "country": "GB",
+                     *             "type": "work"
+                     *           }
+                     *         ]
                      *       },
                      *       "hasPassword": true,
                      *       "createdAt": "2026-11-02T09:30:00.000Z",
@@ -3990,6 +4264,28 @@ export interface operations {
                      *       "attributes": {
                      *         "team": "research",
                      *         "seats": 12
+                     *       },
+                     *       "directory": {
+                     *         "emails": [
+                     *           {
+                     *             "value": "ada@example.com",
+                     *             "type": "work",
+                     *             "primary": true
+                     *           }
+                     *         ],
+                     *         "phoneNumbers": [
+                     *           {
+                     *             "value": "+44 20 7946 0958",
+                     *             "type": "mobile"
+                     *           }
+                     *         ],
+                     *         "addresses": [
+                     *           {
+                     *             "locality": "London",
+                     *             "country": "GB",
+                     *             "type": "work"
+                     *           }
+                     *         ]
                      *       },
                      *       "hasPassword": true,
                      *       "createdAt": "2026-11-02T09:30:00.000Z",
@@ -4891,6 +5187,337 @@ export interface operations {
             };
             /** @description Precondition failed: If-Match does not name the current version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    getUserLoginLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "locked": true,
+                     *       "lockedUntil": "2026-12-07T23:45:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserLoginLock"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    listUserAppKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 4,
+                     *           "name": "billing-service",
+                     *           "usage": 1530,
+                     *           "createdAt": "2026-11-03T10:00:00.000Z",
+                     *           "lastUsedAt": "2026-12-01T07:50:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserAppKeyList"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    revokeUserAppKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+                keyId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+        };
+    };
+    listUserEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events and the total */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 5001,
+                     *           "eventName": "report_exported",
+                     *           "eventTime": "2026-11-28T14:00:00.000Z",
+                     *           "params": {
+                     *             "format": "pdf",
+                     *             "pages": 12
+                     *           },
+                     *           "createdAt": "2026-11-28T14:00:01.000Z"
+                     *         }
+                     *       ],
+                     *       "total": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserEventList"];
+                };
+            };
+            /** @description Invalid request: the error names the parameter or field at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description The credentials do not allow this (role or tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminError"];
+                };
+            };
+            /** @description Not found: no such resource, or not one these credentials can see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -270,6 +270,12 @@ export const userExample = {
   plan: 'gold',
   billingType: 'invoice',
   attributes: { team: 'research', seats: 12 },
+  // The directory's static type keeps only `extensions` (its collections come from a declaration).
+  directory: {
+    emails: [{ value: 'ada@example.com', type: 'work', primary: true }],
+    phoneNumbers: [{ value: '+44 20 7946 0958', type: 'mobile' }],
+    addresses: [{ locality: 'London', country: 'GB', type: 'work' }],
+  } as Static<typeof Directory>,
   hasPassword: true,
   createdAt: AT,
   updatedAt: '2026-11-28T14:02:31.000Z',

@@ -4,6 +4,7 @@ import type { Services } from '../../../services/services.ts';
 import { ErrorBody, TenantUserParams } from './schemas.ts';
 import { principalOf } from './context.ts';
 import { named } from '../../openapi/components.ts';
+import { docs } from '../../openapi/route-docs.ts';
 
 const tags = ['management: users'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
@@ -63,6 +64,13 @@ export const userAccessRoutes =
           summary: "Whether the user's password logins are locked after failures, and until when (viewer)",
           params: TenantUserParams,
           response: { 200: LoginLock, ...errors },
+          ...docs({
+            description:
+              "Whether the user's password logins (HTTP Basic on /rest/users) are locked after too many failures, and until when. Viewer and up, or root; 404 when the tenant has no such user.",
+            responses: {
+              200: { description: 'The lock', example: { locked: true, lockedUntil: '2026-12-07T23:45:00.000Z' } },
+            },
+          }),
         },
       },
       async (req) => {
@@ -80,6 +88,11 @@ export const userAccessRoutes =
           summary: "Unlock the user's password logins and restart the failure count (editor)",
           params: TenantUserParams,
           response: { 204: Type.Null(), ...errors },
+          ...docs({
+            description:
+              "Lifts the lockout of the user's password logins at once and restarts the count of failures. Editor and up, or root.",
+            responses: { 204: 'Unlocked' },
+          }),
         },
       },
       async (req, reply) => {
@@ -97,6 +110,26 @@ export const userAccessRoutes =
           summary: "The user's application keys that are not revoked; never their secrets (viewer)",
           params: TenantUserParams,
           response: { 200: AppKeyList, ...errors },
+          ...docs({
+            description:
+              "The user's application keys that are not revoked, with their usage and last use; never their secrets. Viewer and up, or root.",
+            responses: {
+              200: {
+                description: "The user's keys",
+                example: {
+                  items: [
+                    {
+                      id: 4,
+                      name: 'billing-service',
+                      usage: 1530,
+                      createdAt: '2026-11-03T10:00:00.000Z',
+                      lastUsedAt: '2026-12-01T07:50:00.000Z',
+                    },
+                  ],
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => {
@@ -122,6 +155,11 @@ export const userAccessRoutes =
           summary: 'Revoke one of the user’s application keys; it stops working at once (editor)',
           params: KeyParams,
           response: { 204: Type.Null(), ...errors },
+          ...docs({
+            description:
+              "Revokes one of the user's application keys: it stops verifying at once; its usage still counts. Editor and up, or root; 404 when the user has no such key.",
+            responses: { 204: 'Revoked' },
+          }),
         },
       },
       async (req, reply) => {
@@ -140,6 +178,27 @@ export const userAccessRoutes =
           params: TenantUserParams,
           querystring: EventQuery,
           response: { 200: EventList, ...errors },
+          ...docs({
+            description:
+              'The events recorded for the user (Usermost track and batch), newest first, limit and offset at a time, with the total. Viewer and up, or root.',
+            responses: {
+              200: {
+                description: 'A page of events and the total',
+                example: {
+                  items: [
+                    {
+                      id: 5001,
+                      eventName: 'report_exported',
+                      eventTime: '2026-11-28T14:00:00.000Z',
+                      params: { format: 'pdf', pages: 12 },
+                      createdAt: '2026-11-28T14:00:01.000Z',
+                    },
+                  ],
+                  total: 1,
+                },
+              },
+            },
+          }),
         },
       },
       async (req) => {
