@@ -30,21 +30,7 @@ export interface Whoami {
 }
 /** The management API's user, as the served OpenAPI document declares it. */
 export type User = components['schemas']['User'];
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-  total?: number;
-}
-export interface AuditEvent {
-  id: number;
-  tenantId: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  changes: Record<string, { before: unknown; after: unknown }>;
-}
-export interface Dashboard {
-  users: { total: number; active: number; verified: number; createdLast7Days: number; createdLast30Days: number };
-  days: { day: string; signups: number; logins: number }[];
-}
+/** A page of any management list (items, nextCursor, total when asked), as the document declares UserList. */
+export type Page<T> = Omit<components['schemas']['UserList'], 'items'> & { items: T[] };
+export type AuditEvent = components['schemas']['AuditEvent'];
+export type Dashboard = components['schemas']['Dashboard'];
