@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Code, Group, Paper, ScrollArea, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { get } from '../api.ts';
@@ -13,7 +13,14 @@ export default function Audit() {
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');
   const [target, setTarget] = useState('');
-  const [filters] = useDebouncedValue({ actor, action, target }, 300);
+  const [fromDay, setFromDay] = useState('');
+  const [toDay, setToDay] = useState('');
+  // Days in the browser's time zone: from the start of the first to the end of the last.
+  const from = fromDay ? new Date(`${fromDay}T00:00`).toISOString() : undefined;
+  const to = toDay ? new Date(new Date(`${toDay}T00:00`).getTime() + 86_400_000).toISOString() : undefined;
+  // Debounced as a string: a new object every render would never settle.
+  const [filterKey] = useDebouncedValue(JSON.stringify({ actor, action, target, from, to }), 300);
+  const filters = useMemo(() => JSON.parse(filterKey) as Record<string, string>, [filterKey]);
   const [items, setItems] = useState<AuditEvent[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -71,6 +78,8 @@ export default function Audit() {
           value={target}
           onChange={(e) => setTarget(e.currentTarget.value)}
         />
+        <TextInput type="date" label="From" value={fromDay} onChange={(e) => setFromDay(e.currentTarget.value)} />
+        <TextInput type="date" label="To" value={toDay} onChange={(e) => setToDay(e.currentTarget.value)} />
       </Group>
       <ErrorNote error={error} />
       <Paper withBorder>

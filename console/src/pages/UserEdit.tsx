@@ -22,6 +22,7 @@ import { ApiError, call, describe, get } from '../api.ts';
 import { useCan, useTenantId } from '../session.tsx';
 import type { AuditEvent, Page, User } from '../types.ts';
 import { ErrorNote, PageTitle, when } from '../ui.tsx';
+import { UserAccess } from './UserAccess.tsx';
 
 const TEXT_FIELDS: { key: keyof User; label: string }[] = [
   { key: 'username', label: 'Username' },
@@ -334,6 +335,7 @@ export default function UserEdit() {
           )}
         </SimpleGrid>
       )}
+      {!creating && user && <UserAccess tenantId={tenantId} userId={user.id} />}
       <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title="Delete this user?">
         <Text mb="md">The user and their keys go for good. This cannot be undone.</Text>
         <Group justify="end">
