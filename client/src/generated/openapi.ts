@@ -2665,8 +2665,11 @@ export interface operations {
     listTenants: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
+                /** @description same as cursor (older clients) */
                 after?: number;
+                /** @description the previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3081,8 +3084,11 @@ export interface operations {
     listManagers: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
+                /** @description same as cursor (older clients) */
                 after?: number;
+                /** @description the previous page's nextCursor */
                 cursor?: string;
             };
             header?: never;
@@ -3528,12 +3534,15 @@ export interface operations {
     listUsers: {
         parameters: {
             query?: {
+                /** @description users per page */
                 limit?: number;
+                /** @description the previous page's nextCursor */
                 cursor?: string;
                 /** @description e.g. -lastName,firstName; ties broken by id */
                 sort?: string;
                 /** @description case-insensitive substring over username, email and names */
                 q?: string;
+                /** @description exact: add the count of every match as total */
                 total?: "exact";
                 /**
                  * @description Any other parameter is an equality filter on a core field or a custom attribute: email=ada@example.com, active=true, attr.plan=gold (all must match)
@@ -10168,6 +10177,7 @@ export interface operations {
             query?: {
                 /** @description RFC 7644 §3.4.2.2, e.g. userName eq "ann" or emails[type eq "work" and value co "@x.io"] */
                 filter?: string;
+                /** @description an attribute path, e.g. name.familyName */
                 sortBy?: string;
                 /** @description ascending (default) or descending */
                 sortOrder?: string;
@@ -10175,7 +10185,9 @@ export interface operations {
                 startIndex?: number;
                 /** @description page size; 0 answers totalResults only; at most 1000 */
                 count?: number;
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -10313,7 +10325,9 @@ export interface operations {
     scimCreateUser: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -10623,7 +10637,9 @@ export interface operations {
     scimGetUser: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -10760,7 +10776,9 @@ export interface operations {
     scimReplaceUser: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -10996,7 +11014,9 @@ export interface operations {
     scimPatchUser: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -11152,6 +11172,7 @@ export interface operations {
             query?: {
                 /** @description RFC 7644 §3.4.2.2, e.g. userName eq "ann" or emails[type eq "work" and value co "@x.io"] */
                 filter?: string;
+                /** @description an attribute path, e.g. name.familyName */
                 sortBy?: string;
                 /** @description ascending (default) or descending */
                 sortOrder?: string;
@@ -11159,7 +11180,9 @@ export interface operations {
                 startIndex?: number;
                 /** @description page size; 0 answers totalResults only; at most 1000 */
                 count?: number;
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -11271,7 +11294,9 @@ export interface operations {
     scimCreateGroup: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -11516,7 +11541,9 @@ export interface operations {
     scimGetGroup: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -11627,7 +11654,9 @@ export interface operations {
     scimReplaceGroup: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;
@@ -11824,7 +11853,9 @@ export interface operations {
     scimPatchGroup: {
         parameters: {
             query?: {
+                /** @description only these attributes (comma-separated), besides id and schemas */
                 attributes?: string;
+                /** @description every attribute but these (comma-separated), e.g. members */
                 excludedAttributes?: string;
             };
             header?: never;

@@ -77,10 +77,14 @@ export const TenantUserParams = Type.Object({
 });
 export const PageQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'items per page' }),
+    after: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'same as cursor (older clients)' }),
+    ),
     /** The nextCursor of the previous page (as user and audit lists take it); `after` is the same, kept for old clients. */
-    cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: "the previous page's nextCursor" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -291,13 +295,13 @@ export const UserList = named(
 );
 export const UserListQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-    cursor: Type.Optional(Type.String({ maxLength: 2048 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'users per page' }),
+    cursor: Type.Optional(Type.String({ maxLength: 2048, description: "the previous page's nextCursor" })),
     sort: Type.Optional(Type.String({ maxLength: 256, description: 'e.g. -lastName,firstName; ties broken by id' })),
     q: Type.Optional(
       Type.String({ maxLength: 256, description: 'case-insensitive substring over username, email and names' }),
     ),
-    total: Type.Optional(Type.Literal('exact')),
+    total: Type.Optional(Type.Literal('exact', { description: 'exact: add the count of every match as total' })),
   },
   {
     additionalProperties: Type.String(),

@@ -252,17 +252,25 @@ export const ListQuery = Type.Object({
       description: 'RFC 7644 §3.4.2.2, e.g. userName eq "ann" or emails[type eq "work" and value co "@x.io"]',
     }),
   ),
-  sortBy: Type.Optional(Type.String({ maxLength: 256 })),
+  sortBy: Type.Optional(Type.String({ maxLength: 256, description: 'an attribute path, e.g. name.familyName' })),
   sortOrder: Type.Optional(Type.String({ maxLength: 16, description: 'ascending (default) or descending' })),
   startIndex: Type.Optional(Type.Integer({ description: '1-based; values below 1 count as 1' })),
   count: Type.Optional(Type.Integer({ description: 'page size; 0 answers totalResults only; at most 1000' })),
-  attributes: Type.Optional(Type.String({ maxLength: 2048 })),
-  excludedAttributes: Type.Optional(Type.String({ maxLength: 2048 })),
+  attributes: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'only these attributes (comma-separated), besides id and schemas' }),
+  ),
+  excludedAttributes: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'every attribute but these (comma-separated), e.g. members' }),
+  ),
 });
 
 export const ProjectionQuery = Type.Object({
-  attributes: Type.Optional(Type.String({ maxLength: 2048 })),
-  excludedAttributes: Type.Optional(Type.String({ maxLength: 2048 })),
+  attributes: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'only these attributes (comma-separated), besides id and schemas' }),
+  ),
+  excludedAttributes: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'every attribute but these (comma-separated), e.g. members' }),
+  ),
 });
 
 export const SearchBody = named(
