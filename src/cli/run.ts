@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { isDomainError } from '../domain/errors.ts';
+import { isDomainError, StoreUnavailable } from '../domain/errors.ts';
 import type { Principal } from '../domain/privileges.ts';
 import { deliverGeneratedRootKey, describeDelivery } from '../root-key-output.ts';
 import { startRuntime, type Runtime } from '../runtime.ts';
@@ -65,10 +65,13 @@ export async function withRuntime(fn: (rt: Runtime, config: Config) => Promise<v
       rt = await startRuntime(config);
     } catch (e) {
       // Any system or driver error while opening, migrating or seeding: the database is not usable.
-      const code = (e as Coded).code ?? ((e as Coded).errors?.[0] as Coded | undefined)?.code;
-      if (typeof code === 'string' && !isDomainError(e) && !(e instanceof ConfigError))
+      // The store reports an unreachable database as StoreUnavailable; the driver's error is its cause.
+      const unavailable = e instanceof StoreUnavailable;
+      const err = (unavailable && e.cause instanceof Error ? e.cause : e) as Coded;
+      const code = err.code ?? (err.errors?.[0] as Coded | undefined)?.code;
+      if (unavailable || (typeof code === 'string' && !isDomainError(e) && !(e instanceof ConfigError)))
         throw new UsageError(
-          `cannot use the database (DATABASE_URL=${safeDatabaseUrl(config.databaseUrl)}): ${(e as Error).message || code}`,
+          `cannot use the database (DATABASE_URL=${safeDatabaseUrl(config.databaseUrl)}): ${err.message || code || 'unavailable'}`,
         );
       throw e;
     }
