@@ -10244,7 +10244,6 @@ export interface operations {
                      *             {
                      *               "value": "3",
                      *               "display": "Research",
-                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *               "type": "direct"
                      *             }
                      *           ],
@@ -10408,7 +10407,6 @@ export interface operations {
                      *         {
                      *           "value": "3",
                      *           "display": "Research",
-                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *           "type": "direct"
                      *         }
                      *       ],
@@ -10556,7 +10554,6 @@ export interface operations {
                      *             {
                      *               "value": "3",
                      *               "display": "Research",
-                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *               "type": "direct"
                      *             }
                      *           ],
@@ -10690,7 +10687,6 @@ export interface operations {
                      *         {
                      *           "value": "3",
                      *           "display": "Research",
-                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *           "type": "direct"
                      *         }
                      *       ],
@@ -10861,7 +10857,6 @@ export interface operations {
                      *         {
                      *           "value": "3",
                      *           "display": "Research",
-                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *           "type": "direct"
                      *         }
                      *       ],
@@ -11091,7 +11086,6 @@ export interface operations {
                      *         {
                      *           "value": "3",
                      *           "display": "Research",
-                     *           "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *           "type": "direct"
                      *         }
                      *       ],
@@ -11217,7 +11211,6 @@ export interface operations {
                      *             {
                      *               "value": "12",
                      *               "display": "Ada Lovelace",
-                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
                      *               "type": "User"
                      *             }
                      *           ],
@@ -11342,7 +11335,6 @@ export interface operations {
                      *         {
                      *           "value": "12",
                      *           "display": "Ada Lovelace",
-                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
                      *           "type": "User"
                      *         }
                      *       ],
@@ -11464,7 +11456,6 @@ export interface operations {
                      *             {
                      *               "value": "12",
                      *               "display": "Ada Lovelace",
-                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
                      *               "type": "User"
                      *             }
                      *           ],
@@ -11572,7 +11563,6 @@ export interface operations {
                      *         {
                      *           "value": "12",
                      *           "display": "Ada Lovelace",
-                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
                      *           "type": "User"
                      *         }
                      *       ],
@@ -11704,7 +11694,6 @@ export interface operations {
                      *         {
                      *           "value": "12",
                      *           "display": "Ada Lovelace",
-                     *           "$ref": "https://id.example.com/scim/v2/Users/12",
                      *           "type": "User"
                      *         }
                      *       ],
@@ -11911,7 +11900,6 @@ export interface operations {
                      *         {
                      *           "value": "13",
                      *           "display": "Grace Hopper",
-                     *           "$ref": "https://id.example.com/scim/v2/Users/13",
                      *           "type": "User"
                      *         }
                      *       ],
@@ -12708,7 +12696,6 @@ export interface operations {
                      *             {
                      *               "value": "3",
                      *               "display": "Research",
-                     *               "$ref": "https://id.example.com/scim/v2/Groups/3",
                      *               "type": "direct"
                      *             }
                      *           ],
@@ -12735,7 +12722,6 @@ export interface operations {
                      *             {
                      *               "value": "12",
                      *               "display": "Ada Lovelace",
-                     *               "$ref": "https://id.example.com/scim/v2/Users/12",
                      *               "type": "User"
                      *             }
                      *           ],

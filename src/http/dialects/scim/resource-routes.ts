@@ -90,9 +90,7 @@ const WIRE = {
     },
     patched: {
       ...scimGroupExample,
-      members: [
-        { value: '13', display: 'Grace Hopper', $ref: 'https://id.example.com/scim/v2/Users/13', type: 'User' },
-      ],
+      members: [{ value: '13', display: 'Grace Hopper', type: 'User' }],
     },
   },
 } as const;

@@ -150,7 +150,8 @@ export const scimUserExample = {
   active: true,
   emails: [{ value: 'ada@example.com', type: 'work', primary: true }],
   phoneNumbers: [{ value: '+44 20 7946 0958', type: 'mobile' }],
-  groups: [{ value: '3', display: 'Research', $ref: `${BASE}/Groups/3`, type: 'direct' }],
+  // No $ref in examples: the /docs renderer resolves any "$ref" key as a JSON reference and fetches it.
+  groups: [{ value: '3', display: 'Research', type: 'direct' }],
   [URN.enterprise]: { employeeNumber: '4711', department: 'Research' },
   meta: {
     resourceType: 'User',
@@ -175,7 +176,7 @@ export const scimGroupExample = {
   id: '3',
   externalId: '00g9zy8xw7VU6ts5r4q3',
   displayName: 'Research',
-  members: [{ value: '12', display: 'Ada Lovelace', $ref: `${BASE}/Users/12`, type: 'User' }],
+  members: [{ value: '12', display: 'Ada Lovelace', type: 'User' }],
   meta: {
     resourceType: 'Group',
     created: '2026-11-02T09:31:00.000Z',
